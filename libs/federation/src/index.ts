@@ -1,1 +1,32 @@
-export {};
+// NATS JetStream feeds (the only lib that knows subjects and the NATS client).
+export { FeedPublisher, FEED_DUPLICATE_WINDOW_MS, FEED_HEADERS, type EnsuredStream, type FeedPublisherOptions } from './feed.publisher';
+export { FeedSubscriber } from './feed.subscriber';
+export { NATS_UNAVAILABLE, isTransientNatsError } from './federation.errors';
+export { FederationModule, FEDERATION_OPTIONS, type FederationModuleAsyncOptions } from './federation.module';
+export {
+  assertAudience,
+  assertNodeId,
+  audiencesFor,
+  feedConsumerName,
+  feedStreamName,
+  feedStreamSubject,
+  feedSubject,
+  lookupSubject,
+  parseFeedSubject,
+  receiptSubject,
+} from './federation.subjects';
+export type {
+  ChainRef,
+  ChainStatus,
+  FederationOptions,
+  FeedFollow,
+  FeedHandler,
+  FeedMessage,
+  FeedPublishInput,
+  FeedPublishResult,
+  FeedVerdict,
+  FollowOptions,
+  NatsHealth,
+  NatsState,
+} from './federation.types';
+export { NatsConnection } from './nats.connection';

@@ -1,0 +1,64 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  audiencesFor,
+  feedConsumerName,
+  feedStreamName,
+  feedStreamSubject,
+  feedSubject,
+  lookupSubject,
+  parseFeedSubject,
+  receiptSubject,
+} from './federation.subjects';
+
+const nodeId = fc
+  .tuple(fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz'), fc.stringMatching(/^[a-z0-9-]{1,31}$/))
+  .map(([first, rest]) => first + rest)
+  .filter((id) => id !== 'all');
+
+describe('federation subjects', () => {
+  it.each([
+    ['feed to a partner', () => feedSubject('nl-police', 'be-police'), 'palermo.v1.feed.nl-police.be-police'],
+    ['feed to the community', () => feedSubject('nl-police', 'all'), 'palermo.v1.feed.nl-police.all'],
+    ['stream subject', () => feedStreamSubject('nl-police'), 'palermo.v1.feed.nl-police.>'],
+    ['stream name', () => feedStreamName('nl-police-2'), 'PALERMO_FEED_NL_POLICE_2'],
+    ['durable for own chain', () => feedConsumerName('be-police', 'be-police'), 'be-police_be-police'],
+    ['durable for community chain', () => feedConsumerName('be-police', 'all'), 'be-police_all'],
+    ['receipt', () => receiptSubject('nl-police', 'be-police'), 'palermo.v1.receipt.nl-police.be-police'],
+    ['lookup', () => lookupSubject('be-police'), 'palermo.v1.lookup.be-police'],
+  ])('%s', (_name, make, expected) => {
+    expect(make()).toBe(expected);
+  });
+
+  it('lists the two chains addressed to a subscriber', () => {
+    expect(audiencesFor('be-police')).toEqual(['be-police', 'all']);
+  });
+
+  it.each([
+    ['wildcard publisher', () => feedSubject('>', 'all'), 'INVALID_NODE_ID'],
+    ['dotted publisher', () => feedSubject('nl.police', 'all'), 'INVALID_NODE_ID'],
+    ['star audience', () => feedSubject('nl-police', '*'), 'INVALID_AUDIENCE'],
+    ['upper-case audience', () => feedSubject('nl-police', 'BE'), 'INVALID_AUDIENCE'],
+    ['"all" as publisher', () => feedStreamName('all'), 'INVALID_NODE_ID'],
+    ['"all" as subscriber', () => feedConsumerName('all', 'all'), 'INVALID_NODE_ID'],
+    ['empty responder', () => lookupSubject(''), 'INVALID_NODE_ID'],
+    ['space in recipient', () => receiptSubject('nl-police', 'be police'), 'INVALID_NODE_ID'],
+  ])('refuses a %s', (_name, make, code) => {
+    expect(make).toThrowError(expect.objectContaining({ code }));
+  });
+
+  it('parses every feed subject it builds back to its parts', () => {
+    fc.assert(
+      fc.property(nodeId, fc.oneof(nodeId, fc.constant('all')), (publisher, audience) => {
+        expect(parseFeedSubject(feedSubject(publisher, audience))).toEqual({ publisher, audience });
+      }),
+    );
+  });
+
+  it.each(['palermo.v1.feed.nl-police', 'palermo.v2.feed.nl-police.all', 'palermo.v1.receipt.a1.b1', 'palermo.v1.feed.all.all', 'palermo.v1.feed.nl.x.y'])(
+    'does not parse %s as a feed subject',
+    (subject) => {
+      expect(parseFeedSubject(subject)).toBeNull();
+    },
+  );
+});

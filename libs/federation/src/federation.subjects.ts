@@ -1,0 +1,75 @@
+import { COMMUNITY_AUDIENCE, DomainError, isNodeId } from '@palermo/indicators';
+
+// The only place that spells NATS subjects and JetStream names (DESIGN.md "Wire protocol v1").
+// Every part is validated first: a node id is used inside subjects, and a '.', '*' or '>' there
+// would address somebody else's feed.
+
+const PREFIX = 'palermo.v1';
+
+/** Throws INVALID_NODE_ID unless `nodeId` is a node id (the audience `all` is not one). */
+export function assertNodeId(nodeId: string, role = 'node id'): void {
+  if (typeof nodeId !== 'string' || !isNodeId(nodeId)) {
+    throw new DomainError('INVALID_NODE_ID', `${role} "${String(nodeId)}" is not a node id (^[a-z][a-z0-9-]{1,31}$, not "all")`);
+  }
+}
+
+/** Throws INVALID_AUDIENCE unless `audience` is a node id or the community audience `all`. */
+export function assertAudience(audience: string): void {
+  if (audience !== COMMUNITY_AUDIENCE && (typeof audience !== 'string' || !isNodeId(audience))) {
+    throw new DomainError('INVALID_AUDIENCE', `audience "${String(audience)}" is neither a node id nor "${COMMUNITY_AUDIENCE}"`);
+  }
+}
+
+/** Subject of one chain: `palermo.v1.feed.<publisher>.<audience>`. */
+export function feedSubject(publisher: string, audience: string): string {
+  assertNodeId(publisher, 'publisher');
+  assertAudience(audience);
+  return `${PREFIX}.feed.${publisher}.${audience}`;
+}
+
+/** All feed subjects of one publisher (its stream's subject filter): `palermo.v1.feed.<publisher>.>`. */
+export function feedStreamSubject(publisher: string): string {
+  assertNodeId(publisher, 'publisher');
+  return `${PREFIX}.feed.${publisher}.>`;
+}
+
+/** Stream holding a publisher's feeds: `PALERMO_FEED_<PUBLISHER>` with '-' → '_'. */
+export function feedStreamName(publisher: string): string {
+  assertNodeId(publisher, 'publisher');
+  return `PALERMO_FEED_${publisher.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** Durable consumer through which `subscriber` reads one chain: `<subscriber>_<audience>` ('_' never occurs in node ids). */
+export function feedConsumerName(subscriber: string, audience: string): string {
+  assertNodeId(subscriber, 'subscriber');
+  assertAudience(audience);
+  return `${subscriber}_${audience}`;
+}
+
+/** The chains addressed to `subscriber`: its own audience, then the community audience. */
+export function audiencesFor(subscriber: string): [string, string] {
+  assertNodeId(subscriber, 'subscriber');
+  return [subscriber, COMMUNITY_AUDIENCE];
+}
+
+/** Subject of signed receipts sent back to a publisher: `palermo.v1.receipt.<publisher>.<recipient>`. */
+export function receiptSubject(publisher: string, recipient: string): string {
+  assertNodeId(publisher, 'publisher');
+  assertNodeId(recipient, 'recipient');
+  return `${PREFIX}.receipt.${publisher}.${recipient}`;
+}
+
+/** Subject on which a node answers hit/no-hit lookups: `palermo.v1.lookup.<responder>`. */
+export function lookupSubject(responder: string): string {
+  assertNodeId(responder, 'responder');
+  return `${PREFIX}.lookup.${responder}`;
+}
+
+/** Parse a feed subject back into its publisher and audience; null when it is not a valid v1 feed subject. */
+export function parseFeedSubject(subject: string): { publisher: string; audience: string } | null {
+  const parts = subject.split('.');
+  if (parts.length !== 5 || `${parts[0]}.${parts[1]}` !== PREFIX || parts[2] !== 'feed') return null;
+  const [, , , publisher, audience] = parts;
+  if (!isNodeId(publisher) || !(audience === COMMUNITY_AUDIENCE || isNodeId(audience))) return null;
+  return { publisher, audience };
+}
