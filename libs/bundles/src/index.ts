@@ -1,1 +1,7 @@
 export * from './bundle.types';
+export { BUNDLE_HASH_PATTERN, bundleEnvelopeSchema } from './bundle.schema';
+export * from './bundle.codec';
+export * from './bundle.builder';
+export * from './bundle.keys';
+export * from './bundle.signature';
+export * from './bundle.chain';

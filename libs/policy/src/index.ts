@@ -1,1 +1,4 @@
 export * from './policy.types';
+export * from './import.policy';
+export * from './export.policy';
+export * from './pseudonym.hmac';
