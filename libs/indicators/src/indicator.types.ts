@@ -52,3 +52,7 @@ export interface WireIndicator {
   description?: string;
   modifiedAt: string; // when this version was made at the origin
 }
+
+/** Chains a `crypto-wallet` indicator may name in its `chain` field (lower-case tickers). */
+export const CRYPTO_CHAINS = ['btc', 'eth', 'trx', 'ltc'] as const;
+export type CryptoChain = (typeof CRYPTO_CHAINS)[number];
