@@ -1,0 +1,6 @@
+import { Migration20251128000000InitialSchema } from './initial-schema.migration';
+
+/** Every migration in order, as class references (works under vitest, tsc output and bundlers). */
+export const MIGRATIONS = [
+  { name: 'Migration20251128000000InitialSchema', class: Migration20251128000000InitialSchema },
+];

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acceptAll, BACKENDS, bundleOf, input, nodeId, openTestStore, wire, type TestStore } from '../store.fixtures';
+import type { Store } from '../store';
+
+describe.each(BACKENDS)('bundles and quarantine (%s)', (backend) => {
+  let t: TestStore;
+  let store: Store;
+  const me = nodeId('me');
+  beforeAll(async () => {
+    t = await openTestStore(backend, 'bundles');
+    store = t.store;
+  });
+  afterAll(async () => t?.dispose());
+
+  /** Pending own indicator ids of one origin (other tests of the suite have their own origins). */
+  async function pendingOf(origin: string): Promise<string[]> {
+    return (await store.indicators.pendingExport(1000)).filter((p) => p.indicator.origin === origin).map((p) => p.id);
+  }
+
+  it('queues outbound bundles in chain order until JetStream acknowledged them', async () => {
+    const first = bundleOf(me, 'all', 1, null, []);
+    const second = bundleOf(me, 'all', 2, first.hash, []);
+    const partner = bundleOf(me, 'be-police', 1, null, []);
+    for (const made of [first, second, partner]) await store.bundles.saveOutbound({ ...made, exported: [] });
+    expect(await store.bundles.chainHead(me, 'all')).toEqual({ seq: 2, hash: second.hash });
+    expect(await store.bundles.chainHead(me, 'nobody')).toBeNull();
+
+    const queued = await store.bundles.unpublishedOutbound();
+    expect(queued.map((b) => b.hash)).toEqual([first.hash, second.hash, partner.hash]);
+    expect(Buffer.from(queued[0]!.bytes).equals(Buffer.from(first.bytes))).toBe(true);
+
+    expect(await store.bundles.markPublished(first.hash, 41)).toBe(true);
+    expect(await store.bundles.markPublished('f'.repeat(64), 1)).toBe(false);
+    expect((await store.bundles.unpublishedOutbound()).map((b) => b.hash)).toEqual([second.hash, partner.hash]);
+    expect(await store.bundles.get(first.hash)).toMatchObject({ streamSeq: 41, publishedAt: expect.any(String) });
+  });
+
+  it('refuses a second outbound bundle at the same chain position', async () => {
+    const chainOwner = nodeId('me');
+    await store.bundles.saveOutbound({ ...bundleOf(chainOwner, 'all', 1, null, []), exported: [] });
+    const fork = bundleOf(chainOwner, 'all', 1, null, [{ op: 'revoke', id: wire(chainOwner).id, reason: 'x' }]);
+    await expect(store.bundles.saveOutbound({ ...fork, exported: [] })).rejects.toMatchObject({ code: 'CHAIN_SEQ_CONFLICT' });
+  });
+
+  it('stores a batch of bundles (one per audience) and their exports together, or nothing', async () => {
+    const owner = nodeId('me');
+    const [a, b] = await store.indicators.upsertOwn(owner, [input({ value: 'b1@example.org' }), input({ value: 'b2@example.org' })]);
+    const exported = [a!, b!].map((r) => ({ id: r.id, version: r.version }));
+    const forAll = bundleOf(owner, 'all', 1, null, []);
+    const forPartner = bundleOf(owner, 'be-police', 1, null, []);
+    const clash = bundleOf(owner, 'all', 1, null, [{ op: 'revoke', id: a!.id, reason: 'x' }]);
+
+    await store.bundles.saveOutbound({ ...forAll, exported: [] });
+    await expect(store.bundles.saveOutbound({ bundles: [forPartner, clash], exported })).rejects.toMatchObject({
+      code: 'CHAIN_SEQ_CONFLICT',
+    });
+    expect(await store.bundles.exists(forPartner.hash)).toBe(false);
+    expect((await pendingOf(owner)).sort()).toEqual([a!.id, b!.id].sort());
+
+    expect(await store.bundles.saveOutbound({ bundles: [forAll, forPartner], exported })).toBe('saved');
+    expect(await store.bundles.exists(forPartner.hash)).toBe(true);
+    expect(await pendingOf(owner)).toEqual([]);
+    expect(await store.bundles.saveOutbound({ bundles: [forAll, forPartner], exported })).toBe('duplicate');
+
+    // Every change withheld by the policy: no bundle, but the versions are dealt with.
+    await store.indicators.revokeOwn(a!.id, 'withdrawn');
+    expect(await store.bundles.saveOutbound({ bundles: [], exported: [{ id: a!.id, version: 2 }] })).toBe('saved');
+    expect(await pendingOf(owner)).toEqual([]);
+  });
+
+  it('lists bundles per direction and partner, every one exactly once', async () => {
+    const partner = nodeId('p');
+    const hashes: string[] = [];
+    let prev: string | null = null;
+    for (let seq = 1; seq <= 7; seq++) {
+      const made = bundleOf(partner, me, seq, prev, [{ op: 'upsert', indicator: wire(partner) }]);
+      await store.imports.commitImport(acceptAll(made));
+      hashes.push(made.hash);
+      prev = made.hash;
+    }
+    const out = bundleOf(me, partner, 1, null, []);
+    await store.bundles.saveOutbound({ ...out, exported: [] });
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.bundles.list({ direction: 'in', partner, limit: 3, cursor });
+      seen.push(...page.items.map((b) => b.hash));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual([...hashes].reverse());
+
+    const both = await store.bundles.list({ partner, limit: 100 });
+    expect(both.items.map((b) => b.hash)).toEqual([out.hash, ...[...hashes].reverse()]);
+    expect(both.items[0]).not.toHaveProperty('bytes');
+    expect((await store.bundles.list({ direction: 'out', partner, limit: 100 })).items.map((b) => b.hash)).toEqual([out.hash]);
+    expect(await store.bundles.exists(out.hash)).toBe(true);
+    expect(await store.bundles.get('0'.repeat(64))).toBeNull();
+  });
+
+  it('quarantines a failing message once per payload and reason', async () => {
+    const payload = new TextEncoder().encode('{"spec":"palermo/bundle@1"');
+    const message = {
+      publisher: 'be-police',
+      audience: me,
+      subject: `palermo.v1.feed.be-police.${me}`,
+      streamSeq: 12,
+      payload,
+      headers: { 'Palermo-Hash': 'abc' },
+      code: 'BUNDLE_MALFORMED_JSON',
+      message: 'unexpected end of JSON',
+    };
+    const first = await store.quarantine.add(message);
+    expect(first.duplicate).toBe(false);
+    expect(await store.quarantine.add({ ...message, streamSeq: 13 })).toEqual({ id: first.id, duplicate: true });
+    const [a, b] = await Promise.all([
+      store.quarantine.add({ ...message, code: 'BUNDLE_OVERSIZE' }),
+      store.quarantine.add({ ...message, code: 'BUNDLE_OVERSIZE' }),
+    ]);
+    expect([a!.duplicate, b!.duplicate].sort()).toEqual([false, true]);
+    expect(a!.id).toBe(b!.id);
+
+    const page = await store.quarantine.list({ limit: 1 });
+    expect(page.items).toHaveLength(1);
+    expect(page.items[0]).toMatchObject({ code: 'BUNDLE_OVERSIZE', payloadSize: payload.byteLength, streamSeq: 12 });
+    const rest = await store.quarantine.list({ limit: 10, cursor: page.nextCursor! });
+    expect(rest.items.map((q) => q.id)).toEqual([first.id]);
+    expect(rest.nextCursor).toBeNull();
+
+    const full = await store.quarantine.get(first.id);
+    expect(full).toMatchObject({ headers: { 'Palermo-Hash': 'abc' }, message: 'unexpected end of JSON' });
+    expect(Buffer.from(full!.payload).equals(Buffer.from(payload))).toBe(true);
+    expect(await store.quarantine.get('999999')).toBeNull();
+  });
+});

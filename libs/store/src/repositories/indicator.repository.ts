@@ -1,0 +1,186 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { DomainError } from '@palermo/indicators';
+import { decodeCursor, toPage } from '../cursor.helper';
+import { ImportDecisionEntity } from '../entities/import-decision.entity';
+import { IndicatorEntity } from '../entities/indicator.entity';
+import { checkLimit, query, toIso } from '../sql.helper';
+import type {
+  IndicatorInput,
+  IndicatorProvenance,
+  IndicatorRecord,
+  IndicatorSearch,
+  Page,
+  PendingExport,
+  UpsertOwnResult,
+} from '../store.types';
+import { toDecisionRecord } from './decision.repository';
+import { toIndicatorRecord, toWireIndicator } from './indicator.mapper';
+import { type ExistingOwn, planOwnUpsert } from './own-upsert.plan';
+import { Repository } from './repository.base';
+
+// Serializes writers of own indicators (upsertOwn, revokeOwn): two analysts posting the same new
+// value at once must meet one row, not race into the natural-key unique index.
+const OWN_WRITE_LOCK = 'select pg_advisory_xact_lock(7362001)';
+
+const EXISTING_OWN_SQL = `
+  select i.pk::text as pk, i.origin_id, i.type, i.value, i.platform, i.chain, i.tlp, i.confidence, i.tags,
+         i.first_seen, i.last_seen, i.valid_until, i.description, i.version
+  from indicator i
+  join json_to_recordset(?::text::json) as k(type text, value text, platform text, chain text)
+    on i.type = k.type and i.value = k.value
+   and coalesce(i.platform, '') = coalesce(k.platform, '') and coalesce(i.chain, '') = coalesce(k.chain, '')
+  where i.own and i.revoked_at is null`;
+
+const INSERT_OWN_SQL = `
+  insert into indicator (origin_node, origin_id, own, type, value, platform, chain, tlp, confidence, tags,
+    first_seen, last_seen, valid_until, description, version, modified_at, exported_version, created_at, updated_at)
+  select ?, x.id, true, x.type, x.value, x.platform, x.chain, x.tlp, x.confidence, x.tags,
+    x.first_seen, x.last_seen, x.valid_until, x.description, 1, x.modified_at, 0, x.modified_at, x.modified_at
+  from json_to_recordset(?::text::json) as x(id text, type text, value text, platform text, chain text, tlp text,
+    confidence integer, tags text[], first_seen timestamptz, last_seen timestamptz, valid_until timestamptz,
+    description text, modified_at timestamptz, n integer)
+  order by x.n`;
+
+const UPDATE_OWN_SQL = `
+  update indicator set tlp = x.tlp, confidence = x.confidence, tags = x.tags, first_seen = x.first_seen,
+    last_seen = x.last_seen, valid_until = x.valid_until, description = x.description, version = x.version,
+    modified_at = x.modified_at, updated_at = x.modified_at
+  from json_to_recordset(?::text::json) as x(pk bigint, tlp text, confidence integer, tags text[],
+    first_seen timestamptz, last_seen timestamptz, valid_until timestamptz, description text, version integer,
+    modified_at timestamptz)
+  where indicator.pk = x.pk`;
+
+const REVOKE_OWN_SQL = `
+  update indicator set revoked_at = ?, revoke_reason = ?, version = version + 1, modified_at = ?, updated_at = ?
+  where own and origin_id = ? and revoked_at is null
+  returning version`;
+
+interface ExistingRow {
+  pk: string;
+  origin_id: string;
+  type: string;
+  value: string;
+  platform: string | null;
+  chain: string | null;
+  tlp: string;
+  confidence: number;
+  tags: string[];
+  first_seen: Date | string;
+  last_seen: Date | string;
+  valid_until: Date | string | null;
+  description: string | null;
+  version: number;
+}
+
+/** Own and imported indicators: own writes, search, provenance and the export queue. */
+export class IndicatorRepository extends Repository {
+  /**
+   * Creates or updates own indicators in ONE transaction (all or nothing), deduplicated by natural
+   * key among active own indicators; a changed attribute bumps the version (see planOwnUpsert).
+   */
+  async upsertOwn(nodeId: string, items: readonly IndicatorInput[]): Promise<UpsertOwnResult[]> {
+    if (items.length === 0) return [];
+    return this.transaction(async (em) => {
+      await query(em, OWN_WRITE_LOCK);
+      const keys = items.map((i) => ({ type: i.type, value: i.value, platform: i.platform ?? null, chain: i.chain ?? null }));
+      const rows = await query<ExistingRow>(em, EXISTING_OWN_SQL, [JSON.stringify(keys)]);
+      const plan = planOwnUpsert(items, rows.map(toExisting), new Date().toISOString());
+      if (plan.inserts.length > 0) {
+        // `n` keeps input order in the surrogate keys, so "newest first" lists follow the batch.
+        const rows = plan.inserts.map((row, n) => ({ ...row, n }));
+        await query(em, INSERT_OWN_SQL, [nodeId, JSON.stringify(rows)]);
+      }
+      if (plan.updates.length > 0) await query(em, UPDATE_OWN_SQL, [JSON.stringify(plan.updates)]);
+      return plan.results;
+    });
+  }
+
+  /**
+   * Permanently revokes an own indicator: the revocation is a new version, so it joins the export
+   * queue. Revoking a revoked indicator changes nothing. Unknown id → INDICATOR_NOT_FOUND.
+   */
+  async revokeOwn(id: string, reason: string): Promise<{ id: string; version: number; alreadyRevoked: boolean }> {
+    return this.transaction(async (em) => {
+      await query(em, OWN_WRITE_LOCK);
+      const now = new Date().toISOString();
+      const updated = await query<{ version: number }>(em, REVOKE_OWN_SQL, [now, reason, now, now, id]);
+      if (updated[0]) return { id, version: updated[0].version, alreadyRevoked: false };
+      const row = await em.findOne(IndicatorEntity, { own: true, originId: id });
+      if (!row) throw new DomainError('INDICATOR_NOT_FOUND', `no own indicator ${id}`);
+      return { id, version: row.version, alreadyRevoked: true };
+    });
+  }
+
+  /** Exact-match search over own and imported indicators, newest first, keyset-paginated. */
+  async search(filter: IndicatorSearch): Promise<Page<IndicatorRecord>> {
+    const limit = checkLimit(filter.limit);
+    const where: FilterQuery<IndicatorEntity> = {};
+    if (filter.type !== undefined) where.type = filter.type;
+    if (filter.value !== undefined) where.value = filter.value;
+    if (filter.pseudonym !== undefined) where.pseudonym = filter.pseudonym;
+    if (filter.origin !== undefined) where.originNode = filter.origin;
+    if (filter.tag !== undefined) where.tags = { $contains: [filter.tag] };
+    if (!filter.includeRevoked) where.revokedAt = null;
+    if (filter.cursor !== undefined) where.pk = { $lt: decodeCursor(filter.cursor) };
+    const rows = await this.fork().find(IndicatorEntity, where, { orderBy: { pk: 'desc' }, limit: limit + 1 });
+    return toPage(rows, limit, (row) => row.pk, toIndicatorRecord);
+  }
+
+  /**
+   * One indicator with the bundle that brought its stored version and the latest import decision
+   * about it. `origin` disambiguates when two origins used the same id; without it, an own
+   * indicator wins over imported ones.
+   */
+  async getWithProvenance(id: string, origin?: string): Promise<IndicatorProvenance | null> {
+    const em = this.fork();
+    const where: FilterQuery<IndicatorEntity> = origin === undefined ? { originId: id } : { originId: id, originNode: origin };
+    const rows = await em.find(IndicatorEntity, where, { orderBy: { own: 'desc', pk: 'asc' }, limit: 1 });
+    const row = rows[0];
+    if (!row) return null;
+    const decision = row.own ? null : await latestDecision(em, row.originNode, row.originId);
+    return { indicator: toIndicatorRecord(row), bundleHash: row.sourceBundleHash, decision };
+  }
+
+  /** Own indicators whose current version (upsert or revocation) is not exported yet, oldest first. */
+  async pendingExport(limit: number): Promise<PendingExport[]> {
+    checkLimit(limit);
+    const rows = await this.fork()
+      .createQueryBuilder(IndicatorEntity, 'i')
+      .where({ own: true })
+      .andWhere('i.exported_version < i.version')
+      .orderBy({ modifiedAt: 'asc', pk: 'asc' })
+      .limit(limit)
+      .getResultList();
+    return rows.map((row) => ({
+      id: row.originId,
+      version: row.version,
+      indicator: toWireIndicator(row),
+      revoked: row.revokedAt ? { at: row.revokedAt.toISOString(), reason: row.revokeReason ?? '' } : null,
+    }));
+  }
+}
+
+async function latestDecision(em: EntityManager, originNode: string, originId: string) {
+  const row = await em.findOne(ImportDecisionEntity, { originNode, originId }, { orderBy: { id: 'desc' } });
+  return row ? toDecisionRecord(row) : null;
+}
+
+function toExisting(row: ExistingRow): ExistingOwn {
+  return {
+    pk: row.pk,
+    originId: row.origin_id,
+    type: row.type,
+    value: row.value,
+    platform: row.platform,
+    chain: row.chain,
+    tlp: row.tlp,
+    confidence: row.confidence,
+    tags: row.tags,
+    firstSeen: toIso(row.first_seen),
+    lastSeen: toIso(row.last_seen),
+    validUntil: row.valid_until === null ? null : toIso(row.valid_until),
+    description: row.description,
+    version: row.version,
+  };
+}

@@ -1,0 +1,59 @@
+import { PartnerEntity } from '../entities/partner.entity';
+import type { PartnerRecord } from '../store.types';
+import { Repository } from './repository.base';
+
+/** Partner nodes and their pinned keys. */
+export class PartnerRepository extends Repository {
+  /** Every partner, by node id. */
+  async list(): Promise<PartnerRecord[]> {
+    const rows = await this.fork().find(PartnerEntity, {}, { orderBy: { nodeId: 'asc' } });
+    return rows.map(toRecord);
+  }
+
+  /** One partner, or null when unknown. */
+  async get(nodeId: string): Promise<PartnerRecord | null> {
+    const row = await this.fork().findOne(PartnerEntity, { nodeId });
+    return row ? toRecord(row) : null;
+  }
+
+  /**
+   * Creates or updates a partner. `status` says whether anything changed, so that a caller can
+   * make a replaced key (a security event) visible.
+   */
+  async upsert(input: {
+    nodeId: string;
+    jurisdiction: string;
+    fingerprint: string;
+    armoredPublicKey: string;
+  }): Promise<{ status: 'created' | 'updated' | 'unchanged'; partner: PartnerRecord }> {
+    return this.transaction(async (em) => {
+      const row = await em.findOne(PartnerEntity, { nodeId: input.nodeId });
+      if (!row) {
+        const now = new Date();
+        const created = em.create(PartnerEntity, { ...input, createdAt: now, updatedAt: now });
+        await em.flush();
+        return { status: 'created' as const, partner: toRecord(created) };
+      }
+      const changed =
+        row.jurisdiction !== input.jurisdiction ||
+        row.fingerprint !== input.fingerprint ||
+        row.armoredPublicKey !== input.armoredPublicKey;
+      if (changed) {
+        em.assign(row, { ...input, updatedAt: new Date() });
+        await em.flush();
+      }
+      return { status: changed ? ('updated' as const) : ('unchanged' as const), partner: toRecord(row) };
+    });
+  }
+}
+
+function toRecord(row: PartnerEntity): PartnerRecord {
+  return {
+    nodeId: row.nodeId,
+    jurisdiction: row.jurisdiction,
+    fingerprint: row.fingerprint,
+    armoredPublicKey: row.armoredPublicKey,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

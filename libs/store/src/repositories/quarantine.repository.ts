@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import { decodeCursor, toPage } from '../cursor.helper';
+import { QuarantineEntity } from '../entities/quarantine.entity';
+import { bytesParam, checkLimit, query, toBytes, toIso, toNumberOrNull } from '../sql.helper';
+import type { Page, QuarantineInput, QuarantineRecord, QuarantineSummary } from '../store.types';
+import { Repository } from './repository.base';
+
+const ADD_SQL = `
+  insert into quarantine (publisher, audience, subject, stream_seq, payload, payload_sha256, headers, code, message)
+  values (?, ?, ?, ?, ?, ?, ?::text::jsonb, ?, ?)
+  on conflict (payload_sha256, code) do nothing
+  returning id::text as id`;
+
+const EXISTING_SQL = `select id::text as id from quarantine where payload_sha256 = ? and code = ?`;
+
+// The payload can be up to a NATS max_payload; a listing shows its size, `get` returns it.
+const LIST_SQL = `
+  select id::text as id, publisher, audience, subject, stream_seq, payload_sha256, octet_length(payload) as payload_size,
+         headers, code, message, received_at
+  from quarantine where id < ? order by id desc limit ?`;
+
+interface SummaryRow {
+  id: string;
+  publisher: string | null;
+  audience: string | null;
+  subject: string;
+  stream_seq: number | string | null;
+  payload_sha256: string;
+  payload_size: number;
+  headers: Record<string, string>;
+  code: string;
+  message: string;
+  received_at: Date | string;
+}
+
+/** Feed messages that failed verification, kept with their reason. */
+export class QuarantineRepository extends Repository {
+  /**
+   * Quarantines a message. The same payload failing with the same code again (a redelivery) is
+   * recorded once: the second call returns the first id with `duplicate: true`.
+   */
+  async add(input: QuarantineInput): Promise<{ id: string; duplicate: boolean }> {
+    const em = this.fork();
+    const sha256 = createHash('sha256').update(input.payload).digest('hex');
+    const inserted = await query<{ id: string }>(em, ADD_SQL, [
+      input.publisher ?? null,
+      input.audience ?? null,
+      input.subject,
+      input.streamSeq ?? null,
+      bytesParam(input.payload),
+      sha256,
+      JSON.stringify(input.headers),
+      input.code,
+      input.message,
+    ]);
+    if (inserted[0]) return { id: inserted[0].id, duplicate: false };
+    const existing = await query<{ id: string }>(em, EXISTING_SQL, [sha256, input.code]);
+    if (!existing[0]) throw new Error('quarantine row vanished between insert and select');
+    return { id: existing[0].id, duplicate: true };
+  }
+
+  /** Quarantined messages newest first, without payloads, keyset-paginated. */
+  async list(filter: { cursor?: string; limit: number }): Promise<Page<QuarantineSummary>> {
+    const limit = checkLimit(filter.limit);
+    const before = filter.cursor === undefined ? '9223372036854775807' : decodeCursor(filter.cursor);
+    const rows = await query<SummaryRow>(this.fork(), LIST_SQL, [before, limit + 1]);
+    return toPage(rows, limit, (row) => row.id, toSummary);
+  }
+
+  /** One quarantined message with its payload, or null. */
+  async get(id: string): Promise<QuarantineRecord | null> {
+    if (!/^[0-9]{1,19}$/.test(id)) return null;
+    const row = await this.fork().findOne(QuarantineEntity, { id }, { populate: ['payload'] });
+    if (!row) return null;
+    return {
+      id: row.id,
+      publisher: row.publisher,
+      audience: row.audience,
+      subject: row.subject,
+      streamSeq: row.streamSeq,
+      payloadSha256: row.payloadSha256,
+      payloadSize: row.payload.byteLength,
+      headers: row.headers,
+      code: row.code,
+      message: row.message,
+      receivedAt: row.receivedAt.toISOString(),
+      payload: toBytes(row.payload),
+    };
+  }
+}
+
+function toSummary(row: SummaryRow): QuarantineSummary {
+  return {
+    id: row.id,
+    publisher: row.publisher,
+    audience: row.audience,
+    subject: row.subject,
+    streamSeq: toNumberOrNull(row.stream_seq),
+    payloadSha256: row.payload_sha256,
+    payloadSize: Number(row.payload_size),
+    headers: row.headers,
+    code: row.code,
+    message: row.message,
+    receivedAt: toIso(row.received_at),
+  };
+}

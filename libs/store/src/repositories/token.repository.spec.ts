@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { BACKENDS, openTestStore, type TestStore } from '../store.fixtures';
+import { query } from '../sql.helper';
+import type { Store } from '../store';
+
+describe.each(BACKENDS)('tokens, keys and partners (%s)', (backend) => {
+  let t: TestStore;
+  let store: Store;
+  beforeAll(async () => {
+    t = await openTestStore(backend, 'registry');
+    store = t.store;
+  });
+  afterAll(async () => t?.dispose());
+
+  it('verifies a created token until it is revoked, storing only its SHA-256', async () => {
+    const { token, id } = await store.tokens.create({ role: 'analyst', name: 'alice' });
+    expect(token).toMatch(/^plm_[A-Za-z0-9_-]{43}$/);
+    expect(await store.tokens.verify(token)).toEqual({ id, role: 'analyst', name: 'alice' });
+
+    const em = store.orm.em.fork() as unknown as EntityManager;
+    const rows = await query<Record<string, unknown>>(em, 'select * from api_token where id = ?', [id]);
+    expect(JSON.stringify(rows)).not.toContain(token.slice(4));
+
+    expect(await store.tokens.revoke(id)).toBe(true);
+    expect(await store.tokens.revoke(id)).toBe(false);
+    expect(await store.tokens.verify(token)).toBeNull();
+    expect((await store.tokens.list()).find((r) => r.id === id)?.revokedAt).not.toBeNull();
+  });
+
+  it.each([
+    ['an empty string', ''],
+    ['a token without prefix', 'A'.repeat(43)],
+    ['a near miss', `plm_${'A'.repeat(43)}`],
+    ['a huge header', `plm_${'A'.repeat(100_000)}`],
+    ['SQL', "plm_' or '1'='1"],
+  ])('refuses %s', async (_name, candidate) => {
+    expect(await store.tokens.verify(candidate)).toBeNull();
+  });
+
+  it('revoking an unknown or malformed id is a no-op', async () => {
+    expect(await store.tokens.revoke('0197a000-0000-7000-8000-000000000000')).toBe(false);
+    expect(await store.tokens.revoke('nope')).toBe(false);
+  });
+
+  it('keeps one active signing key', async () => {
+    expect(await store.keys.getActiveKey()).toBeNull();
+    await store.keys.saveKey({ nodeId: 'nl-police', fingerprint: 'a'.repeat(40), armoredPublicKey: 'KEY-A' });
+    await store.keys.saveKey({ nodeId: 'nl-police', fingerprint: 'b'.repeat(40), armoredPublicKey: 'KEY-B' });
+    expect(await store.keys.getActiveKey()).toMatchObject({ fingerprint: 'b'.repeat(40), armoredPublicKey: 'KEY-B' });
+    await store.keys.saveKey({ nodeId: 'nl-police', fingerprint: 'a'.repeat(40), armoredPublicKey: 'KEY-A' });
+    expect(await store.keys.getActiveKey()).toMatchObject({ fingerprint: 'a'.repeat(40) });
+  });
+
+  it('upserts partners and tells when a pinned key changed', async () => {
+    const card = { nodeId: 'de-bka', jurisdiction: 'DE', fingerprint: 'c'.repeat(40), armoredPublicKey: 'KEY-C' };
+    expect((await store.partners.upsert(card)).status).toBe('created');
+    expect((await store.partners.upsert(card)).status).toBe('unchanged');
+    const rotated = await store.partners.upsert({ ...card, fingerprint: 'd'.repeat(40) });
+    expect(rotated).toMatchObject({ status: 'updated', partner: { fingerprint: 'd'.repeat(40) } });
+    expect(await store.partners.get('de-bka')).toMatchObject({ jurisdiction: 'DE', fingerprint: 'd'.repeat(40) });
+    expect(await store.partners.get('unknown')).toBeNull();
+    expect((await store.partners.list()).map((p) => p.nodeId)).toEqual(['de-bka']);
+  });
+});

@@ -1,0 +1,72 @@
+import type { MikroORM } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { BundleRepository } from './repositories/bundle.repository';
+import { DecisionRepository } from './repositories/decision.repository';
+import { ImportRepository } from './repositories/import.repository';
+import { IndicatorRepository } from './repositories/indicator.repository';
+import { KeyRepository } from './repositories/key.repository';
+import { PartnerRepository } from './repositories/partner.repository';
+import { QuarantineRepository } from './repositories/quarantine.repository';
+import { TokenRepository } from './repositories/token.repository';
+
+/**
+ * The node's database: repositories over one MikroORM instance (PostgreSQL or PGlite). Obtain it
+ * with `openStore` (CLI, tests) or inject it through `StoreModule` (apps/node); the class itself
+ * is the Nest injection token. Every repository call forks its own EntityManager.
+ */
+export class Store {
+  /** This node's signing keys. */
+  readonly keys: KeyRepository;
+  /** Partner nodes and their pinned keys. */
+  readonly partners: PartnerRepository;
+  /** API tokens (hashes only). */
+  readonly tokens: TokenRepository;
+  /** Own and imported indicators. */
+  readonly indicators: IndicatorRepository;
+  /** Stored bundles, inbound and outbound. */
+  readonly bundles: BundleRepository;
+  /** Commits of verified inbound bundles. */
+  readonly imports: ImportRepository;
+  /** Messages that failed verification. */
+  readonly quarantine: QuarantineRepository;
+  /** Import decisions with their reasons. */
+  readonly decisions: DecisionRepository;
+
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    /** The ORM; exposed for libs/store's own tooling and tests, not for SQL elsewhere. */
+    readonly orm: MikroORM,
+    /** Which database this is, for health and logs (never the URL, which may hold a password). */
+    readonly backend: 'postgresql' | 'pglite',
+    private readonly afterClose: () => Promise<void> = async () => undefined,
+  ) {
+    const em = orm.em as unknown as EntityManager;
+    this.keys = new KeyRepository(em);
+    this.partners = new PartnerRepository(em);
+    this.tokens = new TokenRepository(em);
+    this.indicators = new IndicatorRepository(em);
+    this.bundles = new BundleRepository(em);
+    this.imports = new ImportRepository(em);
+    this.quarantine = new QuarantineRepository(em);
+    this.decisions = new DecisionRepository(em);
+  }
+
+  /** Whether the database answers, for health endpoints (no URL, no credentials). */
+  async health(): Promise<{ ok: boolean; backend: 'postgresql' | 'pglite'; reason?: string }> {
+    const result = await this.orm.checkConnection();
+    return result.ok ? { ok: true, backend: this.backend } : { ok: false, backend: this.backend, reason: result.reason };
+  }
+
+  /** Closes the ORM (and an embedded PGlite); safe to call more than once. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        await this.orm.close(true);
+      } finally {
+        await this.afterClose();
+      }
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,265 @@
+import type { Bundle } from '@palermo/bundles';
+import type { IndicatorType, Tlp, WireIndicator } from '@palermo/indicators';
+import type { ImportAction } from '@palermo/policy';
+
+/** Normalized analyst input (validated and normalized by @palermo/indicators). */
+export type { IndicatorInput } from '@palermo/indicators';
+
+/** How to reach the database: PostgreSQL when `databaseUrl` is set, PGlite otherwise. */
+export interface StoreOptions {
+  /** postgres:// URL; when absent the store runs on embedded PGlite. */
+  databaseUrl?: string;
+  /** PGlite data directory; undefined = in-memory (tests). Ignored with `databaseUrl`. */
+  pgliteDir?: string;
+  /** Log every ORM query (raw bulk statements are not logged). */
+  debug?: boolean;
+}
+
+/** One page of a keyset-paginated list; `nextCursor` is null on the last page. */
+export interface Page<T> {
+  /** The rows of this page. */
+  items: T[];
+  /** Opaque base64url cursor for the next page, or null when there is none. */
+  nextCursor: string | null;
+}
+
+/** An indicator as stored on this node (own or imported). Dates are ISO 8601 UTC strings. */
+export interface IndicatorRecord {
+  /** The origin's uuid v7 (the id on the wire). */
+  id: string;
+  /** Node id of the origin. */
+  origin: string;
+  /** True when this node is the origin. */
+  own: boolean;
+  type: IndicatorType;
+  /** Normalized value; null when the import policy kept only a pseudonym. */
+  value: string | null;
+  /** Keyed HMAC of the value when pseudonymized on import, else null. */
+  pseudonym: string | null;
+  platform: string | null;
+  chain: string | null;
+  tlp: Tlp;
+  confidence: number;
+  tags: string[];
+  firstSeen: string;
+  lastSeen: string;
+  validUntil: string | null;
+  description: string | null;
+  /** Version at the origin; a higher version supersedes. */
+  version: number;
+  /** When this version was made at the origin. */
+  modifiedAt: string;
+  revokedAt: string | null;
+  revokeReason: string | null;
+  /** When this row was first stored on this node. */
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Outcome of one item of `upsertOwn`, in input order. */
+export interface UpsertOwnResult {
+  /** The indicator id (uuid v7, minted here when created). */
+  id: string;
+  version: number;
+  status: 'created' | 'updated' | 'unchanged';
+}
+
+/** Filters of `indicators.search`; every filter is an exact match on normalized data. */
+export interface IndicatorSearch {
+  type?: IndicatorType;
+  /** Normalized value (the caller normalizes). */
+  value?: string;
+  /** Pseudonym (HMAC) to find pseudonymized imports of a value. */
+  pseudonym?: string;
+  /** Origin node id. */
+  origin?: string;
+  /** One tag the indicator must carry. */
+  tag?: string;
+  /** Include revoked indicators (default false). */
+  includeRevoked?: boolean;
+  cursor?: string;
+  /** Page size, 1–1000. */
+  limit: number;
+}
+
+/** The latest import decision that touched an indicator. */
+export interface DecisionRecord {
+  bundleHash: string;
+  entryIndex: number;
+  originNode: string;
+  originId: string;
+  version: number;
+  action: ImportAction;
+  reasons: string[];
+  decidedAt: string;
+}
+
+/** An indicator with where it came from and why it is here. */
+export interface IndicatorProvenance {
+  indicator: IndicatorRecord;
+  /** Hash of the bundle that brought the stored version; null for own indicators. */
+  bundleHash: string | null;
+  /** Latest import decision for (origin, id); null for own indicators. */
+  decision: DecisionRecord | null;
+}
+
+/** An own indicator whose current version has not been exported yet. */
+export interface PendingExport {
+  id: string;
+  version: number;
+  /** The indicator as it goes on the wire (its last upserted state for revocations). */
+  indicator: WireIndicator;
+  /** Set when the pending change is a revocation. */
+  revoked: { at: string; reason: string } | null;
+}
+
+/** A bundle as stored (both directions), without its bytes. */
+export interface BundleSummary {
+  hash: string;
+  direction: 'in' | 'out';
+  publisher: string;
+  audience: string;
+  seq: number;
+  prev: string | null;
+  bundleId: string;
+  createdAt: string;
+  storedAt: string;
+  receivedAt: string | null;
+  publishedAt: string | null;
+  streamSeq: number | null;
+  signer: string;
+  entryCount: number;
+  upsertCount: number;
+  revokeCount: number;
+  acceptedCount: number;
+  pseudonymizedCount: number;
+  rejectedCount: number;
+}
+
+/** A stored bundle with its canonical bytes and binary detached signature. */
+export interface BundleRecord extends BundleSummary {
+  bytes: Uint8Array;
+  signature: Uint8Array;
+}
+
+/** A signed outbound bundle, ready to store. */
+export interface SignedBundle {
+  bundle: Bundle;
+  hash: string;
+  /** Canonical bytes (RFC 8785). */
+  bytes: Uint8Array;
+  /** Binary detached OpenPGP signature. */
+  signature: Uint8Array;
+  /** Signer key fingerprint (lower hex). */
+  signer: string;
+}
+
+/** What `saveOutbound` needs: one signed bundle and which own indicator versions it carries. */
+export interface OutboundBundle extends SignedBundle {
+  /** Own indicator versions this bundle exports (upserts and revocations). */
+  exported: { id: string; version: number }[];
+}
+
+/** Several signed bundles (e.g. one per audience) stored and marked exported in one transaction. */
+export interface OutboundBatch {
+  bundles: SignedBundle[];
+  /** Own indicator versions these bundles export. */
+  exported: { id: string; version: number }[];
+}
+
+/** The import policy's verdict on one upsert entry of an inbound bundle. */
+export interface ImportEntryDecision {
+  entryIndex: number;
+  originNode: string;
+  originId: string;
+  version: number;
+  action: ImportAction;
+  reasons: string[];
+  /** Value to store for `accept` (defaults to indicator.value). */
+  value?: string;
+  /** Pseudonym to store for `accept-pseudonymized` (required there). */
+  pseudonym?: string;
+  indicator: WireIndicator;
+}
+
+/** A revocation entry of an inbound bundle; only the origin may revoke, so its origin is the publisher. */
+export interface ImportRevocation {
+  originId: string;
+  reason: string;
+  /** Must equal the bundle's publisher when given (else REVOCATION_NOT_BY_ORIGIN). */
+  originNode?: string;
+  /** Position in the bundle, for the caller's bookkeeping (not stored). */
+  entryIndex?: number;
+}
+
+/** Everything of one verified inbound bundle that commits in one transaction. */
+export interface ImportCommit {
+  bundle: Bundle;
+  hash: string;
+  bytes: Uint8Array;
+  signature: Uint8Array;
+  signer: string;
+  /** JetStream sequence of the message that carried it. */
+  streamSeq?: number;
+  decisions: ImportEntryDecision[];
+  revocations: ImportRevocation[];
+}
+
+/** A message that failed verification, kept with its reason (never silently dropped). */
+export interface QuarantineInput {
+  publisher?: string | null;
+  audience?: string | null;
+  subject: string;
+  streamSeq?: number | null;
+  payload: Uint8Array;
+  headers: Record<string, string>;
+  code: string;
+  message: string;
+}
+
+/** A quarantined message without its payload. */
+export interface QuarantineSummary {
+  id: string;
+  publisher: string | null;
+  audience: string | null;
+  subject: string;
+  streamSeq: number | null;
+  payloadSha256: string;
+  payloadSize: number;
+  headers: Record<string, string>;
+  code: string;
+  message: string;
+  receivedAt: string;
+}
+
+/** A quarantined message with its payload. */
+export interface QuarantineRecord extends QuarantineSummary {
+  payload: Uint8Array;
+}
+
+/** This node's signing key (public half only; the private key stays on disk). */
+export interface NodeKeyRecord {
+  nodeId: string;
+  fingerprint: string;
+  armoredPublicKey: string;
+  createdAt: string;
+}
+
+/** A partner node and its pinned public key. */
+export interface PartnerRecord {
+  nodeId: string;
+  jurisdiction: string;
+  fingerprint: string;
+  armoredPublicKey: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** An API token without its secret. */
+export interface ApiTokenRecord {
+  id: string;
+  name: string;
+  role: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
