@@ -51,10 +51,10 @@ export function bytesParam(bytes: Uint8Array): Buffer {
 
 const MAX_LIMIT = 1000;
 
-/** Validates a page size (1–1000). */
-export function checkLimit(limit: number): number {
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw new DomainError('INVALID_LIMIT', `limit must be an integer between 1 and ${MAX_LIMIT}`);
+/** Validates a page size (1–1000 for pages a client asks for; internal batches may allow more). */
+export function checkLimit(limit: number, max = MAX_LIMIT): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
+    throw new DomainError('INVALID_LIMIT', `limit must be an integer between 1 and ${max}`);
   }
   return limit;
 }

@@ -144,7 +144,7 @@ export class IndicatorRepository extends Repository {
 
   /** Own indicators whose current version (upsert or revocation) is not exported yet, oldest first. */
   async pendingExport(limit: number): Promise<PendingExport[]> {
-    checkLimit(limit);
+    checkLimit(limit, 50_000);
     const rows = await this.fork()
       .createQueryBuilder(IndicatorEntity, 'i')
       .where({ own: true })

@@ -1,0 +1,30 @@
+/** The three demo jurisdictions and the import rules that make their decisions differ. */
+export const DEMO_NODES = [
+  { nodeId: 'nl-police', jurisdiction: 'NL', import: {} },
+  {
+    nodeId: 'de-bka',
+    jurisdiction: 'DE',
+    // Data minimization: keep personal identifiers only as keyed pseudonyms.
+    import: { pseudonymizeTypes: ['phone', 'email', 'iban'], maxTlp: 'amber' },
+  },
+  {
+    nodeId: 'us-hsi',
+    jurisdiction: 'US',
+    import: { minConfidence: 60, maxTlp: 'green', allowedTypes: ['phone', 'email', 'username', 'url', 'domain', 'ip', 'crypto-wallet', 'file-sha256'] },
+  },
+] as const;
+
+/** What nl-police publishes in the demo: every type, several TLPs and confidences. */
+export const DEMO_INDICATORS = [
+  { type: 'phone', value: '06 12345678', tlp: 'green', confidence: 80, tags: ['ht:recruitment'], description: 'Number in fake modelling job ads' },
+  { type: 'email', value: 'Recruit.Jobs@Example.NL', tlp: 'green', confidence: 70, tags: ['ht:recruitment'] },
+  { type: 'username', platform: 'telegram', value: '@EasyWorkAmsterdam', tlp: 'amber', confidence: 75, tags: ['ht:labour'] },
+  { type: 'url', value: 'HTTPS://Escort-Ads.example.com:443/listing?id=42#photos', tlp: 'clear', confidence: 90, tags: ['ht:sexual-exploitation'] },
+  { type: 'domain', value: 'BÜCHER-jobs.example', tlp: 'green', confidence: 40, tags: ['ht:recruitment'] },
+  { type: 'ip', value: '2001:0db8:0000:0000:0000:0000:0000:0042', tlp: 'green', confidence: 65, tags: [] },
+  { type: 'crypto-wallet', chain: 'btc', value: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', tlp: 'amber', confidence: 85, tags: ['ht:payment'] },
+  { type: 'iban', value: 'nl91 abna 0417 1643 00', tlp: 'amber', confidence: 90, tags: ['ht:payment'] },
+  { type: 'keyword', value: 'ＮＥＷ  Girls  Daily', tlp: 'green', confidence: 55, tags: ['ht:sexual-exploitation'] },
+  { type: 'file-sha256', value: 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855', tlp: 'clear', confidence: 95, tags: [] },
+  { type: 'phone', value: '+31 20 123 4567', tlp: 'red', confidence: 95, tags: ['ht:sexual-exploitation'], description: 'Victim contact: never leaves nl-police' },
+] as const;

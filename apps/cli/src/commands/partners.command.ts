@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { pinPartner } from '../../../node/src/node/partner.pinning';
+import { nodeConfig, withStore, type NodeDirOptions } from '../node-env';
+
+interface AddOptions extends NodeDirOptions {
+  nodeId: string;
+  jurisdiction: string;
+  key: string;
+  fingerprint: string;
+}
+
+/** `palermo partners add|list`: pin partner keys while the node is stopped (PGlite is single-process). */
+export function registerPartners(program: Command): void {
+  const partners = program.command('partners').description("partners and their pinned keys");
+  partners
+    .command('add')
+    .description("pin a partner's public key after confirming its fingerprint out of band")
+    .requiredOption('--node-id <id>', "the partner's node id")
+    .requiredOption('--jurisdiction <cc>', "the partner's jurisdiction (ISO 3166-1 alpha-2)")
+    .requiredOption('--key <file>', "the partner's armored public key (from its `palermo keys export`)")
+    .requiredOption('--fingerprint <fpr>', 'the fingerprint you confirmed with the partner out of band')
+    .option('--data-dir <dir>', "this node's data dir")
+    .action(async (opts: AddOptions) => {
+      const config = nodeConfig(opts);
+      const pinned = await withStore(config, (store) =>
+        pinPartner(store, config.nodeId, { nodeId: opts.nodeId, jurisdiction: opts.jurisdiction.toUpperCase(), publicKey: readFileSync(opts.key, 'utf8'), fingerprint: opts.fingerprint }),
+      );
+      process.stdout.write(`pinned ${pinned.nodeId} (${pinned.jurisdiction}) ${pinned.fingerprint}\n`);
+    });
+  partners
+    .command('list')
+    .option('--data-dir <dir>', "this node's data dir")
+    .action(async (opts: NodeDirOptions) => {
+      for (const p of await withStore(nodeConfig(opts), (store) => store.partners.list())) {
+        process.stdout.write(`${p.nodeId}\t${p.jurisdiction}\t${p.fingerprint}\n`);
+      }
+    });
+}
+
+/** A node as `init` made it: enough to pin it elsewhere. */
+export interface InitializedNode {
+  nodeId: string;
+  jurisdiction: string;
+  dataDir: string;
+  fingerprint: string;
+  armoredPublicKey: string;
+}
+
+/** Pins every node's key at every other (what operators do out of band with partner cards). */
+export async function pinAll(nodes: InitializedNode[]): Promise<void> {
+  for (const self of nodes) {
+    await withStore(nodeConfig({ dataDir: self.dataDir }), async (store) => {
+      for (const other of nodes.filter((n) => n !== self)) {
+        await pinPartner(store, self.nodeId, { nodeId: other.nodeId, jurisdiction: other.jurisdiction, publicKey: other.armoredPublicKey, fingerprint: other.fingerprint });
+      }
+    });
+  }
+}
+

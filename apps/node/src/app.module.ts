@@ -1,0 +1,60 @@
+import { join } from 'node:path';
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { FederationModule } from '@palermo/federation';
+import { BaselineExportPolicy, ConfigImportPolicy } from '@palermo/policy';
+import { StoreModule } from '@palermo/store';
+import { TokenGuard } from './auth/token.guard';
+import { BundlesController } from './bundles/bundles.controller';
+import { BundlesService } from './bundles/bundles.service';
+import type { NodeConfig } from './config/node.config';
+import { HttpErrorFilter } from './errors/http-exception.filter';
+import { ExportPlanner } from './export/export.planner';
+import { ExportService } from './export/export.service';
+import { HealthController, LivenessController } from './health/health.controller';
+import { BundleVerifier } from './import/bundle.verifier';
+import { ImportDecider } from './import/import.decider';
+import { ImportService } from './import/import.service';
+import { QuarantineController } from './import/quarantine.controller';
+import { IndicatorsController } from './indicators/indicators.controller';
+import { IndicatorsService } from './indicators/indicators.service';
+import type { NodeKeys } from './keys/node-keys';
+import { FeedLifecycle } from './node/feed.lifecycle';
+import { EXPORT_POLICY, IMPORT_POLICY, NODE_CONFIG, NODE_KEYS } from './node/node-context';
+import { NodeController } from './node/node.controller';
+import { PartnersController } from './node/partners.controller';
+import { PartnersService } from './node/partners.service';
+
+/** Where the store lives: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
+export function storeOptions(config: NodeConfig) {
+  return config.databaseUrl ? { databaseUrl: config.databaseUrl } : { pgliteDir: join(config.dataDir, 'pglite') };
+}
+
+/** One agency's node: HTTP API, exporter and importer in one process. */
+@Module({})
+export class AppModule {
+  static forRoot(config: NodeConfig, keys: NodeKeys): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [StoreModule.forRoot(storeOptions(config)), FederationModule.forRoot({ natsUrl: config.natsUrl, name: `palermo-${config.nodeId}` })],
+      controllers: [IndicatorsController, BundlesController, NodeController, PartnersController, HealthController, LivenessController, QuarantineController],
+      providers: [
+        { provide: NODE_CONFIG, useValue: config },
+        { provide: NODE_KEYS, useValue: keys },
+        { provide: IMPORT_POLICY, useValue: new ConfigImportPolicy(config.import.policy) },
+        { provide: EXPORT_POLICY, useValue: new BaselineExportPolicy() },
+        { provide: APP_GUARD, useClass: TokenGuard },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        IndicatorsService,
+        BundlesService,
+        PartnersService,
+        FeedLifecycle,
+        ExportPlanner,
+        ExportService,
+        BundleVerifier,
+        ImportDecider,
+        ImportService,
+      ],
+    };
+  }
+}

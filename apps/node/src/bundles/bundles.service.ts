@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import { armorSignature } from '@palermo/bundles';
+import { DomainError } from '@palermo/indicators';
+import { Store } from '@palermo/store';
+import type { ListBundlesQuery } from './bundles.query';
+
+/** Read side of bundles: what was sent and received, byte for byte. */
+@Injectable()
+export class BundlesService {
+  constructor(private readonly store: Store) {}
+
+  list(query: ListBundlesQuery) {
+    return this.store.bundles.list(query);
+  }
+
+  async get(hash: string) {
+    const bundle = await this.store.bundles.get(hash);
+    if (!bundle) throw new DomainError('BUNDLE_NOT_FOUND', `no bundle ${hash}`);
+    const { bytes: _bytes, signature: _signature, ...summary } = bundle;
+    return { ...summary, decisions: await this.store.decisions.forBundle(hash) };
+  }
+
+  /** The canonical bytes exactly as signed (what `gpg --verify` needs). */
+  async raw(hash: string): Promise<Uint8Array> {
+    const bundle = await this.store.bundles.get(hash);
+    if (!bundle) throw new DomainError('BUNDLE_NOT_FOUND', `no bundle ${hash}`);
+    return bundle.bytes;
+  }
+
+  /** The detached signature, ASCII-armored. */
+  async signature(hash: string): Promise<string> {
+    const bundle = await this.store.bundles.get(hash);
+    if (!bundle) throw new DomainError('BUNDLE_NOT_FOUND', `no bundle ${hash}`);
+    return armorSignature(bundle.signature);
+  }
+}

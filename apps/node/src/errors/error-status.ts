@@ -1,0 +1,19 @@
+/** HTTP status per domain error code; codes not listed map by suffix, then to 400. */
+const STATUS: Record<string, number> = {
+  AUTH_REQUIRED: 401,
+  AUTH_INVALID: 401,
+  AUTH_FORBIDDEN: 403,
+  VALIDATION_FAILED: 400,
+  MALFORMED_JSON: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  NATS_UNAVAILABLE: 503,
+  ROUTE_NOT_FOUND: 404,
+};
+
+/** Maps a stable domain error code to the HTTP status the API answers with. */
+export function statusForCode(code: string): number {
+  if (STATUS[code]) return STATUS[code];
+  if (code.endsWith('_NOT_FOUND')) return 404;
+  if (code.endsWith('_CONFLICT') || code.endsWith('_EXISTS')) return 409;
+  return 400;
+}

@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { DomainError } from '@palermo/indicators';
+import { statusForCode } from './error-status';
+
+/** The one place where errors become HTTP answers: `{ error: { code, message, details? } }`. */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const { status, body } = this.toAnswer(exception);
+    response.status(status).json(body);
+  }
+
+  private toAnswer(exception: unknown): { status: number; body: object } {
+    if (exception instanceof DomainError) {
+      return { status: statusForCode(exception.code), body: { error: { code: exception.code, message: exception.message, details: exception.details } } };
+    }
+    if (exception instanceof HttpException) return this.fromHttp(exception);
+    const correlationId = randomUUID();
+    this.logger.error(`unhandled error ${correlationId}: ${(exception as Error)?.stack ?? String(exception)}`);
+    return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error', correlationId } } };
+  }
+
+  // Express' body parser and Nest's router raise HttpExceptions before any service runs.
+  private fromHttp(exception: HttpException): { status: number; body: object } {
+    const status = exception.getStatus();
+    const cause = (exception as { cause?: { type?: string } }).cause;
+    if (status === 413 || cause?.type === 'entity.too.large') {
+      return { status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE', message: 'request body exceeds the limit' } } };
+    }
+    if (status === 400 && /JSON|Unexpected token|position/i.test(exception.message)) {
+      return { status: 400, body: { error: { code: 'MALFORMED_JSON', message: `request body is not valid JSON: ${exception.message}` } } };
+    }
+    if (status === 404) return { status, body: { error: { code: 'ROUTE_NOT_FOUND', message: exception.message } } };
+    return { status, body: { error: { code: `HTTP_${status}`, message: exception.message } } };
+  }
+}

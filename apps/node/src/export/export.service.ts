@@ -1,0 +1,128 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { bundleHash, canonicalBytes, signDetached } from '@palermo/bundles';
+import { FeedPublisher } from '@palermo/federation';
+import { DomainError } from '@palermo/indicators';
+import { Store } from '@palermo/store';
+import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
+import { ExportPlanner, type ChainHeads } from './export.planner';
+
+const BATCH = 20_000;
+const SWEEP_MS = 5_000;
+
+/**
+ * The exporter: batches new, changed and revoked own indicators into signed bundles per
+ * audience. A bundle is stored (with the indicators marked exported, in one transaction)
+ * before it is published, and unpublished bundles are re-published in chain order, so a
+ * crash or a NATS outage delays a bundle but never loses or reorders it.
+ */
+@Injectable()
+export class ExportService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ExportService');
+  private timer?: NodeJS.Timeout;
+  private sweeper?: NodeJS.Timeout;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly publisher: FeedPublisher,
+    private readonly planner: ExportPlanner,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    @Inject(NODE_KEYS) private readonly keys: NodeKeys,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.sweeper = setInterval(() => this.nudge(), SWEEP_MS);
+    this.nudge();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.sweeper);
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Asks for an export within the configured delay (≤ 1 s); many nudges make one batch. */
+  nudge(): void {
+    if (this.stopped || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.runNow();
+    }, this.config.export.maxDelayMs);
+  }
+
+  /** Runs one export pass now (or right after the one in progress). */
+  async runNow(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.pass()
+      .catch((err) => this.logger.warn(`export pass failed, will retry: ${(err as Error).message}`))
+      .finally(() => {
+        this.running = null;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.nudge();
+        }
+      });
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    await this.publishStored();
+    for (;;) {
+      const pending = await this.store.indicators.pendingExport(BATCH);
+      if (pending.length === 0) return;
+      await this.storeBundles(pending);
+      await this.publishStored();
+      if (pending.length < BATCH) return;
+    }
+  }
+
+  private async storeBundles(pending: Awaited<ReturnType<Store['indicators']['pendingExport']>>): Promise<void> {
+    const partners = (await this.store.partners.list()).map((p) => p.nodeId);
+    const heads: ChainHeads = new Map();
+    for (const audience of ['all', ...partners]) heads.set(audience, await this.store.bundles.chainHead(this.config.nodeId, audience));
+    const bundles = this.planner.plan(this.config.nodeId, partners, pending, heads, this.config.export.maxBundleBytes);
+    const signed = [];
+    for (const bundle of bundles) {
+      const bytes = canonicalBytes(bundle);
+      signed.push({ bundle, bytes, hash: bundleHash(bytes), signature: await signDetached(bytes, this.keys.privateKey), signer: this.keys.fingerprint });
+    }
+    await this.store.bundles.saveOutbound({
+      bundles: signed,
+      exported: pending.map((p) => ({ id: p.indicator.id, version: p.indicator.version })),
+    });
+    if (signed.length) this.logger.log(`stored ${signed.length} bundle(s) for ${pending.length} indicator change(s)`);
+  }
+
+  private async publishStored(): Promise<void> {
+    for (const stored of await this.store.bundles.unpublishedOutbound()) {
+      try {
+        const ack = await this.publisher.publish({
+          publisher: stored.publisher,
+          audience: stored.audience,
+          hash: stored.hash,
+          payload: stored.bytes,
+          signerFingerprint: stored.signer,
+          signature: stored.signature,
+        });
+        await this.store.bundles.markPublished(stored.hash, ack.streamSeq);
+      } catch (err) {
+        if (err instanceof DomainError && err.code === 'NATS_UNAVAILABLE') {
+          this.logger.warn(`NATS unavailable; ${stored.hash.slice(0, 12)} and later bundles wait for the next pass`);
+          this.nudgeLater();
+          return;
+        }
+        throw err;
+      }
+    }
+  }
+
+  private nudgeLater(): void {
+    if (!this.stopped) setTimeout(() => this.nudge(), 1_000).unref();
+  }
+}

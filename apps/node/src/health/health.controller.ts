@@ -1,0 +1,48 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { NatsConnection } from '@palermo/federation';
+import { Store } from '@palermo/store';
+import { ANY_ROLE, Public, Roles } from '../auth/roles';
+import { FeedLifecycle } from '../node/feed.lifecycle';
+import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
+
+@ApiTags('health')
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly nats: NatsConnection,
+    private readonly store: Store,
+    private readonly feeds: FeedLifecycle,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+  ) {}
+
+  @Get('health')
+  @ApiBearerAuth()
+  @Roles(...ANY_ROLE)
+  @ApiOperation({ summary: 'Broker connection, database and followed feeds; 503 when a dependency is down' })
+  async health(@Res({ passthrough: true }) res: Response) {
+    const nats = this.nats.health();
+    const database = await this.store.health();
+    const ok = nats.connected && database.ok;
+    res.status(ok ? 200 : 503);
+    return {
+      status: ok ? 'ok' : 'degraded',
+      nodeId: this.config.nodeId,
+      nats,
+      database,
+      following: this.feeds.followed(),
+    };
+  }
+}
+
+/** Liveness for process managers: answers without a token and reveals nothing. */
+@Controller()
+export class LivenessController {
+  @Get('healthz')
+  @Public()
+  @ApiOperation({ summary: 'Liveness probe (no token, no details)' })
+  live() {
+    return { status: 'alive' };
+  }
+}

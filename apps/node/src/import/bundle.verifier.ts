@@ -1,0 +1,81 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { bundleHash, parseBundleBytes, readPublicKey, verifyDetached, type Bundle } from '@palermo/bundles';
+import type { FeedMessage } from '@palermo/federation';
+import { Store } from '@palermo/store';
+import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
+import { QuarantineReason } from './quarantine.reason';
+
+/** A bundle that passed every check that needs no chain state. */
+export interface VerifiedBundle {
+  bundle: Bundle;
+  hash: string;
+  signature: Uint8Array;
+  signer: string;
+  publisherJurisdiction: string;
+}
+
+/**
+ * Step 4 of a bundle's journey, before anything else touches it: size, parse, hash, routing,
+ * pinned publisher and signature. Returns a QuarantineReason for the first check that fails.
+ */
+@Injectable()
+export class BundleVerifier {
+  constructor(
+    private readonly store: Store,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+  ) {}
+
+  async verify(msg: FeedMessage): Promise<VerifiedBundle | QuarantineReason> {
+    const maxBytes = this.config.import.maxBundleBytes;
+    if (msg.payload.length > maxBytes) {
+      return new QuarantineReason('BUNDLE_OVERSIZE', `payload of ${msg.payload.length} bytes exceeds the limit of ${maxBytes}`);
+    }
+    const hash = bundleHash(msg.payload);
+    const claimed = msg.headers['Palermo-Hash'];
+    if (claimed !== undefined && claimed !== hash) {
+      return new QuarantineReason('BUNDLE_HASH_MISMATCH', `Palermo-Hash ${claimed.slice(0, 80)} does not match the payload's SHA-256 ${hash}`);
+    }
+    const parsed = parseBundleBytes(msg.payload, { maxBytes });
+    if (!parsed.ok) return new QuarantineReason(parsed.code, parsed.message);
+    const { bundle } = parsed;
+    const routing = this.checkRouting(msg, bundle);
+    if (routing) return routing;
+    const partner = await this.store.partners.get(bundle.publisher);
+    if (!partner) return new QuarantineReason('BUNDLE_UNKNOWN_PUBLISHER', `publisher ${bundle.publisher} is not a pinned partner of this node`);
+    return this.checkSignature(msg, { bundle, hash }, partner);
+  }
+
+  // The subject says whose stream and which chain this is; the signed body must say the same.
+  private checkRouting(msg: FeedMessage, bundle: Bundle): QuarantineReason | undefined {
+    if (bundle.publisher !== msg.publisher) {
+      return new QuarantineReason('BUNDLE_PUBLISHER_MISMATCH', `bundle claims publisher ${bundle.publisher} but arrived on ${msg.publisher}'s feed`);
+    }
+    if (bundle.audience !== msg.audience) {
+      return new QuarantineReason('BUNDLE_AUDIENCE_MISMATCH', `bundle is addressed to ${bundle.audience} but arrived on the ${msg.audience} chain`);
+    }
+    if (bundle.audience !== 'all' && bundle.audience !== this.config.nodeId) {
+      return new QuarantineReason('BUNDLE_AUDIENCE_MISMATCH', `bundle is addressed to ${bundle.audience}, not to this node`);
+    }
+    return undefined;
+  }
+
+  private async checkSignature(
+    msg: FeedMessage,
+    { bundle, hash }: { bundle: Bundle; hash: string },
+    partner: { jurisdiction: string; fingerprint: string; armoredPublicKey: string },
+  ): Promise<VerifiedBundle | QuarantineReason> {
+    const encoded = msg.headers['Palermo-Signature'];
+    if (!encoded) return new QuarantineReason('BUNDLE_SIGNATURE_MISSING', 'the Palermo-Signature header is absent');
+    const signature = Buffer.from(encoded, 'base64');
+    if (signature.length === 0 || signature.toString('base64') !== encoded.replace(/\s/g, '')) {
+      return new QuarantineReason('BUNDLE_SIGNATURE_INVALID', 'the Palermo-Signature header is not valid base64');
+    }
+    const key = await readPublicKey(partner.armoredPublicKey);
+    const result = await verifyDetached(msg.payload, signature, key);
+    if (!result.ok) return new QuarantineReason(result.code, result.message);
+    if (result.fingerprint !== partner.fingerprint) {
+      return new QuarantineReason('BUNDLE_SIGNER_MISMATCH', `signed by ${result.fingerprint}, pinned key of ${bundle.publisher} is ${partner.fingerprint}`);
+    }
+    return { bundle, hash, signature, signer: result.fingerprint, publisherJurisdiction: partner.jurisdiction };
+  }
+}

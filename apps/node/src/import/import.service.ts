@@ -1,0 +1,67 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { checkChain } from '@palermo/bundles';
+import type { FeedMessage, FeedVerdict } from '@palermo/federation';
+import { Store } from '@palermo/store';
+import { BundleVerifier } from './bundle.verifier';
+import { ImportDecider } from './import.decider';
+import { QuarantineReason } from './quarantine.reason';
+
+/**
+ * Imports one feed message: verify → (already have it?) → chain → policy → one transaction.
+ * Returns 'ack' only once the outcome (imported, duplicate or quarantined) is committed;
+ * anything thrown makes the subscriber redeliver later, so a crash loses nothing.
+ */
+@Injectable()
+export class ImportService {
+  private readonly logger = new Logger('ImportService');
+
+  constructor(
+    private readonly store: Store,
+    private readonly verifier: BundleVerifier,
+    private readonly decider: ImportDecider,
+  ) {}
+
+  readonly handle = async (msg: FeedMessage): Promise<FeedVerdict> => {
+    const verified = await this.verifier.verify(msg);
+    if (verified instanceof QuarantineReason) return this.quarantine(msg, verified);
+    const { bundle, hash } = verified;
+    if (await this.store.bundles.exists(hash)) return 'ack';
+    const chain = checkChain(await this.store.bundles.chainHead(bundle.publisher, bundle.audience), bundle);
+    if (!chain.ok) return this.quarantine(msg, new QuarantineReason(chain.code, chain.message));
+    const decisions = this.decider.decide(verified);
+    const revocations = bundle.entries.flatMap((e) => (e.op === 'revoke' ? [{ originNode: bundle.publisher, originId: e.id, reason: e.reason }] : []));
+    const outcome = await this.store.imports.commitImport({
+      bundle,
+      hash,
+      bytes: msg.payload,
+      signature: verified.signature,
+      signer: verified.signer,
+      streamSeq: msg.streamSeq,
+      decisions,
+      revocations,
+    });
+    this.logger.log(`${outcome} ${bundle.publisher}/${bundle.audience}#${bundle.seq} ${hash.slice(0, 12)}: ${summarize(decisions)}`);
+    return 'ack';
+  };
+
+  private async quarantine(msg: FeedMessage, reason: QuarantineReason): Promise<FeedVerdict> {
+    const { duplicate } = await this.store.quarantine.add({
+      publisher: msg.publisher,
+      audience: msg.audience,
+      subject: msg.subject,
+      streamSeq: msg.streamSeq,
+      payload: msg.payload,
+      headers: msg.headers,
+      code: reason.code,
+      message: reason.message,
+    });
+    if (!duplicate) this.logger.warn(`quarantined ${msg.subject} #${msg.streamSeq}: ${reason.code} ${reason.message}`);
+    return 'ack';
+  }
+}
+
+function summarize(decisions: { action: string }[]): string {
+  const counts = new Map<string, number>();
+  for (const d of decisions) counts.set(d.action, (counts.get(d.action) ?? 0) + 1);
+  return [...counts].map(([a, n]) => `${n} ${a}`).join(', ') || 'no upserts';
+}

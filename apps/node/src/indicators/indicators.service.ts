@@ -1,0 +1,54 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError, parseIndicatorBatch, normalizeValue } from '@palermo/indicators';
+import { Store } from '@palermo/store';
+import { ExportService } from '../export/export.service';
+import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
+import type { SearchQuery } from './indicators.query';
+
+/** Publishing and searching indicators; reachable from HTTP, NATS and the CLI alike. */
+@Injectable()
+export class IndicatorsService {
+  constructor(
+    private readonly store: Store,
+    private readonly exporter: ExportService,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+  ) {}
+
+  /** Validates and stores a batch of own indicators, all or nothing, then nudges the exporter. */
+  async publish(body: unknown) {
+    const parsed = parseIndicatorBatch(body, { defaultRegion: this.config.jurisdiction });
+    if (!parsed.ok) {
+      throw new DomainError('VALIDATION_FAILED', `${parsed.errors.length} problem(s) in the request; nothing was stored`, { errors: parsed.errors });
+    }
+    const results = await this.store.indicators.upsertOwn(this.config.nodeId, parsed.items);
+    if (results.some((r) => r.status !== 'unchanged')) this.exporter.nudge();
+    return { items: results };
+  }
+
+  /** Revokes an own indicator for good; partners learn it through the next bundle. */
+  async revoke(id: string, reason: string) {
+    const result = await this.store.indicators.revokeOwn(id, reason);
+    this.exporter.nudge();
+    return result;
+  }
+
+  /** Searches own and imported indicators; a `value` filter is normalized like the data was. */
+  async search(query: SearchQuery) {
+    let value = query.value;
+    if (value !== undefined) {
+      if (!query.type) throw new DomainError('VALIDATION_FAILED', 'filtering by value needs a type (e.g. ?type=phone&value=…)');
+      const normalized = normalizeValue(query.type, value, { defaultRegion: this.config.jurisdiction, chain: query.chain });
+      if (!normalized.ok) throw new DomainError('VALIDATION_FAILED', `value: ${normalized.message}`, { errors: [{ path: ['value'], code: normalized.code, message: normalized.message }] });
+      value = normalized.value;
+    }
+    return this.store.indicators.search({ ...query, value });
+  }
+
+  /** One indicator with where it came from and why it was kept. */
+  async get(id: string) {
+    const found = await this.store.indicators.getWithProvenance(id);
+    if (!found) throw new DomainError('INDICATOR_NOT_FOUND', `no indicator ${id}`);
+    return found;
+  }
+}
+

@@ -1,0 +1,32 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { ConfigError, loadNodeConfig } from './config/node.config';
+import { loadNodeKeys } from './keys/node-keys';
+import { setupOpenApi } from './openapi';
+
+/** Boots one node from the environment; returns the app so tests and the CLI can close it. */
+export async function bootstrapNode(env: NodeJS.ProcessEnv = process.env): Promise<NestExpressApplication> {
+  const config = loadNodeConfig(env);
+  const keys = await loadNodeKeys(config.dataDir);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, keys), { bodyParser: false });
+  // 10,000 indicators of up to ~1 KB each fit; anything larger is refused with 413 before parsing.
+  app.useBodyParser('json', { limit: '16mb', strict: true });
+  app.setGlobalPrefix('api/v1', { exclude: ['healthz'] });
+  app.enableShutdownHooks();
+  setupOpenApi(app, config.nodeId);
+  await app.listen(config.port, config.host);
+  const url = await app.getUrl();
+  Logger.log(`palermo node ${config.nodeId} (${config.jurisdiction}) listening on ${url} — key ${keys.fingerprint}`, 'Palermo');
+  return app;
+}
+
+if (require.main === module) {
+  bootstrapNode().catch((err) => {
+    const message = err instanceof ConfigError || (err as { code?: string }).code ? (err as Error).message : (err as Error).stack;
+    process.stderr.write(`palermo node failed to start: ${message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,44 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { FeedPublisher, FeedSubscriber } from '@palermo/federation';
+import { Store } from '@palermo/store';
+import { ImportService } from '../import/import.service';
+import { NODE_CONFIG, type NodeConfig } from './node-context';
+
+/** Owns this node's stream and its subscriptions to every pinned partner's feed. */
+@Injectable()
+export class FeedLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('FeedLifecycle');
+  private readonly following = new Map<string, { stop(): Promise<void> }>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly publisher: FeedPublisher,
+    private readonly subscriber: FeedSubscriber,
+    private readonly importer: ImportService,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.publisher.ensureStream(this.config.nodeId).catch((err) => {
+      this.logger.warn(`could not create stream yet (${(err as Error).message}); the exporter retries`);
+    });
+    for (const partner of await this.store.partners.list()) await this.follow(partner.nodeId);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.following.values()].map((f) => f.stop()));
+  }
+
+  /** Follows a partner's chains addressed to this node (its own audience and `all`). */
+  async follow(partner: string): Promise<void> {
+    if (this.following.has(partner)) return;
+    const handle = this.subscriber.follow({ subscriber: this.config.nodeId, publisher: partner, handler: this.importer.handle });
+    this.following.set(partner, handle);
+    this.logger.log(`following ${partner}`);
+  }
+
+  /** Partners whose feeds this node follows. */
+  followed(): string[] {
+    return [...this.following.keys()];
+  }
+}

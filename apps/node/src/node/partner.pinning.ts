@@ -1,0 +1,35 @@
+import { fingerprintOf, readPublicKey } from '@palermo/bundles';
+import { DomainError } from '@palermo/indicators';
+import type { Store } from '@palermo/store';
+
+/** Input to pin a partner: its id, jurisdiction and armored public key (fingerprint checked out of band). */
+export interface PinPartner {
+  nodeId: string;
+  jurisdiction: string;
+  publicKey: string;
+  /** The fingerprint the operator confirmed out of band; must match the key. */
+  fingerprint: string;
+}
+
+/**
+ * Pins a partner's key after checking it against the fingerprint confirmed out of band.
+ * Re-pinning a different key is refused: that needs a rotation statement (a later issue).
+ */
+export async function pinPartner(store: Store, selfId: string, input: PinPartner) {
+  if (input.nodeId === selfId) throw new DomainError('PARTNER_IS_SELF', 'a node cannot be its own partner');
+  let fingerprint: string;
+  try {
+    fingerprint = fingerprintOf(await readPublicKey(input.publicKey));
+  } catch (err) {
+    throw new DomainError('PARTNER_KEY_INVALID', `publicKey is not an armored OpenPGP public key: ${(err as Error).message}`);
+  }
+  if (fingerprint !== input.fingerprint.toLowerCase().replace(/\s/g, '')) {
+    throw new DomainError('PARTNER_FINGERPRINT_MISMATCH', `the key's fingerprint is ${fingerprint}, not the confirmed ${input.fingerprint}`);
+  }
+  const existing = await store.partners.get(input.nodeId);
+  if (existing && existing.fingerprint !== fingerprint) {
+    throw new DomainError('PARTNER_KEY_CONFLICT', `${input.nodeId} is pinned to ${existing.fingerprint}; a new key needs a rotation statement`);
+  }
+  await store.partners.upsert({ nodeId: input.nodeId, jurisdiction: input.jurisdiction, fingerprint, armoredPublicKey: input.publicKey });
+  return { nodeId: input.nodeId, jurisdiction: input.jurisdiction, fingerprint };
+}

@@ -1,0 +1,37 @@
+import { Body, Controller, Get, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { ANY_ROLE, Roles } from '../auth/roles';
+import { ZodPipe } from '../zod.pipe';
+import type { PinPartner } from './partner.pinning';
+import { PartnersService } from './partners.service';
+
+const pinSchema = z
+  .object({
+    nodeId: z.string().regex(/^[a-z][a-z0-9-]{1,31}$/).refine((id) => id !== 'all', 'all is reserved'),
+    jurisdiction: z.string().regex(/^[A-Z]{2}$/),
+    publicKey: z.string().min(1).max(64 * 1024),
+    fingerprint: z.string().min(16).max(128),
+  })
+  .strict();
+
+@ApiTags('partners')
+@ApiBearerAuth()
+@Controller('partners')
+export class PartnersController {
+  constructor(private readonly partners: PartnersService) {}
+
+  @Get()
+  @Roles(...ANY_ROLE)
+  @ApiOperation({ summary: 'Partners with their pinned key fingerprints' })
+  list() {
+    return this.partners.list();
+  }
+
+  @Post()
+  @Roles('admin')
+  @ApiOperation({ summary: "Pin a partner's key (fingerprint confirmed out of band) and follow its feed" })
+  pin(@Body(new ZodPipe(pinSchema)) body: PinPartner) {
+    return this.partners.pin(body);
+  }
+}

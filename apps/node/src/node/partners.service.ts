@@ -1,0 +1,27 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Store } from '@palermo/store';
+import { FeedLifecycle } from './feed.lifecycle';
+import { NODE_CONFIG, type NodeConfig } from './node-context';
+import { pinPartner, type PinPartner } from './partner.pinning';
+
+/** Partners and their pinned keys: only a pinned key is ever trusted for a publisher. */
+@Injectable()
+export class PartnersService {
+  constructor(
+    private readonly store: Store,
+    private readonly feeds: FeedLifecycle,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+  ) {}
+
+  async list() {
+    const partners = await this.store.partners.list();
+    return { items: partners.map(({ armoredPublicKey: _key, ...p }) => p) };
+  }
+
+  /** Pins a partner's key and starts following its feed. */
+  async pin(input: PinPartner) {
+    const pinned = await pinPartner(this.store, this.config.nodeId, input);
+    await this.feeds.follow(input.nodeId);
+    return pinned;
+  }
+}
