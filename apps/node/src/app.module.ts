@@ -21,6 +21,7 @@ import { IndicatorsService } from './indicators/indicators.service';
 import type { NodeKeys } from './keys/node-keys';
 import { FeedLifecycle } from './node/feed.lifecycle';
 import { EXPORT_POLICY, IMPORT_POLICY, NODE_CONFIG, NODE_KEYS } from './node/node-context';
+import { NodeIdentityCheck } from './node/node-identity.check';
 import { NodeController } from './node/node.controller';
 import { PartnersController } from './node/partners.controller';
 import { PartnersService } from './node/partners.service';
@@ -45,6 +46,7 @@ export class AppModule {
         { provide: EXPORT_POLICY, useValue: new BaselineExportPolicy() },
         { provide: APP_GUARD, useClass: TokenGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
+        NodeIdentityCheck,
         IndicatorsService,
         BundlesService,
         PartnersService,
