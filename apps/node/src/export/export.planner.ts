@@ -1,14 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { buildBundle, bundleHash, canonicalBytes, splitIntoBundles, type Bundle, type BundleEntry } from '@palermo/bundles';
-import { COMMUNITY_AUDIENCE, type WireIndicator } from '@palermo/indicators';
+import { COMMUNITY_AUDIENCE } from '@palermo/indicators';
 import type { ExportPolicy } from '@palermo/policy';
+import type { PendingExport } from '@palermo/store';
 import { EXPORT_POLICY } from '../node/node-context';
 
-/** An own indicator waiting to be exported, as the store hands it out. */
-export interface PendingExport {
-  indicator: WireIndicator;
-  revoked: { reason: string } | null;
-}
 
 /** Where each chain stands before this batch: the head the next bundle links to. */
 export type ChainHeads = Map<string, { seq: number; hash: string } | null>;

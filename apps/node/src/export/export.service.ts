@@ -100,7 +100,14 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async publishStored(): Promise<void> {
-    for (const stored of await this.store.bundles.unpublishedOutbound()) {
+    for (let page = await this.store.bundles.unpublishedOutbound(); page.length > 0; page = await this.store.bundles.unpublishedOutbound()) {
+      if (!(await this.publishPage(page))) return;
+    }
+  }
+
+  /** Publishes stored bundles in chain order; false when NATS is away (the rest wait). */
+  private async publishPage(page: Awaited<ReturnType<Store['bundles']['unpublishedOutbound']>>): Promise<boolean> {
+    for (const stored of page) {
       try {
         const ack = await this.publisher.publish({
           publisher: stored.publisher,
@@ -115,11 +122,12 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
         if (err instanceof DomainError && err.code === 'NATS_UNAVAILABLE') {
           this.logger.warn(`NATS unavailable; ${stored.hash.slice(0, 12)} and later bundles wait for the next pass`);
           this.nudgeLater();
-          return;
+          return false;
         }
         throw err;
       }
     }
+    return true;
   }
 
   private nudgeLater(): void {

@@ -2,22 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { pseudonymize, type ImportPolicy } from '@palermo/policy';
 import type { WireIndicator } from '@palermo/indicators';
 import type { ImportAction } from '@palermo/policy';
+import type { ImportEntryDecision } from '@palermo/store';
 import { IMPORT_POLICY, NODE_KEYS, type NodeKeys } from '../node/node-context';
 import type { VerifiedBundle } from './bundle.verifier';
-
-/** One upsert entry with the decision taken on it and what may be kept. */
-export interface EntryDecision {
-  entryIndex: number;
-  originNode: string;
-  originId: string;
-  version: number;
-  action: ImportAction;
-  reasons: string[];
-  /** What is stored: the indicator with `value` removed when pseudonymized. */
-  indicator: WireIndicator;
-  value?: string;
-  pseudonym?: string;
-}
 
 /** Step 5: runs this node's import policy on every upsert of a verified bundle. */
 @Injectable()
@@ -27,7 +14,7 @@ export class ImportDecider {
     @Inject(NODE_KEYS) private readonly keys: NodeKeys,
   ) {}
 
-  decide({ bundle, publisherJurisdiction }: VerifiedBundle): EntryDecision[] {
+  decide({ bundle, publisherJurisdiction }: VerifiedBundle): ImportEntryDecision[] {
     const upserts = bundle.entries.flatMap((entry, entryIndex) => (entry.op === 'upsert' ? [{ entryIndex, indicator: entry.indicator }] : []));
     const decisions = this.policy.decideImport(
       upserts.map(({ indicator }) => ({ indicator, publisher: bundle.publisher, publisherJurisdiction, audience: bundle.audience })),
@@ -42,7 +29,7 @@ export class ImportDecider {
     });
   }
 
-  private shape(entryIndex: number, indicator: WireIndicator, action: ImportAction, reasons: string[]): EntryDecision {
+  private shape(entryIndex: number, indicator: WireIndicator, action: ImportAction, reasons: string[]): ImportEntryDecision {
     const base = { entryIndex, originNode: indicator.origin, originId: indicator.id, version: indicator.version, action, reasons };
     if (action !== 'accept-pseudonymized') return { ...base, indicator, value: action === 'accept' ? indicator.value : undefined };
     // Keep only the keyed HMAC: the value, and free text that may repeat it, stay out of this database.
