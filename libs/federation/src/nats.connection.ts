@@ -1,4 +1,4 @@
-import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection as NatsClient, Status } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
@@ -21,6 +21,7 @@ export class NatsConnection implements OnModuleInit, OnApplicationShutdown {
   private lastError?: string;
   private readonly listeners = new Set<() => void>();
   private js?: { client: NatsClient; js: JetStreamClient; jsm?: JetStreamManager };
+  private readonly logger = new Logger('NatsConnection');
 
   constructor(readonly options: FederationOptions) {}
 
@@ -199,6 +200,9 @@ export class NatsConnection implements OnModuleInit, OnApplicationShutdown {
 
   private setState(state: NatsState): void {
     if (this.state !== state) {
+      // A lost broker must be visible in the logs as well as in health(), never silent.
+      if (state === 'connected') this.logger.log(`NATS connected to ${this.server ?? 'server'}`);
+      else if (state !== 'closed' && this.state === 'connected') this.logger.warn(`NATS ${state}: ${this.lastError ?? 'connection lost'}`);
       this.state = state;
       this.since = new Date().toISOString();
     }
