@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalBytes } from './bundle.codec';
 import { sampleBundle } from './bundle.fixtures';
 import { generateNodeKey, readPrivateKey } from './bundle.keys';
-import { signDetached } from './bundle.signature';
+import { armorSignature, signDetached } from './bundle.signature';
 
 // Wire protocol v1 promises that any partner can check a bundle with stock GnuPG 2.2.
 const GPG = '/usr/bin/gpg';
@@ -40,5 +40,22 @@ describe('GnuPG 2.2 interop', () => {
     const bad = gpg('--verify', join(home, 'bundle.json.sig'), join(home, 'bundle.json'));
     expect(bad.output).toContain('BAD signature');
     expect(bad.status).not.toBe(0);
+  });
+
+  it('gpg --verify accepts the armored signature that GET /bundles/:hash/signature serves', async () => {
+    const key = await generateNodeKey({ nodeId: 'de-bka', jurisdiction: 'DE' });
+    const bytes = canonicalBytes(sampleBundle(3));
+    // Several signatures: every v4 EdDSA signature is 119 bytes, the length GnuPG 2.2 misreads without a checksum line.
+    for (let i = 0; i < 3; i++) {
+      const signature = await signDetached(bytes, await readPrivateKey(key.armoredPrivateKey));
+      writeFileSync(join(home, 'armored.json'), bytes);
+      writeFileSync(join(home, 'armored.json.asc'), armorSignature(signature));
+      writeFileSync(join(home, 'de-bka.asc'), key.armoredPublicKey);
+      expect(gpg('--import', join(home, 'de-bka.asc')).status).toBe(0);
+      const good = gpg('--verify', join(home, 'armored.json.asc'), join(home, 'armored.json'));
+      expect(good.output).toContain('Good signature');
+      expect(good.output).not.toContain('invalid radix64');
+      expect(good.status).toBe(0);
+    }
   });
 });

@@ -15,7 +15,9 @@ export async function signDetached(bytes: Uint8Array, privateKey: NodePrivateKey
 
 /** ASCII-armored form of a binary signature (`-----BEGIN PGP SIGNATURE-----`), for files and humans. */
 export function armorSignature(signature: Uint8Array): string {
-  return armor(enums.armor.signature, signature);
+  // With the CRC-24 line: GnuPG 2.2 misreads unpadded base64 without it (dev.gnupg.org/T7071), and a
+  // v4 EdDSA signature (119 bytes) is always unpadded, so `gpg --verify` would fail on every bundle.
+  return armor(enums.armor.signature, signature, undefined, undefined, undefined, true);
 }
 
 /** Binary form of an armored signature; throws SIGNATURE_ARMOR_INVALID. */

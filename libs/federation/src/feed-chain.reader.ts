@@ -16,6 +16,9 @@ export interface ChainReaderSettings {
 /** A loop error is reported again only when it changes or after this long (a missing stream is retried quietly). */
 const REPEAT_REPORT_MS = 60_000;
 
+const ACK_ATTEMPTS = 3;
+const ACK_PAYLOAD = new TextEncoder().encode('+ACK');
+
 /**
  * Reads ONE chain (publisher, audience) through its durable pull consumer, strictly one message at a
  * time: pull one, run the handler, ack or nak, pull the next. max_ack_pending 1 makes the server hold
@@ -161,16 +164,28 @@ export class FeedChainReader {
     }
   }
 
+  /**
+   * Acks and waits for the server's confirmation. An ack written into a dead socket is lost while
+   * the client believes it sent it; with max_ack_pending 1 the chain would then stall for ack_wait.
+   * So: wait for the connection first, and re-send the ack by hand after a reconnect.
+   */
   private async ack(msg: JsMsg): Promise<void> {
     const streamSeq = msg.info.streamSequence;
-    try {
-      await msg.ackAck({ timeout: this.connection.requestTimeoutMs });
-      this.acked += 1;
-      this.lastStreamSeq = streamSeq;
-    } catch (err) {
-      // Not lost: unconfirmed means JetStream may deliver it again, and the handler is idempotent (by hash).
-      this.report(new Error(`ack of stream seq ${streamSeq} not confirmed (${errorMessage(err)}); it may be redelivered`), false);
+    let lastError: unknown;
+    for (let attempt = 0; attempt < ACK_ATTEMPTS; attempt++) {
+      try {
+        const client = await this.connection.connected();
+        if (attempt === 0) await msg.ackAck({ timeout: this.connection.requestTimeoutMs });
+        else await client.request(ackSubject(msg), ACK_PAYLOAD, { timeout: this.connection.requestTimeoutMs });
+        this.acked += 1;
+        this.lastStreamSeq = streamSeq;
+        return;
+      } catch (err) {
+        lastError = err;
+      }
     }
+    // Not lost: unconfirmed means JetStream may deliver it again, and the handler is idempotent (by hash).
+    this.report(new Error(`ack of stream seq ${streamSeq} not confirmed (${errorMessage(lastError)}); it may be redelivered`), false);
   }
 
   private toFeedMessage(msg: JsMsg): FeedMessage {
@@ -222,4 +237,9 @@ export class FeedChainReader {
       this.abort.signal.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+// The ack subject ($JS.ACK.…) is the message's reply subject; the JsMsg interface does not expose it.
+function ackSubject(msg: JsMsg): string {
+  return (msg as unknown as { reply: string }).reply;
 }

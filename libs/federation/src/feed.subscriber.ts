@@ -65,7 +65,8 @@ function readerSettings(options: FollowOptions): ChainReaderSettings {
     return Math.floor(chosen);
   };
   return {
-    ackWaitMs: ms(options.ackWaitMs, 30_000, 1_000, 'ackWaitMs'),
+    // Short enough that a crashed importer stalls its chain for seconds; working() keeps long imports alive.
+    ackWaitMs: ms(options.ackWaitMs, 10_000, 1_000, 'ackWaitMs'),
     retryDelayMs: ms(options.retryDelayMs, 1_000, 1, 'retryDelayMs'),
     maxRetryDelayMs: ms(options.maxRetryDelayMs, 30_000, 1, 'maxRetryDelayMs'),
     pullExpiresMs: ms(options.pullExpiresMs, 10_000, 1_000, 'pullExpiresMs'),

@@ -73,7 +73,11 @@ export interface IndicatorSearch {
   pseudonym?: string;
   /** Origin node id. */
   origin?: string;
-  /** One tag the indicator must carry. */
+  /** Platform of a username (normalized). */
+  platform?: string;
+  /** Chain of a crypto wallet. */
+  chain?: string;
+  /** One tag the indicator must carry (must match TAG_PATTERN). */
   tag?: string;
   /** Include revoked indicators (default false). */
   includeRevoked?: boolean;
@@ -138,7 +142,8 @@ export interface BundleSummary {
 
 /** A stored bundle with its canonical bytes and binary detached signature. */
 export interface BundleRecord extends BundleSummary {
-  bytes: Uint8Array;
+  /** Null when the bytes were not kept (see ImportCommit.bytes). */
+  bytes: Uint8Array | null;
   signature: Uint8Array;
 }
 
@@ -196,7 +201,11 @@ export interface ImportRevocation {
 export interface ImportCommit {
   bundle: Bundle;
   hash: string;
-  bytes: Uint8Array;
+  /**
+   * Canonical bytes to keep, or null: a node that pseudonymizes or rejects values must not keep
+   * them in clear inside the bundle either (the hash and signature still prove what was received).
+   */
+  bytes: Uint8Array | null;
   signature: Uint8Array;
   signer: string;
   /** JetStream sequence of the message that carried it. */

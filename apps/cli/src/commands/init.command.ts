@@ -1,8 +1,9 @@
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { isNodeId } from '@palermo/indicators';
-import { configFilePath, defaultDataDir } from '../../../node/src/config/node.config';
+import { configFilePath, defaultDataDir, loadNodeConfig } from '../../../node/src/config/node.config';
 import { createNodeKeys } from '../../../node/src/keys/node-keys';
 import { nodeConfig, UsageError, withStore } from '../node-env';
 
@@ -32,13 +33,11 @@ export function registerInit(program: Command): void {
     });
 }
 
-/** Creates a node in a data directory; used by `init` and by `demo`. */
+/** Creates a node in a data directory; used by `init` and by `demo`. Writes nothing unless all of it works. */
 export async function initNode(opts: InitOptions & { import?: object }) {
-  if (!isNodeId(opts.nodeId)) throw new UsageError(`--node-id ${opts.nodeId}: must match ^[a-z][a-z0-9-]{1,31}$ and not be "all"`);
   const jurisdiction = opts.jurisdiction.toUpperCase();
-  if (!/^[A-Z]{2}$/.test(jurisdiction)) throw new UsageError(`--jurisdiction ${opts.jurisdiction}: expected two letters, e.g. NL`);
-  const dataDir = opts.dataDir ?? defaultDataDir(opts.nodeId);
-  mkdirSync(dataDir, { recursive: true });
+  checkInitOptions(opts, jurisdiction);
+  const dataDir = opts.dataDir ? resolve(opts.dataDir) : process.env.PALERMO_DATA_DIR ? resolve(process.env.PALERMO_DATA_DIR) : defaultDataDir(opts.nodeId);
   const file = configFilePath(dataDir);
   if (existsSync(file)) throw new UsageError(`${file} exists: this data dir already holds a node`);
   const yaml: Record<string, unknown> = { nodeId: opts.nodeId, jurisdiction };
@@ -46,9 +45,31 @@ export async function initNode(opts: InitOptions & { import?: object }) {
   if (opts.databaseUrl) yaml.databaseUrl = opts.databaseUrl;
   if (opts.port) yaml.port = Number(opts.port);
   if (opts.import) yaml.import = opts.import;
-  writeFileSync(file, stringify(yaml), { mode: 0o600 });
-  const keys = await createNodeKeys(dataDir, opts.nodeId, jurisdiction);
-  const config = nodeConfig({ dataDir });
-  await withStore(config, (store) => store.keys.saveKey({ nodeId: opts.nodeId, fingerprint: keys.fingerprint, armoredPublicKey: keys.armoredPublicKey }));
-  return { nodeId: opts.nodeId, jurisdiction, dataDir, fingerprint: keys.fingerprint, armoredPublicKey: keys.armoredPublicKey };
+  const createdDir = !existsSync(dataDir);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, stringify(yaml), { mode: 0o600 });
+    const config = nodeConfig({ dataDir });
+    const keys = await createNodeKeys(dataDir, opts.nodeId, jurisdiction);
+    await withStore(config, (store) => store.keys.saveKey({ nodeId: opts.nodeId, fingerprint: keys.fingerprint, armoredPublicKey: keys.armoredPublicKey }));
+    return { nodeId: opts.nodeId, jurisdiction, dataDir, fingerprint: keys.fingerprint, armoredPublicKey: keys.armoredPublicKey };
+  } catch (err) {
+    // Leave the directory as it was, so the operator can simply re-run init with the mistake fixed.
+    rmSync(file, { force: true });
+    rmSync(join(dataDir, 'keys'), { recursive: true, force: true });
+    if (createdDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function checkInitOptions(opts: InitOptions, jurisdiction: string): void {
+  if (!isNodeId(opts.nodeId)) throw new UsageError(`--node-id ${opts.nodeId}: must match ^[a-z][a-z0-9-]{1,31}$ and not be "all"`);
+  if (!/^[A-Z]{2}$/.test(jurisdiction)) throw new UsageError(`--jurisdiction ${opts.jurisdiction}: expected two letters, e.g. NL`);
+  if (opts.port !== undefined && !/^\d{1,5}$/.test(opts.port)) throw new UsageError(`--port ${opts.port}: expected a port number`);
+  try {
+    // Check the values exactly as the node will read them, before anything is written.
+    loadNodeConfig({ PALERMO_NODE_ID: opts.nodeId, PALERMO_JURISDICTION: jurisdiction, NATS_URL: opts.natsUrl, DATABASE_URL: opts.databaseUrl, PORT: opts.port });
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace(/^NATS_URL=/, '--nats-url ').replace(/^DATABASE_URL/, '--database-url').replace(/^PORT=/, '--port '));
+  }
 }

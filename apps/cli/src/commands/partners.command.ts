@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { pinPartner } from '../../../node/src/node/partner.pinning';
-import { nodeConfig, withStore, type NodeDirOptions } from '../node-env';
+import { isNodeId } from '@palermo/indicators';
+import { nodeConfig, UsageError, withStore, type NodeDirOptions } from '../node-env';
 
 interface AddOptions extends NodeDirOptions {
   nodeId: string;
@@ -22,9 +23,12 @@ export function registerPartners(program: Command): void {
     .requiredOption('--fingerprint <fpr>', 'the fingerprint you confirmed with the partner out of band')
     .option('--data-dir <dir>', "this node's data dir")
     .action(async (opts: AddOptions) => {
+      if (!isNodeId(opts.nodeId)) throw new UsageError(`--node-id ${opts.nodeId}: must match ^[a-z][a-z0-9-]{1,31}$ and not be "all"`);
+      if (!/^[A-Za-z]{2}$/.test(opts.jurisdiction)) throw new UsageError(`--jurisdiction ${opts.jurisdiction}: expected two letters, e.g. DE`);
+      const publicKey = readKeyFile(opts.key);
       const config = nodeConfig(opts);
       const pinned = await withStore(config, (store) =>
-        pinPartner(store, config.nodeId, { nodeId: opts.nodeId, jurisdiction: opts.jurisdiction.toUpperCase(), publicKey: readFileSync(opts.key, 'utf8'), fingerprint: opts.fingerprint }),
+        pinPartner(store, config.nodeId, { nodeId: opts.nodeId, jurisdiction: opts.jurisdiction.toUpperCase(), publicKey, fingerprint: opts.fingerprint }),
       );
       process.stdout.write(`pinned ${pinned.nodeId} (${pinned.jurisdiction}) ${pinned.fingerprint}\n`);
     });
@@ -36,6 +40,14 @@ export function registerPartners(program: Command): void {
         process.stdout.write(`${p.nodeId}\t${p.jurisdiction}\t${p.fingerprint}\n`);
       }
     });
+}
+
+function readKeyFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--key ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
 }
 
 /** A node as `init` made it: enough to pin it elsewhere. */

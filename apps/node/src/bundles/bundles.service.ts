@@ -24,6 +24,9 @@ export class BundlesService {
   async raw(hash: string): Promise<Uint8Array> {
     const bundle = await this.store.bundles.get(hash);
     if (!bundle) throw new DomainError('BUNDLE_NOT_FOUND', `no bundle ${hash}`);
+    if (!bundle.bytes) {
+      throw new DomainError('BUNDLE_BYTES_NOT_KEPT', `this node keeps only the hash and signature of ${hash}: it pseudonymized or rejected values in it; ask ${bundle.publisher} for the bytes`);
+    }
     return bundle.bytes;
   }
 

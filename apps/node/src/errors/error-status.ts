@@ -8,6 +8,7 @@ const STATUS: Record<string, number> = {
   PAYLOAD_TOO_LARGE: 413,
   NATS_UNAVAILABLE: 503,
   ROUTE_NOT_FOUND: 404,
+  BUNDLE_BYTES_NOT_KEPT: 410,
 };
 
 /** Maps a stable domain error code to the HTTP status the API answers with. */

@@ -20,6 +20,8 @@ export class HttpErrorFilter implements ExceptionFilter {
       return { status: statusForCode(exception.code), body: { error: { code: exception.code, message: exception.message, details: exception.details } } };
     }
     if (exception instanceof HttpException) return this.fromHttp(exception);
+    const parserError = fromBodyParser(exception);
+    if (parserError) return parserError;
     const correlationId = randomUUID();
     this.logger.error(`unhandled error ${correlationId}: ${(exception as Error)?.stack ?? String(exception)}`);
     return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error', correlationId } } };
@@ -38,4 +40,20 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (status === 404) return { status, body: { error: { code: 'ROUTE_NOT_FOUND', message: exception.message } } };
     return { status, body: { error: { code: `HTTP_${status}`, message: exception.message } } };
   }
+}
+
+// body-parser raises `http-errors` objects (status + type), not HttpExceptions.
+function fromBodyParser(exception: unknown): { status: number; body: object } | undefined {
+  const e = exception as { status?: unknown; type?: unknown; message?: string } | null;
+  if (!e || typeof e.status !== 'number' || typeof e.type !== 'string' || e.status < 400 || e.status > 499) return undefined;
+  const codes: Record<string, string> = {
+    'entity.too.large': 'PAYLOAD_TOO_LARGE',
+    'entity.parse.failed': 'MALFORMED_JSON',
+    'encoding.unsupported': 'UNSUPPORTED_ENCODING',
+    'charset.unsupported': 'UNSUPPORTED_CHARSET',
+    'request.aborted': 'REQUEST_ABORTED',
+  };
+  const code = codes[e.type] ?? `HTTP_${e.status}`;
+  const message = code === 'PAYLOAD_TOO_LARGE' ? 'request body exceeds the 16 MB limit' : (e.message ?? 'bad request body');
+  return { status: e.status, body: { error: { code, message } } };
 }

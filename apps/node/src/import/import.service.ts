@@ -33,7 +33,8 @@ export class ImportService {
     const outcome = await this.store.imports.commitImport({
       bundle,
       hash,
-      bytes: msg.payload,
+      // Values this node pseudonymized or rejected must not survive in clear inside the stored bundle.
+      bytes: decisions.every((d) => d.action === 'accept') ? msg.payload : null,
       signature: verified.signature,
       signer: verified.signer,
       streamSeq: msg.streamSeq,

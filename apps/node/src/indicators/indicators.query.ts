@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { INDICATOR_TYPES } from '@palermo/indicators';
+import { CRYPTO_CHAINS, INDICATOR_TYPES, PLATFORM_PATTERN, TAG_PATTERN } from '@palermo/indicators';
 
 /** Query string of GET /indicators. */
 export const searchQuerySchema = z
   .object({
     type: z.enum(INDICATOR_TYPES).optional(),
     value: z.string().max(4096).optional(),
-    platform: z.string().max(64).optional(),
-    chain: z.string().max(16).optional(),
+    platform: z.string().trim().toLowerCase().regex(PLATFORM_PATTERN, 'not a platform name').optional(),
+    chain: z.enum(CRYPTO_CHAINS).optional(),
     origin: z.string().regex(/^[a-z][a-z0-9-]{1,31}$/).optional(),
-    tag: z.string().max(64).optional(),
+    tag: z.string().regex(TAG_PATTERN, 'tags are lower-case: letters, digits and : . _ - (e.g. ht:labour)').optional(),
     cursor: z.string().max(512).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   })

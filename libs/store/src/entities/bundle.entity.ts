@@ -43,8 +43,9 @@ export class BundleEntity {
   @Property({ type: new BigIntType('number'), nullable: true })
   streamSeq!: number | null;
 
-  @Property({ type: 'uint8array', lazy: true })
-  bytes!: Uint8Array;
+  /** Null for an inbound bundle whose values this node may not keep in clear (pseudonymized or rejected entries). */
+  @Property({ type: 'uint8array', lazy: true, nullable: true })
+  bytes!: Uint8Array | null;
 
   @Property({ type: 'uint8array', lazy: true })
   signature!: Uint8Array;

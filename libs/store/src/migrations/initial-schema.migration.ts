@@ -72,7 +72,7 @@ const STATEMENTS = [
     received_at timestamptz,
     published_at timestamptz,
     stream_seq bigint,
-    bytes bytea not null,
+    bytes bytea,
     signature bytea not null,
     signer text not null,
     entry_count integer not null,

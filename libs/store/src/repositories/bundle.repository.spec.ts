@@ -27,7 +27,7 @@ describe.each(BACKENDS)('bundles and quarantine (%s)', (backend) => {
 
     const queued = await store.bundles.unpublishedOutbound();
     expect(queued.map((b) => b.hash)).toEqual([first.hash, second.hash, partner.hash]);
-    expect(Buffer.from(queued[0]!.bytes).equals(Buffer.from(first.bytes))).toBe(true);
+    expect(Buffer.from(queued[0]!.bytes!).equals(Buffer.from(first.bytes))).toBe(true);
 
     expect(await store.bundles.markPublished(first.hash, 41)).toBe(true);
     expect(await store.bundles.markPublished('f'.repeat(64), 1)).toBe(false);

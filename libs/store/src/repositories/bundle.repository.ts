@@ -50,14 +50,15 @@ export class BundleRepository extends Repository {
   }
 
   /** Outbound bundles not yet acknowledged by JetStream, in the order they were made (chain order). */
-  async unpublishedOutbound(limit = 100): Promise<BundleRecord[]> {
+  async unpublishedOutbound(limit = 100): Promise<(BundleRecord & { bytes: Uint8Array })[]> {
     checkLimit(limit);
     const rows = await this.fork().find(
       BundleEntity,
       { direction: 'out', publishedAt: null },
       { orderBy: { pos: 'asc' }, limit, populate: ['bytes', 'signature'] },
     );
-    return rows.map(toBundleRecord);
+    // Outbound bundles always keep their bytes: they are what this node signed and must re-publish.
+    return rows.map(toBundleRecord) as (BundleRecord & { bytes: Uint8Array })[];
   }
 
   /** Records JetStream's ack of an outbound bundle; false when no such outbound bundle exists. */

@@ -18,7 +18,7 @@ export interface NewBundleRow {
   direction: 'in' | 'out';
   bundle: Bundle;
   hash: string;
-  bytes: Uint8Array;
+  bytes: Uint8Array | null;
   signature: Uint8Array;
   signer: string;
   receivedAt: string | null;
@@ -41,7 +41,7 @@ export async function insertBundleRow(em: EntityManager, row: NewBundleRow): Pro
     bundle.createdAt,
     row.receivedAt,
     row.streamSeq,
-    bytesParam(row.bytes),
+    row.bytes === null ? null : bytesParam(row.bytes),
     bytesParam(row.signature),
     row.signer,
     bundle.entries.length,
@@ -107,5 +107,5 @@ export function toBundleSummary(row: BundleEntity): BundleSummary {
 
 /** A bundle entity loaded with its lazy bytes and signature, as the full record. */
 export function toBundleRecord(row: BundleEntity): BundleRecord {
-  return { ...toBundleSummary(row), bytes: toBytes(row.bytes), signature: toBytes(row.signature) };
+  return { ...toBundleSummary(row), bytes: row.bytes === null ? null : toBytes(row.bytes), signature: toBytes(row.signature) };
 }

@@ -49,9 +49,19 @@ describe.each(BACKENDS)('commitImport (%s)', (backend) => {
 
     const stored = await store.bundles.get(made.hash);
     expect(stored).toMatchObject({ direction: 'in', seq: 1, streamSeq: 7, entryCount: 2, acceptedCount: 1, rejectedCount: 1 });
-    expect(Buffer.from(stored!.bytes).equals(Buffer.from(made.bytes))).toBe(true);
+    expect(Buffer.from(stored!.bytes!).equals(Buffer.from(made.bytes))).toBe(true);
     expect(Buffer.from(stored!.signature).equals(Buffer.from(made.signature))).toBe(true);
     expect(await store.bundles.chainHead(made.bundle.publisher, me)).toEqual({ seq: 1, hash: made.hash });
+  });
+
+  it('keeps only hash and signature when the caller withholds the bytes (pseudonymized or rejected values)', async () => {
+    const publisher = nodeId('p');
+    const made = chain(publisher)([{ op: 'upsert', indicator: wire(publisher) }]);
+    expect(await store.imports.commitImport({ ...acceptAll(made), bytes: null })).toBe('imported');
+    const stored = await store.bundles.get(made.hash);
+    expect(stored?.bytes).toBeNull();
+    expect(Buffer.from(stored!.signature).equals(Buffer.from(made.signature))).toBe(true);
+    expect(await store.bundles.chainHead(publisher, me)).toEqual({ seq: 1, hash: made.hash });
   });
 
   it('is idempotent by hash: a second commit is a duplicate and writes nothing', async () => {

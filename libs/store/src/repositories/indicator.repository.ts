@@ -1,6 +1,6 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { DomainError } from '@palermo/indicators';
+import { DomainError, TAG_PATTERN } from '@palermo/indicators';
 import { decodeCursor, toPage } from '../cursor.helper';
 import { ImportDecisionEntity } from '../entities/import-decision.entity';
 import { IndicatorEntity } from '../entities/indicator.entity';
@@ -120,7 +120,13 @@ export class IndicatorRepository extends Repository {
     if (filter.value !== undefined) where.value = filter.value;
     if (filter.pseudonym !== undefined) where.pseudonym = filter.pseudonym;
     if (filter.origin !== undefined) where.originNode = filter.origin;
-    if (filter.tag !== undefined) where.tags = { $contains: [filter.tag] };
+    if (filter.platform !== undefined) where.platform = filter.platform;
+    if (filter.chain !== undefined) where.chain = filter.chain;
+    if (filter.tag !== undefined) {
+      // The driver renders the array as a literal: a comma, brace or quote would change its meaning.
+      if (!TAG_PATTERN.test(filter.tag)) throw new DomainError('INVALID_TAG', `tag ${JSON.stringify(filter.tag.slice(0, 64))} is not a valid tag`);
+      where.tags = { $contains: [filter.tag] };
+    }
     if (!filter.includeRevoked) where.revokedAt = null;
     if (filter.cursor !== undefined) where.pk = { $lt: decodeCursor(filter.cursor) };
     const rows = await this.fork().find(IndicatorEntity, where, { orderBy: { pk: 'desc' }, limit: limit + 1 });
