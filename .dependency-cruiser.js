@@ -23,9 +23,10 @@ module.exports = {
     },
     {
       name: 'sql-only-in-store',
-      comment: 'Only libs/store knows SQL and the ORM (libs/testing may create test databases).',
+      comment:
+        'Only libs/store knows SQL and the ORM. libs/testing creates test databases; e2e support code and benchmarks may read rows to assert on or compare with.',
       severity: 'error',
-      from: { pathNot: '^libs/(store|testing)/' },
+      from: { pathNot: '^(libs/(store|testing)|tests/e2e/support|tests/bench)/' },
       to: { path: '^node_modules/(@mikro-orm|mikro-orm-pglite|@electric-sql|pg|knex)(/|$)' },
     },
     {

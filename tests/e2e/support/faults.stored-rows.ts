@@ -1,0 +1,62 @@
+import { Client } from 'pg';
+import type { TestNode } from './federation.harness';
+
+// The one place in the e2e suites that reads a node's PostgreSQL directly (e2e brief: `pg` only to
+// assert what is stored). The API shows what users see; these counts show nothing is stored twice.
+
+/** Counts in a node's PostgreSQL database: what is stored, not what the API chooses to show. */
+export interface StoredCounts {
+  indicators: number;
+  distinctIndicators: number;
+  decisions: number;
+  decisionsDistinctIndicators: number;
+  inboundBundles: number;
+  quarantined: number;
+}
+
+/** A small pg client for one node's database (assertions on what is stored only). */
+export class StoredRows {
+  private constructor(private readonly client: Client) {}
+
+  static async open(node: TestNode): Promise<StoredRows> {
+    if (!node.database) throw new Error(`${node.nodeId} runs without PostgreSQL`);
+    const client = new Client({ connectionString: node.database.url });
+    await client.connect();
+    return new StoredRows(client);
+  }
+
+  /** Indicators of `origin` stored on this node (cheap enough to poll during a sync). */
+  async indicatorCount(origin: string): Promise<number> {
+    const res = await this.client.query('select count(*)::int as n from indicator where origin_node = $1', [origin]);
+    return res.rows[0].n;
+  }
+
+  async counts(origin: string): Promise<StoredCounts> {
+    const one = async (sql: string, params: unknown[] = []) => (await this.client.query(sql, params)).rows[0];
+    const ind = await one('select count(*)::int as n, count(distinct origin_id)::int as d from indicator where origin_node = $1', [origin]);
+    const dec = await one('select count(*)::int as n, count(distinct origin_id)::int as d from import_decision where origin_node = $1', [origin]);
+    const bun = await one(`select count(*)::int as n from bundle where direction = 'in' and publisher = $1`, [origin]);
+    const qua = await one('select count(*)::int as n from quarantine');
+    return {
+      indicators: ind.n,
+      distinctIndicators: ind.d,
+      decisions: dec.n,
+      decisionsDistinctIndicators: dec.d,
+      inboundBundles: bun.n,
+      quarantined: qua.n,
+    };
+  }
+
+  /** Indicator values of `origin` whose value starts with `prefix`, counted once each (duplicates show as count > distinct). */
+  async valueCounts(origin: string, prefix: string): Promise<{ rows: number; distinctValues: number }> {
+    const res = await this.client.query(
+      'select count(*)::int as rows, count(distinct value)::int as "distinctValues" from indicator where origin_node = $1 and value like $2',
+      [origin, `${prefix}%`],
+    );
+    return res.rows[0];
+  }
+
+  async close(): Promise<void> {
+    await this.client.end();
+  }
+}
