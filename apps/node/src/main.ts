@@ -15,7 +15,8 @@ export async function bootstrapNode(env: NodeJS.ProcessEnv = process.env): Promi
   // 10,000 indicators of up to ~1 KB each fit; anything larger is refused with 413 before parsing.
   app.useBodyParser('json', { limit: '16mb', strict: true });
   app.setGlobalPrefix('api/v1', { exclude: ['healthz'] });
-  app.enableShutdownHooks();
+  // Only the signals an operator uses to stop a node; SIGUSR2 and friends stay free for profilers.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   setupOpenApi(app, config.nodeId);
   await app.listen(config.port, config.host);
   const url = await app.getUrl();

@@ -69,6 +69,7 @@ function readerSettings(options: FollowOptions): ChainReaderSettings {
     ackWaitMs: ms(options.ackWaitMs, 10_000, 1_000, 'ackWaitMs'),
     retryDelayMs: ms(options.retryDelayMs, 1_000, 1, 'retryDelayMs'),
     maxRetryDelayMs: ms(options.maxRetryDelayMs, 30_000, 1, 'maxRetryDelayMs'),
-    pullExpiresMs: ms(options.pullExpiresMs, 10_000, 1_000, 'pullExpiresMs'),
+    // A pull the server dropped silently costs at most one expiry: keep it short (idle pulls are cheap).
+    pullExpiresMs: ms(options.pullExpiresMs, 5_000, 1_000, 'pullExpiresMs'),
   };
 }

@@ -63,6 +63,11 @@ export class NodeProcess {
     return this.log;
   }
 
+  /** OS pid of the running node process (for /proc probes in benchmarks). */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
   get running(): boolean {
     return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
   }
