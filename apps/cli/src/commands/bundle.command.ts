@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { bundleHash, dearmorSignature, parseBundleBytes, readPublicKey, verifyDetached, type Bundle } from '@palermo/bundles';
 import { UsageError } from '../node-env';
@@ -14,7 +14,12 @@ async function signatureFromFile(file: Buffer): Promise<Uint8Array> {
 
 function readInput(flag: string, path: string): Buffer {
   if (!existsSync(path)) throw new UsageError(`${flag} ${path}: no such file`);
-  return readFileSync(path);
+  if (!statSync(path).isFile()) throw new UsageError(`${flag} ${path}: not a regular file`);
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new UsageError(`${flag} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
 }
 
 /** `palermo bundle verify|inspect`: check a bundle offline, exactly as a partner node would. */

@@ -46,16 +46,16 @@ export class ImportService {
   };
 
   private async quarantine(msg: FeedMessage, reason: QuarantineReason): Promise<FeedVerdict> {
-    const { duplicate } = await this.store.quarantine.add({
-      publisher: msg.publisher,
-      audience: msg.audience,
-      subject: msg.subject,
-      streamSeq: msg.streamSeq,
-      payload: msg.payload,
-      headers: msg.headers,
-      code: reason.code,
-      message: reason.message,
-    });
+    const record = { publisher: msg.publisher, audience: msg.audience, subject: msg.subject, streamSeq: msg.streamSeq, payload: msg.payload };
+    let duplicate: boolean;
+    try {
+      ({ duplicate } = await this.store.quarantine.add({ ...record, headers: msg.headers, code: reason.code, message: reason.message }));
+    } catch (err) {
+      // A record the database refuses would be redelivered forever and stall the chain: keep the
+      // bytes with a minimal reason instead. (If the database is down, this throws too and we retry.)
+      this.logger.warn(`quarantine record for ${msg.subject} #${msg.streamSeq} refused (${(err as Error).message}); storing a minimal one`);
+      ({ duplicate } = await this.store.quarantine.add({ ...record, headers: {}, code: 'QUARANTINE_RECORD_INVALID', message: `reason ${reason.code} could not be stored` }));
+    }
     if (!duplicate) this.logger.warn(`quarantined ${msg.subject} #${msg.streamSeq}: ${reason.code} ${reason.message}`);
     return 'ack';
   }

@@ -132,4 +132,24 @@ describe.each(BACKENDS)('bundles and quarantine (%s)', (backend) => {
     expect(Buffer.from(full!.payload).equals(Buffer.from(payload))).toBe(true);
     expect(await store.quarantine.get('999999')).toBeNull();
   });
+
+  it('quarantines a message whose reason and headers carry NUL characters (a poison message must not stall its chain)', async () => {
+    const payload = new Uint8Array([0x7b, 0x22, 0x00, 0x22, 0x7d]);
+    const hostile = {
+      publisher: 'be-police',
+      audience: me,
+      subject: `palermo.v1.feed.be-police.${me}`,
+      streamSeq: 99,
+      payload,
+      headers: { 'X-Evil\u0000Key': 'a\u0000b', ...Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`h${i}`, 'x'.repeat(5000)])) },
+      code: 'BUNDLE_MALFORMED_JSON',
+      message: 'Unexpected token \u0000 in JSON',
+    };
+    const added = await store.quarantine.add(hostile);
+    const full = await store.quarantine.get(added.id);
+    expect(full!.message).toBe('Unexpected token \uFFFD in JSON');
+    expect(full!.headers['X-Evil\uFFFDKey']).toBe('a\uFFFDb');
+    expect(Object.keys(full!.headers).length).toBeLessThanOrEqual(32);
+    expect(Buffer.from(full!.payload).equals(Buffer.from(payload))).toBe(true);
+  });
 });

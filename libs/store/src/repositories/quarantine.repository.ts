@@ -33,6 +33,23 @@ interface SummaryRow {
   received_at: Date | string;
 }
 
+const MAX_HEADERS = 32;
+
+/**
+ * Text a hostile message put in its reason or headers, made storable: PostgreSQL text and jsonb
+ * refuse U+0000, and a quarantine insert that fails would redeliver the message forever and stall
+ * its chain. The payload itself is bytea and kept byte for byte.
+ */
+function storable(text: string, max: number): string {
+  return text.replace(/\u0000/g, '\uFFFD').slice(0, max);
+}
+
+function storableHeaders(headers: Record<string, string>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [key, value] of Object.entries(headers).slice(0, MAX_HEADERS)) kept[storable(key, 256)] = storable(String(value), 1024);
+  return kept;
+}
+
 /** Feed messages that failed verification, kept with their reason. */
 export class QuarantineRepository extends Repository {
   /**
@@ -45,13 +62,13 @@ export class QuarantineRepository extends Repository {
     const inserted = await query<{ id: string }>(em, ADD_SQL, [
       input.publisher ?? null,
       input.audience ?? null,
-      input.subject,
+      storable(input.subject, 1024),
       input.streamSeq ?? null,
       bytesParam(input.payload),
       sha256,
-      JSON.stringify(input.headers),
-      input.code,
-      input.message,
+      JSON.stringify(storableHeaders(input.headers)),
+      storable(input.code, 128),
+      storable(input.message, 4096),
     ]);
     if (inserted[0]) return { id: inserted[0].id, duplicate: false };
     const existing = await query<{ id: string }>(em, EXISTING_SQL, [sha256, input.code]);
