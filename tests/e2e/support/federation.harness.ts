@@ -81,31 +81,35 @@ export async function bootFederation(specs: NodeSpec[], db: DatabaseKind = 'post
   const server = nats ?? (await startNatsServer());
   const root = tempDir('palermo-e2e-');
   const made: { spec: NodeSpec; node: Awaited<ReturnType<typeof initNode>>; tokens: Record<Role, string>; database?: TestDatabase }[] = [];
-  for (const spec of specs) {
-    const database = db === 'postgres' ? await createTestDatabase(spec.nodeId.replace(/-/g, '_')) : undefined;
-    const dataDir = join(root, spec.nodeId);
-    const node = await initNode({ nodeId: spec.nodeId, jurisdiction: spec.jurisdiction, dataDir, natsUrl: server.url, databaseUrl: database?.url, import: spec.import });
-    const tokens = {} as Record<Role, string>;
-    for (const role of ROLES) tokens[role] = await createToken({ dataDir }, role, `e2e ${role}`);
-    made.push({ spec, node, tokens, database });
-  }
-  await pinAll(made.map((m) => m.node));
+  const databases: TestDatabase[] = [];
   const nodes: TestNode[] = [];
-  for (const m of made) {
-    const proc = await NodeProcess.start({ nodeId: m.spec.nodeId, dataDir: m.node.dataDir, env: { NATS_URL: server.url, PALERMO_EXPORT_MAX_DELAY_MS: '50', ...m.spec.env } });
-    nodes.push(new TestNode(m.spec, m.node.dataDir, proc, m.tokens, m.node.fingerprint, m.node.armoredPublicKey, m.database));
-  }
-  return {
-    nats: server,
-    nodes,
-    node: (id) => nodes.find((n) => n.nodeId === id) ?? fail(`no node ${id}`),
-    stop: async () => {
-      await Promise.all(nodes.map((n) => n.process.stop()));
-      if (!nats) await server.stop();
-      for (const m of made) await m.database?.drop();
-      rmSync(root, { recursive: true, force: true });
-    },
+  const stop = async () => {
+    await Promise.all(nodes.map((n) => n.process.stop()));
+    if (!nats) await server.stop();
+    for (const database of databases) await database.drop();
+    rmSync(root, { recursive: true, force: true });
   };
+  try {
+    for (const spec of specs) {
+      const database = db === 'postgres' ? await createTestDatabase(spec.nodeId.replace(/-/g, '_')) : undefined;
+      if (database) databases.push(database);
+      const dataDir = join(root, spec.nodeId);
+      const node = await initNode({ nodeId: spec.nodeId, jurisdiction: spec.jurisdiction, dataDir, natsUrl: server.url, databaseUrl: database?.url, import: spec.import });
+      const tokens = {} as Record<Role, string>;
+      for (const role of ROLES) tokens[role] = await createToken({ dataDir }, role, `e2e ${role}`);
+      made.push({ spec, node, tokens, database });
+    }
+    await pinAll(made.map((m) => m.node));
+    for (const m of made) {
+      const proc = await NodeProcess.start({ nodeId: m.spec.nodeId, dataDir: m.node.dataDir, env: { NATS_URL: server.url, PALERMO_EXPORT_MAX_DELAY_MS: '50', ...m.spec.env } });
+      nodes.push(new TestNode(m.spec, m.node.dataDir, proc, m.tokens, m.node.fingerprint, m.node.armoredPublicKey, m.database));
+    }
+  } catch (err) {
+    // A spec only gets `fed` for its afterAll when boot succeeded: clean up what was started here.
+    await stop().catch(() => undefined);
+    throw err;
+  }
+  return { nats: server, nodes, node: (id) => nodes.find((n) => n.nodeId === id) ?? fail(`no node ${id}`), stop };
 }
 
 function fail(message: string): never {
