@@ -20,15 +20,13 @@ const upsertEntry = z.strictObject({ op: z.literal('upsert'), indicator: z.unkno
 // The same rule as indicator descriptions: a reason is shown to analysts abroad, so no control
 // characters (line breaks aside) and no bidi controls that could disguise it (Trojan Source).
 const HOSTILE_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
-const revokeEntry = z.strictObject({
-  op: z.literal('revoke'),
-  id: uuidV7,
-  reason: z
-    .string()
-    .min(1)
-    .max(1024)
-    .refine((text) => !HOSTILE_TEXT.test(text), { message: 'reason holds a control or bidi character', params: { code: 'REASON_HOSTILE_TEXT' } }),
-});
+/** A revocation's reason as the wire accepts it; the HTTP API checks analyst input with the same rule. */
+export const revokeReasonSchema = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((text) => !HOSTILE_TEXT.test(text), { message: 'reason holds a control or bidi character', params: { code: 'REASON_HOSTILE_TEXT' } });
+const revokeEntry = z.strictObject({ op: z.literal('revoke'), id: uuidV7, reason: revokeReasonSchema });
 
 /** The bundle envelope of wire protocol v1 (entries checked for shape, not indicator content). */
 export const bundleEnvelopeSchema = z

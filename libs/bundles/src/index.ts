@@ -1,5 +1,5 @@
 export * from './bundle.types';
-export { BUNDLE_HASH_PATTERN, bundleEnvelopeSchema } from './bundle.schema';
+export { BUNDLE_HASH_PATTERN, bundleEnvelopeSchema, revokeReasonSchema } from './bundle.schema';
 export * from './bundle.codec';
 export * from './bundle.builder';
 export * from './bundle.keys';

@@ -38,19 +38,19 @@ const fileSchema = z
     nodeId: z.string().optional(),
     jurisdiction: z.string().optional(),
     host: z.string().optional(),
-    port: z.number().int().optional(),
+    port: z.number().int().min(0).max(65535).optional(),
     natsUrl: z.string().optional(),
     databaseUrl: z.string().optional(),
     export: z
       .object({
         maxDelayMs: z.number().int().min(10).max(1000).optional(),
-        maxBundleBytes: z.number().int().min(4096).optional(),
+        maxBundleBytes: z.number().int().min(4096).max(8 * 1024 * 1024).optional(),
       })
       .strict()
       .optional(),
     import: z
       .object({
-        maxBundleBytes: z.number().int().min(4096).optional(),
+        maxBundleBytes: z.number().int().min(4096).max(8 * 1024 * 1024).optional(),
         allowedTypes: z.array(z.enum(INDICATOR_TYPES)).optional(),
         minConfidence: z.number().int().min(0).max(100).optional(),
         maxTlp: z.enum(TLP_LEVELS).optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { revokeReasonSchema } from '@palermo/bundles';
 import { CRYPTO_CHAINS, INDICATOR_TYPES, PLATFORM_PATTERN, TAG_PATTERN } from '@palermo/indicators';
 
 /** Query string of GET /indicators. */
@@ -17,7 +18,7 @@ export const searchQuerySchema = z
 export type SearchQuery = z.infer<typeof searchQuerySchema>;
 
 /** Body of POST /indicators/:id/revoke. */
-export const revokeBodySchema = z.object({ reason: z.string().trim().min(1).max(1024) }).strict();
+export const revokeBodySchema = z.object({ reason: z.string().trim().pipe(revokeReasonSchema) }).strict();
 
 /** Path parameter: indicator ids are uuids. */
 export const idParamSchema = z.string().uuid();
