@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '@palermo/indicators';
-import { buildBundle, MAX_ENVELOPE_BYTES, splitIntoBundles } from './bundle.builder';
+import { buildBundle, encodeIntoBundles, MAX_ENVELOPE_BYTES, splitIntoBundles, type EncodedBundle } from './bundle.builder';
 import { checkChain, type ChainHead } from './bundle.chain';
 import { bundleHash, canonicalBytes, canonicalJson } from './bundle.codec';
 import { entryArb, wireIndicator } from './bundle.fixtures';
@@ -116,5 +116,74 @@ describe('splitIntoBundles', () => {
     const maxBytes = MAX_ENVELOPE_BYTES + entrySize(entry);
     const sloppy = (entries: BundleEntry[]): Bundle => ({ ...buildBundle({ ...base, entries }), audience: 'x'.repeat(200) });
     expect(() => splitIntoBundles([entry], maxBytes, sloppy)).toThrowError(expect.objectContaining({ code: 'BUNDLE_OVERSIZE' }));
+  });
+});
+
+/** A make() linking the chain from the bundle encodeIntoBundles made before (no re-hashing). */
+function linkedMaker(head: ChainHead | null = null, audience = 'all') {
+  const calls: BundleEntry[][] = [];
+  const make = (entries: BundleEntry[], previous: EncodedBundle | null): Bundle => {
+    calls.push(entries);
+    const link = previous ? { seq: previous.bundle.seq, hash: previous.hash } : head;
+    return buildBundle({ publisher: 'nl-police', audience, seq: (link?.seq ?? 0) + 1, prev: link?.hash ?? null, entries });
+  };
+  return { make, calls };
+}
+
+describe('encodeIntoBundles', () => {
+  it('property: bytes are exactly canonicalBytes(bundle), hash is their hash, cut points as splitIntoBundles', () => {
+    const sizedEntry = fc.oneof(
+      entryArb,
+      fc.integer({ min: 1, max: 2048 }).map((n): BundleEntry => ({ op: 'upsert', indicator: wireIndicator({ description: '"\\é🙂'.repeat(n % 300 + 1) }) })),
+    );
+    fc.assert(
+      fc.property(fc.array(sizedEntry, { maxLength: 40 }), fc.integer({ min: 9_000, max: 40_000 }), (entries, maxBytes) => {
+        const { make, calls } = linkedMaker();
+        const encoded = [...encodeIntoBundles(entries, maxBytes, make)];
+        expect(calls).toHaveLength(encoded.length);
+        expect(encoded.map((e) => e.bundle.entries.length)).toEqual(splitIntoBundles(entries, maxBytes, chainMaker().make).map((b) => b.entries.length));
+        let head: ChainHead | null = null;
+        for (const { bundle, bytes, hash } of encoded) {
+          expect(Buffer.from(bytes).equals(Buffer.from(canonicalBytes(bundle)))).toBe(true);
+          expect(hash).toBe(bundleHash(canonicalBytes(bundle)));
+          expect(bytes.length).toBeLessThanOrEqual(maxBytes);
+          expect(checkChain(head, bundle)).toEqual({ ok: true });
+          head = { seq: bundle.seq, hash };
+        }
+        expect(encoded.flatMap((e) => e.bundle.entries)).toEqual(entries);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('is lazy: the next chunk is made only when asked for, linked to the one before', () => {
+    const entry: BundleEntry = { op: 'revoke', id: wireIndicator().id, reason: 'x'.repeat(1000) };
+    const head = { seq: 41, hash: 'a'.repeat(64) };
+    const { make, calls } = linkedMaker(head);
+    const bundles = encodeIntoBundles([entry, entry, entry], MAX_ENVELOPE_BYTES + entrySize(entry), make);
+    expect(calls).toHaveLength(0);
+    const first = bundles.next().value as EncodedBundle;
+    expect(calls).toHaveLength(1);
+    expect(first.bundle).toMatchObject({ seq: 42, prev: head.hash });
+    const second = bundles.next().value as EncodedBundle;
+    expect(second.bundle).toMatchObject({ seq: 43, prev: first.hash });
+    expect(calls).toHaveLength(2);
+  });
+
+  it.each<[string, (bundle: Bundle) => Bundle]>([
+    ['entries copied by make()', (b) => ({ ...b, entries: b.entries.map((e) => structuredClone(e)) })],
+    ['"entries":[] inside an envelope string', (b) => ({ ...b, audience: '"entries":[],"x' })],
+    ['a nested object in the envelope', (b) => ({ ...b, extra: { entries: [], z: 1 } }) as Bundle],
+  ])('still yields canonical bytes with %s', (_name, stray) => {
+    const entries: BundleEntry[] = [{ op: 'upsert', indicator: wireIndicator({ description: 'ü"' }) }, { op: 'revoke', id: wireIndicator().id, reason: 'r' }];
+    const [encoded] = [...encodeIntoBundles(entries, 100_000, (chunk) => stray(buildBundle({ ...base, entries: chunk })))];
+    expect(Buffer.from(encoded!.bytes).toString()).toBe(canonicalJson(encoded!.bundle));
+    expect(encoded!.hash).toBe(bundleHash(encoded!.bytes));
+  });
+
+  it('refuses a bad limit and an entry too large, like splitIntoBundles', () => {
+    expect(() => [...encodeIntoBundles([], 100, linkedMaker().make)]).toThrowError(expect.objectContaining({ code: 'BUNDLE_LIMIT_INVALID' }));
+    const big: BundleEntry = { op: 'upsert', indicator: wireIndicator({ description: 'x'.repeat(4096) }) };
+    expect(() => [...encodeIntoBundles([big], 4000, linkedMaker().make)]).toThrowError(expect.objectContaining({ code: 'ENTRY_TOO_LARGE' }));
   });
 });

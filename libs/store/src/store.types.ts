@@ -71,6 +71,8 @@ export interface IndicatorSearch {
   value?: string;
   /** Pseudonym (HMAC) to find pseudonymized imports of a value. */
   pseudonym?: string;
+  /** A value held either in clear or as this pseudonym (an analyst's search by value). */
+  valueOrPseudonym?: { value: string; pseudonym: string };
   /** Origin node id. */
   origin?: string;
   /** Platform of a username (normalized). */

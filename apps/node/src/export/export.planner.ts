@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { buildBundle, bundleHash, canonicalBytes, splitIntoBundles, type Bundle, type BundleEntry } from '@palermo/bundles';
+import { buildBundle, encodeIntoBundles, type BundleEntry, type EncodedBundle } from '@palermo/bundles';
 import { COMMUNITY_AUDIENCE } from '@palermo/indicators';
 import type { ExportPolicy } from '@palermo/policy';
 import type { PendingExport } from '@palermo/store';
 import { EXPORT_POLICY } from '../node/node-context';
-
 
 /** Where each chain stands before this batch: the head the next bundle links to. */
 export type ChainHeads = Map<string, { seq: number; hash: string } | null>;
@@ -17,26 +16,26 @@ export type ChainHeads = Map<string, { seq: number; hash: string } | null>;
 export class ExportPlanner {
   constructor(@Inject(EXPORT_POLICY) private readonly policy: ExportPolicy) {}
 
-  plan(publisher: string, partners: string[], pending: PendingExport[], heads: ChainHeads, maxBytes: number): Bundle[] {
-    const bundles: Bundle[] = [];
+  /**
+   * Yields the bundles one at a time, each with the canonical bytes and hash it is signed and
+   * stored with: entries are canonicalized once, and the caller can give the event loop back
+   * between bundles. The chain links are made as the bundles are, so consume them in order.
+   */
+  *plan(publisher: string, partners: string[], pending: PendingExport[], heads: ChainHeads, maxBytes: number): Generator<EncodedBundle, void, undefined> {
     // Every partner also reads the community chain: what goes to `all` is not repeated per partner.
     const community = new Set<string>();
     for (const audience of [COMMUNITY_AUDIENCE, ...partners]) {
       const entries = this.entriesFor(audience, pending).filter((e) => !community.has(entryId(e)));
       if (audience === COMMUNITY_AUDIENCE) entries.forEach((e) => community.add(entryId(e)));
       if (entries.length === 0) continue;
-      let head = heads.get(audience) ?? null;
-      // Sized with the widest header a chain can have, so the real seq and prev never overflow it.
-      const chunks = splitIntoBundles(entries, maxBytes, (chunk: BundleEntry[]) =>
-        buildBundle({ publisher, audience, seq: Number.MAX_SAFE_INTEGER, prev: 'f'.repeat(64), entries: chunk }),
-      );
-      for (const chunk of chunks) {
-        const bundle = buildBundle({ publisher, audience, seq: (head?.seq ?? 0) + 1, prev: head?.hash ?? null, entries: chunk.entries });
-        head = { seq: bundle.seq, hash: hashOf(bundle) };
-        bundles.push(bundle);
-      }
+      const head = heads.get(audience) ?? null;
+      // Chunks are sized against the widest header a chain can have, so the real seq and prev
+      // never overflow them; each bundle links to the one made just before it.
+      yield* encodeIntoBundles(entries, maxBytes, (chunk, previous) => {
+        const link = previous ? { seq: previous.bundle.seq, hash: previous.hash } : head;
+        return buildBundle({ publisher, audience, seq: (link?.seq ?? 0) + 1, prev: link?.hash ?? null, entries: chunk });
+      });
     }
-    return bundles;
   }
 
   private entriesFor(audience: string, pending: PendingExport[]): BundleEntry[] {
@@ -50,8 +49,4 @@ export class ExportPlanner {
 
 function entryId(entry: BundleEntry): string {
   return entry.op === 'upsert' ? entry.indicator.id : entry.id;
-}
-
-function hashOf(bundle: Bundle): string {
-  return bundleHash(canonicalBytes(bundle));
 }

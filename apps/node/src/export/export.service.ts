@@ -1,5 +1,6 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { bundleHash, canonicalBytes, signDetached } from '@palermo/bundles';
+import { signDetached } from '@palermo/bundles';
 import { FeedPublisher } from '@palermo/federation';
 import { DomainError } from '@palermo/indicators';
 import { Store } from '@palermo/store';
@@ -86,11 +87,12 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     const partners = (await this.store.partners.list()).map((p) => p.nodeId);
     const heads: ChainHeads = new Map();
     for (const audience of ['all', ...partners]) heads.set(audience, await this.store.bundles.chainHead(this.config.nodeId, audience));
-    const bundles = this.planner.plan(this.config.nodeId, partners, pending, heads, this.config.export.maxBundleBytes);
     const signed = [];
-    for (const bundle of bundles) {
-      const bytes = canonicalBytes(bundle);
-      signed.push({ bundle, bytes, hash: bundleHash(bytes), signature: await signDetached(bytes, this.keys.privateKey), signer: this.keys.fingerprint });
+    for (const { bundle, bytes, hash } of this.planner.plan(this.config.nodeId, partners, pending, heads, this.config.export.maxBundleBytes)) {
+      signed.push({ bundle, bytes, hash, signature: await signDetached(bytes, this.keys.privateKey), signer: this.keys.fingerprint });
+      // One bundle (tens of ms of canonical JSON at 768 KiB) at a time: a POST waiting on its
+      // transaction, or an HTTP request, gets the thread between bundles, not after the whole pass.
+      await yieldToEventLoop();
     }
     await this.store.bundles.saveOutbound({
       bundles: signed,

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, parseIndicatorBatch, normalizeValue } from '@palermo/indicators';
+import { pseudonymize } from '@palermo/policy';
 import { Store } from '@palermo/store';
 import { ExportService } from '../export/export.service';
-import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
+import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
 import type { SearchQuery } from './indicators.query';
 
 /** Publishing and searching indicators; reachable from HTTP, NATS and the CLI alike. */
@@ -12,6 +13,7 @@ export class IndicatorsService {
     private readonly store: Store,
     private readonly exporter: ExportService,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    @Inject(NODE_KEYS) private readonly keys: NodeKeys,
   ) {}
 
   /** Validates and stores a batch of own indicators, all or nothing, then nudges the exporter. */
@@ -32,16 +34,20 @@ export class IndicatorsService {
     return result;
   }
 
-  /** Searches own and imported indicators; a `value` filter is normalized like the data was. */
+  /**
+   * Searches own and imported indicators. A `value` filter is normalized like the data was, and
+   * also matches indicators this node keeps only as a pseudonym (their value is never shown).
+   */
   async search(query: SearchQuery) {
-    let value = query.value;
-    if (value !== undefined) {
-      if (!query.type) throw new DomainError('VALIDATION_FAILED', 'filtering by value needs a type (e.g. ?type=phone&value=…)');
-      const normalized = normalizeValue(query.type, value, { defaultRegion: this.config.jurisdiction, chain: query.chain });
-      if (!normalized.ok) throw new DomainError('VALIDATION_FAILED', `value: ${normalized.message}`, { errors: [{ path: ['value'], code: normalized.code, message: normalized.message }] });
-      value = normalized.value;
+    const { value, ...rest } = query;
+    if (value === undefined) return this.store.indicators.search(rest);
+    if (!rest.type) throw new DomainError('VALIDATION_FAILED', 'filtering by value needs a type (e.g. ?type=phone&value=…)');
+    const normalized = normalizeValue(rest.type, value, { defaultRegion: this.config.jurisdiction, chain: rest.chain });
+    if (!normalized.ok) {
+      throw new DomainError('VALIDATION_FAILED', `value: ${normalized.message}`, { errors: [{ path: ['value'], code: normalized.code, message: normalized.message }] });
     }
-    return this.store.indicators.search({ ...query, value });
+    const pseudonym = pseudonymize(this.keys.pseudonymSecret, rest.type, normalized.value);
+    return this.store.indicators.search({ ...rest, valueOrPseudonym: { value: normalized.value, pseudonym } });
   }
 
   /** One indicator with where it came from and why it was kept. */

@@ -15,7 +15,7 @@ import type {
   UpsertOwnResult,
 } from '../store.types';
 import { toDecisionRecord } from './decision.repository';
-import { toIndicatorRecord, toWireIndicator } from './indicator.mapper';
+import { toIndicatorRecord, toWireIndicator, wireDate, type WireIndicatorRow } from './indicator.mapper';
 import { type ExistingOwn, planOwnUpsert } from './own-upsert.plan';
 import { Repository } from './repository.base';
 
@@ -55,6 +55,20 @@ const REVOKE_OWN_SQL = `
   update indicator set revoked_at = ?, revoke_reason = ?, version = version + 1, modified_at = ?, updated_at = ?
   where own and origin_id = ? and revoked_at is null
   returning version`;
+
+// Served by the partial index indicator_pending_export (modified_at, pk).
+const PENDING_EXPORT_SQL = `
+  select i.origin_id, i.origin_node, i.version, i.type, i.value, i.platform, i.chain, i.tlp, i.confidence, i.tags,
+         i.first_seen, i.last_seen, i.valid_until, i.description, i.modified_at, i.revoked_at, i.revoke_reason
+  from indicator i
+  where i.own and i.exported_version < i.version
+  order by i.modified_at asc, i.pk asc
+  limit ?`;
+
+interface PendingRow extends WireIndicatorRow {
+  revoked_at: Date | string | null;
+  revoke_reason: string | null;
+}
 
 interface ExistingRow {
   pk: string;
@@ -119,6 +133,9 @@ export class IndicatorRepository extends Repository {
     if (filter.type !== undefined) where.type = filter.type;
     if (filter.value !== undefined) where.value = filter.value;
     if (filter.pseudonym !== undefined) where.pseudonym = filter.pseudonym;
+    if (filter.valueOrPseudonym !== undefined) {
+      where.$or = [{ value: filter.valueOrPseudonym.value }, { pseudonym: filter.valueOrPseudonym.pseudonym }];
+    }
     if (filter.origin !== undefined) where.originNode = filter.origin;
     if (filter.platform !== undefined) where.platform = filter.platform;
     if (filter.chain !== undefined) where.chain = filter.chain;
@@ -148,21 +165,19 @@ export class IndicatorRepository extends Repository {
     return { indicator: toIndicatorRecord(row), bundleHash: row.sourceBundleHash, decision };
   }
 
-  /** Own indicators whose current version (upsert or revocation) is not exported yet, oldest first. */
+  /**
+   * Own indicators whose current version (upsert or revocation) is not exported yet, oldest first.
+   * Plain rows, not entities: the exporter reads up to 50k of them per pass only to build wire
+   * indicators, and hydrating managed entities (identity map, snapshots) cost ~75 µs a row.
+   */
   async pendingExport(limit: number): Promise<PendingExport[]> {
     checkLimit(limit, 50_000);
-    const rows = await this.fork()
-      .createQueryBuilder(IndicatorEntity, 'i')
-      .where({ own: true })
-      .andWhere('i.exported_version < i.version')
-      .orderBy({ modifiedAt: 'asc', pk: 'asc' })
-      .limit(limit)
-      .getResultList();
+    const rows = await query<PendingRow>(this.fork(), PENDING_EXPORT_SQL, [limit]);
     return rows.map((row) => ({
-      id: row.originId,
+      id: row.origin_id,
       version: row.version,
       indicator: toWireIndicator(row),
-      revoked: row.revokedAt ? { at: row.revokedAt.toISOString(), reason: row.revokeReason ?? '' } : null,
+      revoked: row.revoked_at === null ? null : { at: wireDate(row.revoked_at), reason: row.revoke_reason ?? '' },
     }));
   }
 }
