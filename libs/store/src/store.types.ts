@@ -88,15 +88,19 @@ export interface IndicatorSearch {
   limit: number;
 }
 
-/** The latest import decision that touched an indicator. */
-export interface DecisionRecord {
-  bundleHash: string;
+/** What the import policy decided on one upsert entry, and which rules decided it. */
+export interface EntryDecisionFields {
   entryIndex: number;
   originNode: string;
   originId: string;
   version: number;
   action: ImportAction;
   reasons: string[];
+}
+
+/** The latest import decision that touched an indicator. */
+export interface DecisionRecord extends EntryDecisionFields {
+  bundleHash: string;
   decidedAt: string;
 }
 
@@ -175,13 +179,7 @@ export interface OutboundBatch {
 }
 
 /** The import policy's verdict on one upsert entry of an inbound bundle. */
-export interface ImportEntryDecision {
-  entryIndex: number;
-  originNode: string;
-  originId: string;
-  version: number;
-  action: ImportAction;
-  reasons: string[];
+export interface ImportEntryDecision extends EntryDecisionFields {
   /** Value to store for `accept` (defaults to indicator.value). */
   value?: string;
   /** Pseudonym to store for `accept-pseudonymized` (required there). */
