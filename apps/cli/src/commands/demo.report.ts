@@ -32,7 +32,12 @@ export async function publishAndReport(nodes: NodeProcess[], made: MadeNode[], s
     method: 'POST',
     body: JSON.stringify({ indicators: sample }),
   });
-  const labels = new Map(published.items.map((item, i) => [item.id, label(sample[i] as Record<string, unknown>)]));
+  const labels = new Map<string, string>();
+  for (const [i, item] of published.items.entries()) {
+    // Show the value as normalized on the origin: that is what partners receive and match on.
+    const stored = await api<{ indicator: { value: string } }>(origin, made[0].tokens.analyst, `/indicators/${item.id}`);
+    labels.set(item.id, label(sample[i] as Record<string, unknown>, stored.indicator.value));
+  }
   const expected = sample.filter((s) => SHAREABLE_TLP.has((s as { tlp: string }).tlp)).length;
   out.write(`\n${origin.nodeId} published ${sample.length} indicators; ${sample.length - expected} stay home (TLP:RED / AMBER+STRICT need encrypted bundles).\n`);
   for (const [i, node] of partners.entries()) {
@@ -41,7 +46,7 @@ export async function publishAndReport(nodes: NodeProcess[], made: MadeNode[], s
     for (const action of ['accept', 'accept-pseudonymized', 'reject']) {
       const rows = decisions.filter((d) => d.action === action);
       out.write(`  ${action === 'accept' ? 'imported' : action === 'reject' ? 'rejected' : 'pseudonymized'}: ${rows.length}\n`);
-      for (const d of rows) out.write(`    ${(labels.get(d.originId) ?? d.originId).padEnd(58)} ${d.reasons.join(', ')}\n`);
+      for (const d of rows) out.write(`    ${(labels.get(d.originId) ?? d.originId).padEnd(72)} ${d.reasons.join(', ')}\n`);
     }
   }
 }
@@ -58,7 +63,8 @@ async function waitForDecisions(node: NodeProcess, token: string, publisher: str
   }
 }
 
-function label(s: Record<string, unknown>): string {
+function label(s: Record<string, unknown>, normalized: string): string {
   const extra = s.platform ? ` @${String(s.platform)}` : s.chain ? ` (${String(s.chain)})` : '';
-  return `${String(s.type)}${extra} ${String(s.value)} [TLP:${String(s.tlp).toUpperCase()} c${String(s.confidence)}]`;
+  const typed = normalized === s.value ? '' : ` (typed "${String(s.value)}")`;
+  return `${String(s.type)}${extra} ${normalized}${typed} [TLP:${String(s.tlp).toUpperCase()} c${String(s.confidence)}]`;
 }
