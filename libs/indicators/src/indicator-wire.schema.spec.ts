@@ -104,6 +104,22 @@ describe('wireIndicatorSchema', () => {
     }
   });
 
+  it.each([
+    ['a version beyond a 32-bit column', { version: 2_147_483_648 }, 'version'],
+    ['year 0000', { firstSeen: '0000-01-01T00:00:00.000Z' }, 'firstSeen'],
+    ['year 0999', { validUntil: '0999-12-31T00:00:00.000Z' }, 'validUntil'],
+  ])('refuses %s: values every partner database must be able to store', (_label, overrides, field) => {
+    const result = parseWireIndicator(wire(overrides));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors.map((e) => e.path[0])).toContain(field);
+  });
+
+  it('refuses analyst dates outside the years 1000–9999 with INVALID_DATE (not a database error)', () => {
+    const result = parseIndicatorBatch({ indicators: [{ type: 'file-sha256', value: 'a'.repeat(64), firstSeen: '9999-12-31T23:00:00-05:00' }] });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors[0]).toMatchObject({ index: 0, path: ['firstSeen'], code: 'INVALID_DATE' });
+  });
+
   it('is a zod schema usable directly (safeParse)', () => {
     expect(wireIndicatorSchema.safeParse(wire()).success).toBe(true);
     expect(wireIndicatorSchema.safeParse({ ...wire(), value: ' +31612345678' }).success).toBe(false);

@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { checkChain } from '@palermo/bundles';
 import type { FeedMessage, FeedVerdict } from '@palermo/federation';
 import { Store } from '@palermo/store';
-import { BundleVerifier } from './bundle.verifier';
+import { DomainError } from '@palermo/indicators';
+import { BundleVerifier, type VerifiedBundle } from './bundle.verifier';
 import { ImportDecider } from './import.decider';
 import { QuarantineReason } from './quarantine.reason';
 
@@ -30,20 +31,36 @@ export class ImportService {
     if (!chain.ok) return this.quarantine(msg, new QuarantineReason(chain.code, chain.message));
     const decisions = this.decider.decide(verified);
     const revocations = bundle.entries.flatMap((e) => (e.op === 'revoke' ? [{ originNode: bundle.publisher, originId: e.id, reason: e.reason }] : []));
-    const outcome = await this.store.imports.commitImport({
-      bundle,
-      hash,
-      // Values this node pseudonymized or rejected must not survive in clear inside the stored bundle.
-      bytes: decisions.every((d) => d.action === 'accept') ? msg.payload : null,
-      signature: verified.signature,
-      signer: verified.signer,
-      streamSeq: msg.streamSeq,
-      decisions,
-      revocations,
-    });
+    const outcome = await this.commit(msg, verified, decisions, revocations);
+    if (outcome instanceof QuarantineReason) return this.quarantine(msg, outcome);
     this.logger.log(`${outcome} ${bundle.publisher}/${bundle.audience}#${bundle.seq} ${hash.slice(0, 12)}: ${summarize(decisions)}`);
     return 'ack';
   };
+
+  private async commit(
+    msg: FeedMessage,
+    { bundle, hash, signature, signer }: VerifiedBundle,
+    decisions: ReturnType<ImportDecider['decide']>,
+    revocations: { originNode: string; originId: string; reason: string }[],
+  ): Promise<'imported' | 'duplicate' | QuarantineReason> {
+    try {
+      return await this.store.imports.commitImport({
+      bundle,
+        hash,
+        // Values this node pseudonymized or rejected must not survive in clear inside the stored bundle.
+        bytes: decisions.every((d) => d.action === 'accept') ? msg.payload : null,
+        signature,
+        signer,
+        streamSeq: msg.streamSeq,
+        decisions,
+        revocations,
+      });
+    } catch (err) {
+      // Refused on every redelivery as well: quarantine it rather than stall the chain forever.
+      if (err instanceof DomainError && err.code === 'BUNDLE_UNSTORABLE') return new QuarantineReason(err.code, err.message);
+      throw err;
+    }
+  }
 
   private async quarantine(msg: FeedMessage, reason: QuarantineReason): Promise<FeedVerdict> {
     const record = { publisher: msg.publisher, audience: msg.audience, subject: msg.subject, streamSeq: msg.streamSeq, payload: msg.payload };

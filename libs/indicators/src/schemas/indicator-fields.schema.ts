@@ -58,15 +58,25 @@ export const inputTimestampSchema = z
       addCodedIssue(ctx, 'INVALID_DATE', `${JSON.stringify(text.slice(0, 40))} is not an ISO 8601 date-time with offset (2024-05-01T12:00:00Z) or a date (2024-05-01)`);
       return z.NEVER;
     }
+    if (!storableYear(time)) {
+      addCodedIssue(ctx, 'INVALID_DATE', `${JSON.stringify(text.slice(0, 40))} is outside the years 1000–9999`);
+      return z.NEVER;
+    }
     return new Date(time).toISOString();
   })
   .meta({ description: 'ISO 8601 date-time with offset (e.g. 2024-05-01T12:00:00+02:00) or a date (midnight UTC)' });
+
+// Every database and partner must be able to store the instant: four-digit years only.
+function storableYear(time: number): boolean {
+  const year = new Date(time).getUTCFullYear();
+  return year >= 1000 && year <= 9999;
+}
 
 /** Wire timestamp: exactly the Date#toISOString spelling (UTC, millisecond precision). */
 export const wireTimestampSchema = z
   .string()
   .superRefine((text, ctx) => {
-    if (!ISO_INSTANT.test(text) || Number.isNaN(Date.parse(text)) || new Date(text).toISOString() !== text) {
+    if (!ISO_INSTANT.test(text) || Number.isNaN(Date.parse(text)) || new Date(text).toISOString() !== text || !storableYear(Date.parse(text))) {
       addCodedIssue(ctx, 'INVALID_DATE', `${JSON.stringify(text.slice(0, 40))} is not a UTC timestamp like 2024-05-01T12:00:00.000Z`);
     }
   })

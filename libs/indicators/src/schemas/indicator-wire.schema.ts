@@ -28,7 +28,8 @@ export const wireIndicatorSchema: z.ZodType<WireIndicator> = buildIndicatorUnion
   common: {
     id: indicatorIdSchema,
     origin: nodeIdSchema,
-    version: z.int().min(1).meta({ description: 'Version at the origin; a higher version supersedes' }),
+    // A 32-bit signed integer: what every partner's database column holds.
+    version: z.int().min(1).max(2_147_483_647).meta({ description: 'Version at the origin; a higher version supersedes' }),
     tlp: tlpSchema,
     confidence: confidenceSchema,
     tags: wireTagsSchema,

@@ -64,6 +64,14 @@ describe.each(BACKENDS)('commitImport (%s)', (backend) => {
     expect(await store.bundles.chainHead(publisher, me)).toEqual({ seq: 1, hash: made.hash });
   });
 
+  it('refuses a value the database cannot hold with BUNDLE_UNSTORABLE and writes nothing (no retry loop)', async () => {
+    const publisher = nodeId('p');
+    const made = chain(publisher)([{ op: 'upsert', indicator: { ...wire(publisher), version: 3_000_000_000 } }]);
+    await expect(store.imports.commitImport(acceptAll(made))).rejects.toMatchObject({ code: 'BUNDLE_UNSTORABLE' });
+    expect(await store.bundles.exists(made.hash)).toBe(false);
+    expect(await store.bundles.chainHead(publisher, me)).toBeNull();
+  });
+
   it('is idempotent by hash: a second commit is a duplicate and writes nothing', async () => {
     const next = chain();
     const indicator = wire('x-origin');

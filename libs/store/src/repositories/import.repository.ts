@@ -60,11 +60,22 @@ export class ImportRepository extends Repository {
    */
   async commitImport(input: ImportCommit): Promise<'imported' | 'duplicate'> {
     checkEntries(input);
+    try {
+      return await this.commitOnce(input);
+    } catch (err) {
+      // A value the database refuses will be refused on every redelivery too: say so, do not retry forever.
+      if (isDataException(err)) throw new DomainError('BUNDLE_UNSTORABLE', `the database refuses a value in this bundle: ${(err as Error).message.split('\n').pop()}`);
+      throw err;
+    }
+  }
+
+  private commitOnce(input: ImportCommit): Promise<'imported' | 'duplicate'> {
     const { bundle, hash } = input;
     const exists = async (h: string) => (await this.fork().count(BundleEntity, { hash: h })) > 0;
     return withChainConflicts([hash], exists, 'duplicate' as const, () =>
       this.transaction(async (em) => {
-        await query(em, CHAIN_LOCK_SQL, [`${bundle.publisher}/${bundle.audience}`]);
+        // Per publisher, not per chain: a revoke on one chain and an upsert on the other must not interleave.
+        await query(em, CHAIN_LOCK_SQL, [bundle.publisher]);
         const inserted = await insertBundleRow(em, {
           direction: 'in',
           bundle,
@@ -82,6 +93,12 @@ export class ImportRepository extends Repository {
       }),
     );
   }
+}
+
+/** SQLSTATE class 22 (data exception) or a check violation: deterministic, not worth a retry. */
+function isDataException(err: unknown): boolean {
+  const state = (err as { code?: unknown; sqlState?: unknown } | null)?.code ?? (err as { sqlState?: unknown } | null)?.sqlState;
+  return typeof state === 'string' && (state.startsWith('22') || state === '23514');
 }
 
 async function writeEntries(em: EntityManager, input: ImportCommit): Promise<void> {
