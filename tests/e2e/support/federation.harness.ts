@@ -14,6 +14,8 @@ export interface NodeSpec {
   nodeId: string;
   jurisdiction: string;
   import?: ImportPolicyConfig;
+  /** Partners this node shares beyond the community chain with (export.partners); default: every other node. */
+  exportTo?: string[];
   env?: Record<string, string>;
 }
 
@@ -94,7 +96,8 @@ export async function bootFederation(specs: NodeSpec[], db: DatabaseKind = 'post
       const database = db === 'postgres' ? await createTestDatabase(spec.nodeId.replace(/-/g, '_')) : undefined;
       if (database) databases.push(database);
       const dataDir = join(root, spec.nodeId);
-      const node = await initNode({ nodeId: spec.nodeId, jurisdiction: spec.jurisdiction, dataDir, natsUrl: server.url, databaseUrl: database?.url, import: spec.import });
+      const exportTo = spec.exportTo ?? specs.filter((s) => s !== spec).map((s) => s.nodeId);
+      const node = await initNode({ nodeId: spec.nodeId, jurisdiction: spec.jurisdiction, dataDir, natsUrl: server.url, databaseUrl: database?.url, import: spec.import, export: { partners: exportTo } });
       const tokens = {} as Record<Role, string>;
       for (const role of ROLES) tokens[role] = await createToken({ dataDir }, role, `e2e ${role}`);
       made.push({ spec, node, tokens, database });

@@ -40,7 +40,9 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     const made = [];
     for (const spec of DEMO_NODES) {
       const dataDir = join(root, spec.nodeId);
-      const node = await initNode({ nodeId: spec.nodeId, jurisdiction: spec.jurisdiction, dataDir, natsUrl, import: spec.import });
+      // Each demo node shares beyond the community chain with the other two (its sharing agreements).
+      const others = DEMO_NODES.filter((n) => n !== spec).map((n) => n.nodeId);
+      const node = await initNode({ nodeId: spec.nodeId, jurisdiction: spec.jurisdiction, dataDir, natsUrl, import: spec.import, export: { partners: others } });
       made.push({ ...node, tokens: await tokensFor(dataDir) });
       log(`initialized ${spec.nodeId} (${spec.jurisdiction}) key ${node.fingerprint}`);
     }

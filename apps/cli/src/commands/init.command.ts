@@ -34,7 +34,7 @@ export function registerInit(program: Command): void {
 }
 
 /** Creates a node in a data directory; used by `init` and by `demo`. Writes nothing unless all of it works. */
-export async function initNode(opts: InitOptions & { import?: object }) {
+export async function initNode(opts: InitOptions & { import?: object; export?: { partners: string[] } }) {
   const jurisdiction = opts.jurisdiction.toUpperCase();
   checkInitOptions(opts, jurisdiction);
   const dataDir = opts.dataDir ? resolve(opts.dataDir) : process.env.PALERMO_DATA_DIR ? resolve(process.env.PALERMO_DATA_DIR) : defaultDataDir(opts.nodeId);
@@ -45,6 +45,7 @@ export async function initNode(opts: InitOptions & { import?: object }) {
   if (opts.databaseUrl) yaml.databaseUrl = opts.databaseUrl;
   if (opts.port) yaml.port = Number(opts.port);
   if (opts.import) yaml.import = opts.import;
+  if (opts.export) yaml.export = opts.export;
   const createdDir = !existsSync(dataDir);
   try {
     mkdirSync(dataDir, { recursive: true });

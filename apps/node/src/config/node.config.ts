@@ -16,7 +16,8 @@ export interface NodeConfig {
   databaseUrl?: string;
   dataDir: string;
   configFile?: string;
-  export: { maxDelayMs: number; maxBundleBytes: number };
+  /** `partners`: the partners this node shares beyond the community chain with (its sharing agreements, until those exist as data). */
+  export: { maxDelayMs: number; maxBundleBytes: number; partners: string[] };
   import: { maxBundleBytes: number; policy: ImportPolicyConfig };
 }
 
@@ -44,7 +45,8 @@ const fileSchema = z
     export: z
       .object({
         maxDelayMs: z.number().int().min(10).max(1000).optional(),
-        maxBundleBytes: z.number().int().min(4096).max(8 * 1024 * 1024).optional(),
+        maxBundleBytes: z.number().int().min(65536).max(8 * 1024 * 1024).optional(),
+        partners: z.array(z.string()).optional(),
       })
       .strict()
       .optional(),
@@ -97,6 +99,15 @@ function intFrom(name: string, raw: string | undefined, fallback: number, min: n
   return n;
 }
 
+/** PALERMO_EXPORT_PARTNERS (comma-separated) or YAML export.partners: node ids, each checked. */
+function parseExportPartners(raw: string | undefined, fromFile: string[] | undefined): string[] {
+  const name = raw !== undefined ? 'PALERMO_EXPORT_PARTNERS' : 'export.partners';
+  const ids = raw !== undefined ? raw.split(',').map((s) => s.trim()).filter(Boolean) : (fromFile ?? []);
+  const bad = ids.find((id) => !isNodeId(id));
+  if (bad !== undefined) throw new ConfigError(`${name}: ${JSON.stringify(bad)} is not a node id`);
+  return [...new Set(ids)];
+}
+
 /**
  * Parses the environment (and `PALERMO_CONFIG` or `<PALERMO_DATA_DIR>/palermo.yaml`) into a
  * NodeConfig, or throws a ConfigError that names the variable that is wrong.
@@ -126,7 +137,8 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL: expected postgres://user@host:port/database (leave it unset for embedded PGlite)');
   }
-  const maxBundleBytes = intFrom('PALERMO_BUNDLE_MAX_BYTES', env.PALERMO_BUNDLE_MAX_BYTES, file.export?.maxBundleBytes ?? 768 * 1024, 4096, 8 * 1024 * 1024);
+  const maxBundleBytes = intFrom('PALERMO_BUNDLE_MAX_BYTES', env.PALERMO_BUNDLE_MAX_BYTES, file.export?.maxBundleBytes ?? 768 * 1024, 65536, 8 * 1024 * 1024);
+  const exportPartners = parseExportPartners(env.PALERMO_EXPORT_PARTNERS, file.export?.partners);
   const { maxBundleBytes: importMax, ...policy } = file.import ?? {};
   return {
     nodeId,
@@ -140,6 +152,7 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     export: {
       maxDelayMs: intFrom('PALERMO_EXPORT_MAX_DELAY_MS', env.PALERMO_EXPORT_MAX_DELAY_MS, file.export?.maxDelayMs ?? 250, 10, 1000),
       maxBundleBytes,
+      partners: exportPartners,
     },
     import: {
       maxBundleBytes: intFrom('PALERMO_IMPORT_MAX_BYTES', env.PALERMO_IMPORT_MAX_BYTES, importMax ?? 1024 * 1024, 4096, 8 * 1024 * 1024),

@@ -65,4 +65,25 @@ describe('ExportPlanner.plan', () => {
     const planner = new ExportPlanner(new BaselineExportPolicy());
     expect([...planner.plan(me, [], pending(5, 'red'), new Map(), 8_000)]).toEqual([]);
   });
+
+  it('sends a revocation everywhere, but its reason only where the current version may go', () => {
+    const planner = new ExportPlanner(new BaselineExportPolicy());
+    const heads: ChainHeads = new Map([['all', null], [partner, null]]);
+    // Raised to RED (or AMBER) after an earlier, shareable version went out, then revoked.
+    const [red] = pending(1, 'red', 1);
+    const [amber] = pending(1, 'amber', 1);
+    const planned = [...planner.plan(me, [partner], [red!, amber!], heads, 64_000)];
+    const revokes = (audience: string) =>
+      planned.filter((p) => p.bundle.audience === audience).flatMap((p) => p.bundle.entries.filter((e) => e.op === 'revoke'));
+    expect(revokes('all')).toEqual([
+      { op: 'revoke', id: red!.id, reason: 'revoked by the origin' },
+      { op: 'revoke', id: amber!.id, reason: 'revoked by the origin' },
+    ]);
+    expect(revokes(partner)).toEqual([
+      { op: 'revoke', id: red!.id, reason: 'revoked by the origin' },
+      { op: 'revoke', id: amber!.id, reason: 'closed' },
+    ]);
+    expect(planned.flatMap((p) => p.bundle.entries).some((e) => e.op === 'upsert')).toBe(false);
+  });
 });
+

@@ -25,8 +25,9 @@ export class ExportPlanner {
     // Every partner also reads the community chain: what goes to `all` is not repeated per partner.
     const community = new Set<string>();
     for (const audience of [COMMUNITY_AUDIENCE, ...partners]) {
-      const entries = this.entriesFor(audience, pending).filter((e) => !community.has(entryId(e)));
-      if (audience === COMMUNITY_AUDIENCE) entries.forEach((e) => community.add(entryId(e)));
+      const planned = this.entriesFor(audience, pending).filter(({ entry }) => !community.has(entryId(entry)));
+      if (audience === COMMUNITY_AUDIENCE) planned.filter((p) => p.shared).forEach((p) => community.add(entryId(p.entry)));
+      const entries = planned.map((p) => p.entry);
       if (entries.length === 0) continue;
       const head = heads.get(audience) ?? null;
       // Chunks are sized against the widest header a chain can have, so the real seq and prev
@@ -38,14 +39,20 @@ export class ExportPlanner {
     }
   }
 
-  private entriesFor(audience: string, pending: PendingExport[]): BundleEntry[] {
+  private entriesFor(audience: string, pending: PendingExport[]): { entry: BundleEntry; shared: boolean }[] {
     const decisions = this.policy.decideExport(pending.map(({ indicator }) => ({ indicator, audience })));
-    return pending.flatMap(({ indicator, revoked }, i): BundleEntry[] => {
-      if (decisions[i].action !== 'share') return [];
-      return revoked ? [{ op: 'revoke', id: indicator.id, reason: revoked.reason }] : [{ op: 'upsert', indicator }];
+    return pending.flatMap(({ indicator, revoked }, i) => {
+      const shared = decisions[i].action === 'share';
+      if (!revoked) return shared ? [{ entry: { op: 'upsert', indicator } as BundleEntry, shared }] : [];
+      // A revocation always travels: the audience may hold an earlier version that was shareable
+      // (the TLP was raised since). Where the current version is withheld, its reason stays home.
+      return [{ entry: { op: 'revoke', id: indicator.id, reason: shared ? revoked.reason : WITHHELD_REVOKE_REASON } as BundleEntry, shared }];
     });
   }
 }
+
+/** The reason a revocation carries to an audience that may not see the current version. */
+export const WITHHELD_REVOKE_REASON = 'revoked by the origin';
 
 function entryId(entry: BundleEntry): string {
   return entry.op === 'upsert' ? entry.indicator.id : entry.id;

@@ -9,6 +9,8 @@ import { ExportPlanner, type ChainHeads } from './export.planner';
 
 const BATCH = 20_000;
 const SWEEP_MS = 5_000;
+const HEADER_ROOM = 16 * 1024;
+const MIN_BUNDLE_BYTES = 64 * 1024;
 
 /**
  * The exporter: batches new, changed and revoked own indicators into signed bundles per
@@ -73,7 +75,7 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async pass(): Promise<void> {
-    await this.publishStored();
+    if (!(await this.publishStored())) return;
     for (;;) {
       const pending = await this.store.indicators.pendingExport(BATCH);
       if (pending.length === 0) return;
@@ -84,11 +86,14 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async storeBundles(pending: Awaited<ReturnType<Store['indicators']['pendingExport']>>): Promise<void> {
-    const partners = (await this.store.partners.list()).map((p) => p.nodeId);
+    // Pinning a key means "trust what it signs"; sharing beyond the community chain also needs the
+    // partner to be named in export.partners (the node's sharing agreements, until those are data).
+    const pinned = new Set((await this.store.partners.list()).map((p) => p.nodeId));
+    const partners = this.config.export.partners.filter((id) => pinned.has(id));
     const heads: ChainHeads = new Map();
     for (const audience of ['all', ...partners]) heads.set(audience, await this.store.bundles.chainHead(this.config.nodeId, audience));
     const signed = [];
-    for (const { bundle, bytes, hash } of this.planner.plan(this.config.nodeId, partners, pending, heads, this.config.export.maxBundleBytes)) {
+    for (const { bundle, bytes, hash } of this.planner.plan(this.config.nodeId, partners, pending, heads, this.maxBundleBytes())) {
       signed.push({ bundle, bytes, hash, signature: await signDetached(bytes, this.keys.privateKey), signer: this.keys.fingerprint });
       // One bundle (tens of ms of canonical JSON at 768 KiB) at a time: a POST waiting on its
       // transaction, or an HTTP request, gets the thread between bundles, not after the whole pass.
@@ -101,10 +106,22 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     if (signed.length) this.logger.log(`stored ${signed.length} bundle(s) for ${pending.length} indicator change(s)`);
   }
 
-  private async publishStored(): Promise<void> {
+  /**
+   * The configured bundle size, never above what the connected NATS server accepts (with room for
+   * headers): a stored bundle must always be publishable. Throws NATS_UNAVAILABLE before the first
+   * connection, so nothing is cut until the limit is known.
+   */
+  private maxBundleBytes(): number {
+    const serverMax = this.publisher.maxPayload() - HEADER_ROOM;
+    return Math.max(MIN_BUNDLE_BYTES, Math.min(this.config.export.maxBundleBytes, serverMax));
+  }
+
+  /** Publishes every stored bundle; false when NATS is away (the next pass resumes). */
+  private async publishStored(): Promise<boolean> {
     for (let page = await this.store.bundles.unpublishedOutbound(); page.length > 0; page = await this.store.bundles.unpublishedOutbound()) {
-      if (!(await this.publishPage(page))) return;
+      if (!(await this.publishPage(page))) return false;
     }
+    return true;
   }
 
   /** Publishes stored bundles in chain order; false when NATS is away (the rest wait). */
