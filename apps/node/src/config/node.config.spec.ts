@@ -43,7 +43,7 @@ describe('loadNodeConfig from the environment', () => {
       databaseUrl: undefined,
       dataDir: resolve(dir),
       configFile: undefined,
-      export: { maxDelayMs: 250, maxBundleBytes: 768 * 1024 },
+      export: { maxDelayMs: 250, maxBundleBytes: 768 * 1024, partners: [] },
       import: { maxBundleBytes: 1024 * 1024, policy: {} },
     });
   });
@@ -143,7 +143,7 @@ describe('loadNodeConfig with a YAML file', () => {
       databaseUrl: 'postgres://palermo@db.bka.example/palermo',
       dataDir: resolve(dir),
       configFile: join(resolve(dir), 'palermo.yaml'),
-      export: { maxDelayMs: 100, maxBundleBytes: 131072 },
+      export: { maxDelayMs: 100, maxBundleBytes: 131072, partners: [] },
       import: { maxBundleBytes: 524288, policy: { allowedTypes: ['phone', 'email'], minConfidence: 60, maxTlp: 'amber', pseudonymizeTypes: ['phone'] } },
     });
   });
@@ -165,7 +165,8 @@ describe('loadNodeConfig with a YAML file', () => {
       NATS_URL: 'nats://127.0.0.1:4333',
       DATABASE_URL: 'postgres://postgres@127.0.0.1/palermo_nl',
       PALERMO_EXPORT_MAX_DELAY_MS: '20',
-      PALERMO_BUNDLE_MAX_BYTES: '8192',
+      PALERMO_BUNDLE_MAX_BYTES: '98304',
+      PALERMO_EXPORT_PARTNERS: 'de-bka, us-hsi,de-bka',
       PALERMO_IMPORT_MAX_BYTES: '16384',
     });
     expect(config).toMatchObject({
@@ -175,7 +176,7 @@ describe('loadNodeConfig with a YAML file', () => {
       port: 8181,
       natsUrl: 'nats://127.0.0.1:4333',
       databaseUrl: 'postgres://postgres@127.0.0.1/palermo_nl',
-      export: { maxDelayMs: 20, maxBundleBytes: 8192 },
+      export: { maxDelayMs: 20, maxBundleBytes: 98304, partners: ['de-bka', 'us-hsi'] },
       import: { maxBundleBytes: 16384, policy: { maxTlp: 'amber' } },
     });
   });
@@ -193,6 +194,8 @@ describe('loadNodeConfig with a YAML file', () => {
     ['a port written as a word', 'nodeId: nl-police\njurisdiction: NL\nport: eighty\n', /port/],
     ['a port above 65535', 'nodeId: nl-police\njurisdiction: NL\nport: 70000\n', /port/i],
     ['an export delay of 0 ms', 'nodeId: nl-police\njurisdiction: NL\nexport:\n  maxDelayMs: 0\n', /export\.maxDelayMs/],
+    ['a bundle limit below 64 KiB', 'nodeId: nl-police\njurisdiction: NL\nexport:\n  maxBundleBytes: 4096\n', /maxBundleBytes|PALERMO_BUNDLE_MAX_BYTES/],
+    ['an export partner that is not a node id', 'nodeId: nl-police\njurisdiction: NL\nexport:\n  partners: [all]\n', /export\.partners/],
     ['a bundle limit above 8 MiB', 'nodeId: nl-police\njurisdiction: NL\nexport:\n  maxBundleBytes: 104857600\n', /maxBundleBytes|PALERMO_BUNDLE_MAX_BYTES/],
     ['the node id all', 'nodeId: all\njurisdiction: NL\n', /nodeId|PALERMO_NODE_ID/],
     ['a lower-case jurisdiction', 'nodeId: nl-police\njurisdiction: nl\n', /jurisdiction|PALERMO_JURISDICTION/i],
