@@ -108,6 +108,19 @@ describe.each(BACKENDS)('commitImport (%s)', (backend) => {
     expect(latest?.bundleHash).toBe(v3.hash);
   });
 
+  it('drops the kept copy when a newer version is rejected by policy, but never for an older one', async () => {
+    const next = chain();
+    const v1 = wire('y-origin', { version: 1, tlp: 'green' });
+    await store.imports.commitImport(acceptAll(next([{ op: 'upsert', indicator: v1 }])));
+    const reject = { action: 'reject' as const, reasons: ['import.tlp-above-maximum'] };
+    await store.imports.commitImport(acceptAll(next([{ op: 'upsert', indicator: { ...v1, version: 1, tlp: 'red' } }]), reject));
+    expect(await store.indicators.getWithProvenance(v1.id)).not.toBeNull();
+    const raised = next([{ op: 'upsert', indicator: { ...v1, version: 2, tlp: 'red' } }]);
+    await store.imports.commitImport(acceptAll(raised, reject));
+    expect(await store.indicators.getWithProvenance(v1.id)).toBeNull();
+    expect((await store.decisions.forBundle(raised.hash))[0]).toMatchObject({ action: 'reject', version: 2, reasons: ['import.tlp-above-maximum'] });
+  });
+
   it('keeps the highest version when one bundle carries an indicator twice', async () => {
     const base = wire('w-origin');
     const made = chain()([

@@ -39,6 +39,14 @@ const INSERT_DECISIONS_SQL = `
   from json_to_recordset(?::text::json) as x(entry_index integer, origin_node text, origin_id text,
     version integer, action text, reasons text[])`;
 
+// A newer version this node's policy rejects (the origin raised the TLP, lowered the confidence …)
+// supersedes the older copy it kept: keeping that copy would show data the origin has changed and
+// this node may no longer hold. The decision row records why it is gone.
+const DROP_SUPERSEDED_SQL = `
+  delete from indicator using json_to_recordset(?::text::json) as x(origin_node text, origin_id text, version integer)
+  where indicator.origin_node = x.origin_node and indicator.origin_id = x.origin_id
+    and indicator.version < x.version and not indicator.own`;
+
 const REVOKE_IMPORTED_SQL = `
   update indicator set revoked_at = now(), revoke_reason = x.reason, updated_at = now()
   from json_to_recordset(?::text::json) as x(origin_id text, reason text)
@@ -107,6 +115,8 @@ async function writeEntries(em: EntityManager, input: ImportCommit): Promise<voi
   // over a shared JSON document, on PostgreSQL 15 with 2,000-entry bundles.
   const kept = decisions.filter((d) => d.action !== 'reject').map(toIndicatorRow);
   if (kept.length > 0) await query(em, UPSERT_IMPORTED_SQL, [hash, JSON.stringify(kept)]);
+  const rejected = decisions.filter((d) => d.action === 'reject').map((d) => ({ origin_node: d.originNode, origin_id: d.originId, version: d.version }));
+  if (rejected.length > 0) await query(em, DROP_SUPERSEDED_SQL, [JSON.stringify(rejected)]);
   if (decisions.length > 0) await query(em, INSERT_DECISIONS_SQL, [hash, JSON.stringify(decisions.map(toDecisionRow))]);
   if (revocations.length > 0) {
     // The origin of a revocation is the publisher: only an origin may revoke its indicators.
