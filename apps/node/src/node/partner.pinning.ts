@@ -28,10 +28,6 @@ export async function pinPartner(store: Store, selfId: string, input: PinPartner
   if (fingerprint !== input.fingerprint.toLowerCase().replace(/\s/g, '')) {
     throw new DomainError('PARTNER_FINGERPRINT_MISMATCH', `the key's fingerprint is ${fingerprint}, not the confirmed ${input.fingerprint}`);
   }
-  const existing = await store.partners.get(input.nodeId);
-  if (existing && existing.fingerprint !== fingerprint) {
-    throw new DomainError('PARTNER_KEY_CONFLICT', `${input.nodeId} is pinned to ${existing.fingerprint}; a new key needs a rotation statement`);
-  }
-  await store.partners.upsert({ nodeId: input.nodeId, jurisdiction: input.jurisdiction, fingerprint, armoredPublicKey: input.publicKey });
+  await store.partners.upsert({ nodeId: input.nodeId, jurisdiction: input.jurisdiction, fingerprint, armoredPublicKey: input.publicKey }, { refuseKeyChange: true });
   return { nodeId: input.nodeId, jurisdiction: input.jurisdiction, fingerprint };
 }

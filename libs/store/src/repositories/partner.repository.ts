@@ -1,3 +1,5 @@
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { DomainError } from '@palermo/indicators';
 import { PartnerEntity } from '../entities/partner.entity';
 import type { PartnerRecord } from '../store.types';
 import { Repository } from './repository.base';
@@ -20,14 +22,29 @@ export class PartnerRepository extends Repository {
    * Creates or updates a partner. `status` says whether anything changed, so that a caller can
    * make a replaced key (a security event) visible.
    */
-  async upsert(input: {
-    nodeId: string;
-    jurisdiction: string;
-    fingerprint: string;
-    armoredPublicKey: string;
-  }): Promise<{ status: 'created' | 'updated' | 'unchanged'; partner: PartnerRecord }> {
+  async upsert(
+    input: { nodeId: string; jurisdiction: string; fingerprint: string; armoredPublicKey: string },
+    options: { refuseKeyChange?: boolean } = {},
+  ): Promise<{ status: 'created' | 'updated' | 'unchanged'; partner: PartnerRecord }> {
+    try {
+      return await this.upsertOnce(input, options);
+    } catch (err) {
+      // Two first pins of one partner at once: the loser meets the winner's row on a second try.
+      if (err instanceof UniqueConstraintViolationException) return this.upsertOnce(input, options);
+      throw err;
+    }
+  }
+
+  private upsertOnce(
+    input: { nodeId: string; jurisdiction: string; fingerprint: string; armoredPublicKey: string },
+    options: { refuseKeyChange?: boolean },
+  ): Promise<{ status: 'created' | 'updated' | 'unchanged'; partner: PartnerRecord }> {
     return this.transaction(async (em) => {
-      const row = await em.findOne(PartnerEntity, { nodeId: input.nodeId });
+      // Locked, so a concurrent pin cannot swap the key between the check and the write.
+      const row = await em.findOne(PartnerEntity, { nodeId: input.nodeId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (row && options.refuseKeyChange && row.fingerprint !== input.fingerprint) {
+        throw new DomainError('PARTNER_KEY_CONFLICT', `${input.nodeId} is pinned to ${row.fingerprint}; a new key needs a rotation statement`);
+      }
       if (!row) {
         const now = new Date();
         const created = em.create(PartnerEntity, { ...input, createdAt: now, updatedAt: now });

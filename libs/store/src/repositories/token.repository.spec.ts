@@ -62,4 +62,17 @@ describe.each(BACKENDS)('tokens, keys and partners (%s)', (backend) => {
     expect(await store.partners.get('unknown')).toBeNull();
     expect((await store.partners.list()).map((p) => p.nodeId)).toEqual(['de-bka']);
   });
+
+  it('refuses a key change when asked to (pinning is not rotation), also under concurrent pins', async () => {
+    const card = { nodeId: 'be-police', jurisdiction: 'BE', fingerprint: 'e'.repeat(40), armoredPublicKey: 'KEY-E' };
+    const results = await Promise.allSettled([
+      store.partners.upsert(card, { refuseKeyChange: true }),
+      store.partners.upsert({ ...card, fingerprint: 'f'.repeat(40) }, { refuseKeyChange: true }),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'PARTNER_KEY_CONFLICT' } });
+    const pinned = (await store.partners.get('be-police'))!.fingerprint;
+    await expect(store.partners.upsert({ ...card, fingerprint: pinned === card.fingerprint ? 'f'.repeat(40) : card.fingerprint }, { refuseKeyChange: true })).rejects.toMatchObject({ code: 'PARTNER_KEY_CONFLICT' });
+    expect((await store.partners.get('be-police'))!.fingerprint).toBe(pinned);
+  });
 });
