@@ -39,7 +39,7 @@ export async function runCatchUp(node: TestNode, plan: CatchUpPlan): Promise<Cat
   await node.process.restart();
   const db = await connectDb(node.database!.url);
   try {
-    const pid = findNodePid(node.dataDir, node.process.output());
+    const pid = node.process.pid ?? findNodePid(node.dataDir, node.process.output());
     const sampler = new NodeSampler({ label: node.nodeId, pid, db, dbName: node.database!.name });
     if (profileDir) await startProfiler(pid, profileDir);
     await sampler.start([db]);

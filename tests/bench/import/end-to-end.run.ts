@@ -140,7 +140,8 @@ export async function runEndToEnd(a: TestNode, b: TestNode, plan: EndToEndPlan, 
   const { natsPid, profileDirs } = probes;
   const [aDb, bDb] = [await connect(a), await connect(b)];
   try {
-    const [aPid, bPid] = [findNodePid(a.dataDir, a.process.output()), findNodePid(b.dataDir, b.process.output())];
+    const pidOf = (n: typeof a) => n.process.pid ?? findNodePid(n.dataDir, n.process.output());
+    const [aPid, bPid] = [pidOf(a), pidOf(b)];
     const aSampler = new NodeSampler({ label: 'A', pid: aPid, db: aDb, dbName: a.database!.name });
     const bSampler = new NodeSampler({ label: 'B', pid: bPid, db: bDb, dbName: b.database!.name });
     if (profileDirs) await Promise.all([startProfiler(aPid, profileDirs.a), startProfiler(bPid, profileDirs.b)]);

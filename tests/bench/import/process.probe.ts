@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Reads what the kernel knows about the processes of a run (Linux /proc only): which pid is which
- * node, their CPU time and their peak resident set. NodeProcess keeps its child private, so the
- * node is found by the data dir in its environment among this process's children.
+ * node, their CPU time and their peak resident set. NodeProcess.pid names a node's process; the
+ * data dir in a child's environment is the fallback.
  */
 
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
