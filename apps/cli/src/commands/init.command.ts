@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { isNodeId } from '@palermo/indicators';
-import { configFilePath, defaultDataDir, loadNodeConfig } from '../../../node/src/config/node.config';
+import { configFilePath, defaultDataDir, JURISDICTION_PATTERN, loadNodeConfig, NODE_ID_RULE } from '../../../node/src/config/node.config';
 import { createNodeKeys } from '../../../node/src/keys/node-keys';
 import { nodeConfig, UsageError, withStore } from '../node-env';
 
@@ -64,8 +64,8 @@ export async function initNode(opts: InitOptions & { import?: object; export?: {
 }
 
 function checkInitOptions(opts: InitOptions, jurisdiction: string): void {
-  if (!isNodeId(opts.nodeId)) throw new UsageError(`--node-id ${opts.nodeId}: must match ^[a-z][a-z0-9-]{1,31}$ and not be "all"`);
-  if (!/^[A-Z]{2}$/.test(jurisdiction)) throw new UsageError(`--jurisdiction ${opts.jurisdiction}: expected two letters, e.g. NL`);
+  if (!isNodeId(opts.nodeId)) throw new UsageError(`--node-id ${opts.nodeId}: ${NODE_ID_RULE}`);
+  if (!JURISDICTION_PATTERN.test(jurisdiction)) throw new UsageError(`--jurisdiction ${opts.jurisdiction}: expected two letters, e.g. NL`);
   if (opts.port !== undefined && !/^\d{1,5}$/.test(opts.port)) throw new UsageError(`--port ${opts.port}: expected a port number`);
   try {
     // Check the values exactly as the node will read them, before anything is written.

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { JURISDICTION_PATTERN, NODE_ID_RULE } from '../../../node/src/config/node.config';
 import { pinPartner } from '../../../node/src/node/partner.pinning';
 import { isNodeId } from '@palermo/indicators';
 import { nodeConfig, UsageError, withStore, type NodeDirOptions } from '../node-env';
@@ -23,8 +24,8 @@ export function registerPartners(program: Command): void {
     .requiredOption('--fingerprint <fpr>', 'the fingerprint you confirmed with the partner out of band')
     .option('--data-dir <dir>', "this node's data dir")
     .action(async (opts: AddOptions) => {
-      if (!isNodeId(opts.nodeId)) throw new UsageError(`--node-id ${opts.nodeId}: must match ^[a-z][a-z0-9-]{1,31}$ and not be "all"`);
-      if (!/^[A-Za-z]{2}$/.test(opts.jurisdiction)) throw new UsageError(`--jurisdiction ${opts.jurisdiction}: expected two letters, e.g. DE`);
+      if (!isNodeId(opts.nodeId)) throw new UsageError(`--node-id ${opts.nodeId}: ${NODE_ID_RULE}`);
+      if (!JURISDICTION_PATTERN.test(opts.jurisdiction.toUpperCase())) throw new UsageError(`--jurisdiction ${opts.jurisdiction}: expected two letters, e.g. DE`);
       const publicKey = readKeyFile(opts.key);
       const config = nodeConfig(opts);
       const pinned = await withStore(config, (store) =>

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { NODE_ID_PATTERN } from '@palermo/indicators';
 
 /** Query string of GET /bundles. */
 export const listBundlesSchema = z
   .object({
     direction: z.enum(['in', 'out']).optional(),
-    partner: z.string().regex(/^[a-z][a-z0-9-]{1,31}$/).optional(),
+    partner: z.string().regex(NODE_ID_PATTERN).optional(),
     cursor: z.string().max(512).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
   })

@@ -29,9 +29,12 @@ export class ConfigError extends Error {
   }
 }
 
-const jurisdiction = z
-  .string()
-  .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code in upper case, e.g. NL');
+/** ISO 3166-1 alpha-2 in upper case: how a node's and a partner's jurisdiction is written. */
+export const JURISDICTION_PATTERN = /^[A-Z]{2}$/;
+/** How a node id must look, for error messages (the rule itself is isNodeId). */
+export const NODE_ID_RULE = 'must match ^[a-z][a-z0-9-]{1,31}$ and not be "all"';
+
+const jurisdiction = z.string().regex(JURISDICTION_PATTERN, 'must be an ISO 3166-1 alpha-2 code in upper case, e.g. NL');
 
 /** Keys the optional YAML file may hold; every key is also settable through the environment. */
 const fileSchema = z
@@ -125,7 +128,7 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
   const nodeId = env.PALERMO_NODE_ID ?? file.nodeId;
   if (!nodeId) throw new ConfigError('PALERMO_NODE_ID is not set (e.g. PALERMO_NODE_ID=nl-police); run `palermo init` first');
   if (!isNodeId(nodeId)) {
-    throw new ConfigError(`PALERMO_NODE_ID=${nodeId}: must match ^[a-z][a-z0-9-]{1,31}$ and not be "all"`);
+    throw new ConfigError(`PALERMO_NODE_ID=${nodeId}: ${NODE_ID_RULE}`);
   }
   const jur = jurisdiction.safeParse(env.PALERMO_JURISDICTION ?? file.jurisdiction);
   if (!jur.success) {

@@ -27,13 +27,10 @@ export class HttpErrorFilter implements ExceptionFilter {
     return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error', correlationId } } };
   }
 
-  // Express' body parser and Nest's router raise HttpExceptions before any service runs.
+  // Nest's router raises HttpExceptions before any service runs: 404 for unknown routes, and 400
+  // for body-parser's JSON SyntaxError (re-wrapped with only its message, hence the message test).
   private fromHttp(exception: HttpException): { status: number; body: object } {
     const status = exception.getStatus();
-    const cause = (exception as { cause?: { type?: string } }).cause;
-    if (status === 413 || cause?.type === 'entity.too.large') {
-      return { status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE', message: 'request body exceeds the limit' } } };
-    }
     if (status === 400 && /JSON|Unexpected token|position/i.test(exception.message)) {
       return { status: 400, body: { error: { code: 'MALFORMED_JSON', message: `request body is not valid JSON: ${exception.message}` } } };
     }

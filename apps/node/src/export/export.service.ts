@@ -2,8 +2,8 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { signDetached } from '@palermo/bundles';
 import { FeedPublisher } from '@palermo/federation';
-import { DomainError } from '@palermo/indicators';
-import { Store } from '@palermo/store';
+import { COMMUNITY_AUDIENCE, DomainError } from '@palermo/indicators';
+import { Store, type BundleRecord, type PendingExport } from '@palermo/store';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
 import { ExportPlanner, type ChainHeads } from './export.planner';
 
@@ -80,18 +80,17 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
       const pending = await this.store.indicators.pendingExport(BATCH);
       if (pending.length === 0) return;
       await this.storeBundles(pending);
-      await this.publishStored();
-      if (pending.length < BATCH) return;
+      if (!(await this.publishStored()) || pending.length < BATCH) return;
     }
   }
 
-  private async storeBundles(pending: Awaited<ReturnType<Store['indicators']['pendingExport']>>): Promise<void> {
+  private async storeBundles(pending: PendingExport[]): Promise<void> {
     // Pinning a key means "trust what it signs"; sharing beyond the community chain also needs the
     // partner to be named in export.partners (the node's sharing agreements, until those are data).
     const pinned = new Set((await this.store.partners.list()).map((p) => p.nodeId));
     const partners = this.config.export.partners.filter((id) => pinned.has(id));
     const heads: ChainHeads = new Map();
-    for (const audience of ['all', ...partners]) heads.set(audience, await this.store.bundles.chainHead(this.config.nodeId, audience));
+    for (const audience of [COMMUNITY_AUDIENCE, ...partners]) heads.set(audience, await this.store.bundles.chainHead(this.config.nodeId, audience));
     const signed = [];
     for (const { bundle, bytes, hash } of this.planner.plan(this.config.nodeId, partners, pending, heads, this.maxBundleBytes())) {
       signed.push({ bundle, bytes, hash, signature: await signDetached(bytes, this.keys.privateKey), signer: this.keys.fingerprint });
@@ -125,7 +124,7 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /** Publishes stored bundles in chain order; false when NATS is away (the rest wait). */
-  private async publishPage(page: Awaited<ReturnType<Store['bundles']['unpublishedOutbound']>>): Promise<boolean> {
+  private async publishPage(page: (BundleRecord & { bytes: Uint8Array })[]): Promise<boolean> {
     for (const stored of page) {
       try {
         const ack = await this.publisher.publish({

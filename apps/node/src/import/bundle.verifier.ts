@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { bundleHash, parseBundleBytes, readPublicKey, verifyDetached, type Bundle } from '@palermo/bundles';
-import type { FeedMessage } from '@palermo/federation';
+import { bundleHash, parseBundleBytes, readPublicKey, verifyDetached, type Bundle, type NodePublicKey } from '@palermo/bundles';
+import { FEED_HEADERS, type FeedMessage } from '@palermo/federation';
+import { COMMUNITY_AUDIENCE } from '@palermo/indicators';
 import { Store } from '@palermo/store';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
 import { QuarantineReason } from './quarantine.reason';
@@ -20,6 +21,9 @@ export interface VerifiedBundle {
  */
 @Injectable()
 export class BundleVerifier {
+  // Parsing an armored key costs more than verifying a signature: once per pinned key, not per bundle.
+  private readonly keys = new Map<string, Promise<NodePublicKey>>();
+
   constructor(
     private readonly store: Store,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -31,7 +35,7 @@ export class BundleVerifier {
       return new QuarantineReason('BUNDLE_OVERSIZE', `payload of ${msg.payload.length} bytes exceeds the limit of ${maxBytes}`);
     }
     const hash = bundleHash(msg.payload);
-    const claimed = msg.headers['Palermo-Hash'];
+    const claimed = msg.headers[FEED_HEADERS.hash];
     if (claimed !== undefined && claimed !== hash) {
       return new QuarantineReason('BUNDLE_HASH_MISMATCH', `Palermo-Hash ${claimed.slice(0, 80)} does not match the payload's SHA-256 ${hash}`);
     }
@@ -53,7 +57,7 @@ export class BundleVerifier {
     if (bundle.audience !== msg.audience) {
       return new QuarantineReason('BUNDLE_AUDIENCE_MISMATCH', `bundle is addressed to ${bundle.audience} but arrived on the ${msg.audience} chain`);
     }
-    if (bundle.audience !== 'all' && bundle.audience !== this.config.nodeId) {
+    if (bundle.audience !== COMMUNITY_AUDIENCE && bundle.audience !== this.config.nodeId) {
       return new QuarantineReason('BUNDLE_AUDIENCE_MISMATCH', `bundle is addressed to ${bundle.audience}, not to this node`);
     }
     return undefined;
@@ -64,18 +68,27 @@ export class BundleVerifier {
     { bundle, hash }: { bundle: Bundle; hash: string },
     partner: { jurisdiction: string; fingerprint: string; armoredPublicKey: string },
   ): Promise<VerifiedBundle | QuarantineReason> {
-    const encoded = msg.headers['Palermo-Signature'];
+    const encoded = msg.headers[FEED_HEADERS.signature];
     if (!encoded) return new QuarantineReason('BUNDLE_SIGNATURE_MISSING', 'the Palermo-Signature header is absent');
     const signature = Buffer.from(encoded, 'base64');
     if (signature.length === 0 || signature.toString('base64') !== encoded.replace(/\s/g, '')) {
       return new QuarantineReason('BUNDLE_SIGNATURE_INVALID', 'the Palermo-Signature header is not valid base64');
     }
-    const key = await readPublicKey(partner.armoredPublicKey);
-    const result = await verifyDetached(msg.payload, signature, key);
+    const result = await verifyDetached(msg.payload, signature, await this.pinnedKey(partner));
     if (!result.ok) return new QuarantineReason(result.code, result.message);
     if (result.fingerprint !== partner.fingerprint) {
       return new QuarantineReason('BUNDLE_SIGNER_MISMATCH', `signed by ${result.fingerprint}, pinned key of ${bundle.publisher} is ${partner.fingerprint}`);
     }
     return { bundle, hash, signature, signer: result.fingerprint, publisherJurisdiction: partner.jurisdiction };
+  }
+
+  private pinnedKey(partner: { fingerprint: string; armoredPublicKey: string }): Promise<NodePublicKey> {
+    let key = this.keys.get(partner.fingerprint);
+    if (!key) {
+      key = readPublicKey(partner.armoredPublicKey);
+      this.keys.set(partner.fingerprint, key);
+      key.catch(() => this.keys.delete(partner.fingerprint));
+    }
+    return key;
   }
 }

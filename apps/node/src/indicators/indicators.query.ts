@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { revokeReasonSchema } from '@palermo/bundles';
-import { CRYPTO_CHAINS, INDICATOR_TYPES, PLATFORM_PATTERN, TAG_PATTERN } from '@palermo/indicators';
+import { CRYPTO_CHAINS, INDICATOR_TYPES, NODE_ID_PATTERN, PLATFORM_PATTERN, TAG_PATTERN } from '@palermo/indicators';
 
 /** Query string of GET /indicators. */
 export const searchQuerySchema = z
@@ -9,7 +9,7 @@ export const searchQuerySchema = z
     value: z.string().max(4096).optional(),
     platform: z.string().trim().toLowerCase().regex(PLATFORM_PATTERN, 'not a platform name').optional(),
     chain: z.enum(CRYPTO_CHAINS).optional(),
-    origin: z.string().regex(/^[a-z][a-z0-9-]{1,31}$/).optional(),
+    origin: z.string().regex(NODE_ID_PATTERN).optional(),
     tag: z.string().regex(TAG_PATTERN, 'tags are lower-case: letters, digits and : . _ - (e.g. ht:labour)').optional(),
     cursor: z.string().max(512).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),

@@ -1,6 +1,7 @@
 import { fingerprintOf, readPublicKey } from '@palermo/bundles';
 import { DomainError, isNodeId } from '@palermo/indicators';
 import type { Store } from '@palermo/store';
+import { JURISDICTION_PATTERN, NODE_ID_RULE } from '../config/node.config';
 
 /** Input to pin a partner: its id, jurisdiction and armored public key (fingerprint checked out of band). */
 export interface PinPartner {
@@ -16,8 +17,8 @@ export interface PinPartner {
  * Re-pinning a different key is refused: that needs a rotation statement (a later issue).
  */
 export async function pinPartner(store: Store, selfId: string, input: PinPartner) {
-  if (!isNodeId(input.nodeId)) throw new DomainError('PARTNER_ID_INVALID', `node id ${JSON.stringify(input.nodeId)} must match ^[a-z][a-z0-9-]{1,31}$ and not be "all"`);
-  if (!/^[A-Z]{2}$/.test(input.jurisdiction)) throw new DomainError('PARTNER_JURISDICTION_INVALID', `jurisdiction ${JSON.stringify(input.jurisdiction)} must be ISO 3166-1 alpha-2, e.g. DE`);
+  if (!isNodeId(input.nodeId)) throw new DomainError('PARTNER_ID_INVALID', `node id ${JSON.stringify(input.nodeId)} ${NODE_ID_RULE}`);
+  if (!JURISDICTION_PATTERN.test(input.jurisdiction)) throw new DomainError('PARTNER_JURISDICTION_INVALID', `jurisdiction ${JSON.stringify(input.jurisdiction)} must be ISO 3166-1 alpha-2, e.g. DE`);
   if (input.nodeId === selfId) throw new DomainError('PARTNER_IS_SELF', 'a node cannot be its own partner');
   let fingerprint: string;
   try {

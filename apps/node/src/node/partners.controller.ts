@@ -1,6 +1,8 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { isNodeId } from '@palermo/indicators';
+import { JURISDICTION_PATTERN, NODE_ID_RULE } from '../config/node.config';
 import { ANY_ROLE, Roles } from '../auth/roles';
 import { ZodPipe } from '../zod.pipe';
 import type { PinPartner } from './partner.pinning';
@@ -8,8 +10,8 @@ import { PartnersService } from './partners.service';
 
 const pinSchema = z
   .object({
-    nodeId: z.string().regex(/^[a-z][a-z0-9-]{1,31}$/).refine((id) => id !== 'all', 'all is reserved'),
-    jurisdiction: z.string().regex(/^[A-Z]{2}$/),
+    nodeId: z.string().refine(isNodeId, NODE_ID_RULE),
+    jurisdiction: z.string().regex(JURISDICTION_PATTERN),
     publicKey: z.string().min(1).max(64 * 1024),
     fingerprint: z.string().min(16).max(128),
   })
