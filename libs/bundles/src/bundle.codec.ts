@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { DomainError, parseWireIndicator, type FieldError } from '@palermo/indicators';
+import { DomainError, errorMessage, hasLoneSurrogate, parseWireIndicator, type FieldError } from '@palermo/indicators';
 import { describeErrors, parseEnvelope, type BundleEnvelope } from './bundle.schema';
 import type { Bundle } from './bundle.types';
 
@@ -25,7 +25,6 @@ export type ParseBundleResult =
 const encoder = new TextEncoder();
 // fatal: invalid UTF-8 is an error, not U+FFFD. ignoreBOM: a BOM stays in the text, so JSON.parse refuses it.
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const LONE_SURROGATE = /\p{Cs}/u;
 /** At most this many field errors are returned (the message still counts them all). */
 export const MAX_REPORTED_ERRORS = 100;
 
@@ -130,10 +129,6 @@ function fail(code: ParseBundleErrorCode, message: string): ParseBundleResult {
   return { ok: false, code, message };
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function firstDifference(expected: string, actual: string): string {
   let i = 0;
   while (i < expected.length && expected[i] === actual[i]) i++;
@@ -142,7 +137,7 @@ function firstDifference(expected: string, actual: string): string {
 
 function assertWellFormed(value: unknown): void {
   if (typeof value === 'string') {
-    if (LONE_SURROGATE.test(value)) throw new DomainError('BUNDLE_NOT_CANONICALIZABLE', 'string holds a lone UTF-16 surrogate');
+    if (hasLoneSurrogate(value)) throw new DomainError('BUNDLE_NOT_CANONICALIZABLE', 'string holds a lone UTF-16 surrogate');
   } else if (Array.isArray(value)) {
     for (const item of value) assertWellFormed(item);
   } else if (value !== null && typeof value === 'object') {

@@ -1,5 +1,5 @@
 import { generateKey, readKey, readPrivateKey as readOpenpgpPrivateKey, type PrivateKey, type PublicKey } from 'openpgp';
-import { DomainError, isNodeId } from '@palermo/indicators';
+import { DomainError, errorMessage, isNodeId, JURISDICTION_PATTERN } from '@palermo/indicators';
 
 /** A node's signing key, decrypted and ready to sign (opaque: use this lib's functions on it). */
 export type NodePrivateKey = PrivateKey;
@@ -16,7 +16,6 @@ export interface NodeKeyMaterial {
   fingerprint: string;
 }
 
-const JURISDICTION_PATTERN = /^[A-Z]{2}$/;
 
 /**
  * Generates a node key: v4 with legacy EdDSA (curve25519Legacy), because GnuPG 2.2 verifies only
@@ -42,7 +41,7 @@ export async function readPrivateKey(armored: string): Promise<NodePrivateKey> {
   try {
     key = await readOpenpgpPrivateKey({ armoredKey: armored });
   } catch (error) {
-    throw new DomainError('KEY_INVALID', `not an armored OpenPGP private key: ${messageOf(error)}`);
+    throw new DomainError('KEY_INVALID', `not an armored OpenPGP private key: ${errorMessage(error)}`);
   }
   if (!key.isDecrypted()) throw new DomainError('KEY_INVALID', 'private key is passphrase-protected; node keys are stored unprotected');
   await assertSupported(key);
@@ -55,7 +54,7 @@ export async function readPublicKey(armored: string): Promise<NodePublicKey> {
   try {
     key = await readKey({ armoredKey: armored });
   } catch (error) {
-    throw new DomainError('KEY_INVALID', `not an armored OpenPGP public key: ${messageOf(error)}`);
+    throw new DomainError('KEY_INVALID', `not an armored OpenPGP public key: ${errorMessage(error)}`);
   }
   // Secret material has no business where a public key is expected (a partner card, a pin).
   if (key.isPrivate()) throw new DomainError('KEY_INVALID', 'expected a public key, got a private key');
@@ -86,14 +85,10 @@ async function assertSupported(key: PublicKey | PrivateKey): Promise<void> {
   try {
     signingKey = await key.getSigningKey();
   } catch (error) {
-    throw new DomainError('KEY_UNSUPPORTED', `key cannot sign: ${messageOf(error)}`);
+    throw new DomainError('KEY_UNSUPPORTED', `key cannot sign: ${errorMessage(error)}`);
   }
   const { algorithm } = signingKey.getAlgorithmInfo();
   if (algorithm !== 'eddsaLegacy') {
     throw new DomainError('KEY_UNSUPPORTED', `signing key uses ${algorithm}; wire v1 uses EdDSA Ed25519 (legacy)`);
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,5 @@
 import { armor, createMessage, enums, readSignature, unarmor, verify, sign, type Signature } from 'openpgp';
-import { DomainError } from '@palermo/indicators';
+import { DomainError, errorMessage } from '@palermo/indicators';
 import { fingerprintOf, type NodePrivateKey, type NodePublicKey } from './bundle.keys';
 
 /** The outcome of verifyDetached; never a throw. */
@@ -27,7 +27,7 @@ export async function dearmorSignature(armored: string): Promise<Uint8Array> {
     if (type !== enums.armor.signature) throw new Error('armor is not a PGP SIGNATURE block');
     return data as unknown as Uint8Array; // non-streamed input gives non-streamed output
   } catch (error) {
-    throw new DomainError('SIGNATURE_ARMOR_INVALID', `not an armored OpenPGP signature: ${messageOf(error)}`);
+    throw new DomainError('SIGNATURE_ARMOR_INVALID', `not an armored OpenPGP signature: ${errorMessage(error)}`);
   }
 }
 
@@ -41,7 +41,7 @@ export async function verifyDetached(bytes: Uint8Array, signature: Uint8Array, p
   try {
     parsed = await readSignature({ binarySignature: signature });
   } catch (error) {
-    return invalid(`not an OpenPGP signature: ${messageOf(error)}`);
+    return invalid(`not an OpenPGP signature: ${errorMessage(error)}`);
   }
   const precheck = checkSignaturePacket(parsed, publicKey);
   if (precheck) return precheck;
@@ -55,7 +55,7 @@ export async function verifyDetached(bytes: Uint8Array, signature: Uint8Array, p
     if (result.signatures.length !== 1 || !only) return invalid('no verifiable signature');
     await only.verified;
   } catch (error) {
-    return invalid(`signature does not verify: ${messageOf(error)}`);
+    return invalid(`signature does not verify: ${errorMessage(error)}`);
   }
   return { ok: true, fingerprint: fingerprintOf(publicKey) };
 }
@@ -79,8 +79,4 @@ function checkSignaturePacket(parsed: Signature, publicKey: NodePublicKey): Veri
 
 function invalid(message: string): VerifyResult {
   return { ok: false, code: 'BUNDLE_SIGNATURE_INVALID', message };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -15,6 +15,11 @@ export class DomainError extends Error {
   }
 }
 
+/** The message of a caught value, which need not be an Error. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** One problem with one field of one input item. */
 export interface FieldError {
   /** Index of the item in a batch, when the input was a batch. */

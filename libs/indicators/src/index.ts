@@ -5,8 +5,15 @@ export type { NormalizeContext, NormalizeResult } from './normalize.types';
 export { normalizeValue, isIndicatorType } from './value.normalizer';
 export { normalizePlatform, PLATFORM_PATTERN } from './normalizers/username.normalizer';
 export { isCryptoChain } from './normalizers/crypto-wallet.normalizer';
-export { MAX_RAW_VALUE_LENGTH } from './text.guard';
-export { MAX_TAGS, TAG_PATTERN, MAX_DESCRIPTION_LENGTH } from './schemas/indicator-fields.schema';
+export { MAX_RAW_VALUE_LENGTH, findDisplayProblem, hasLoneSurrogate, type TextProblem, type TextGuardOptions } from './text.guard';
+export {
+  MAX_TAGS,
+  TAG_PATTERN,
+  MAX_DESCRIPTION_LENGTH,
+  UUID_V7_PATTERN,
+  nodeIdSchema,
+  wireTimestampSchema,
+} from './schemas/indicator-fields.schema';
 export {
   indicatorInputSchema,
   parseIndicatorInput,
@@ -23,4 +30,4 @@ export {
   type BatchResult,
 } from './schemas/indicator-batch.parser';
 export { indicatorJsonSchemas, type IndicatorJsonSchemas } from './schemas/indicator.json-schema';
-export { fieldErrorsFromZod } from './schemas/zod-issue.mapper';
+export { fieldErrorsFromZod, formatFieldPath } from './schemas/zod-issue.mapper';

@@ -26,6 +26,12 @@ export function tlpRank(tlp: Tlp): number {
 export const NODE_ID_PATTERN = /^[a-z][a-z0-9-]{1,31}$/;
 export const COMMUNITY_AUDIENCE = 'all';
 
+/** How a node id must look, for error messages (the rule itself is isNodeId). */
+export const NODE_ID_RULE = 'must match ^[a-z][a-z0-9-]{1,31}$ and not be "all"';
+
+/** A jurisdiction: ISO 3166-1 alpha-2, upper case (NL, DE, US). */
+export const JURISDICTION_PATTERN = /^[A-Z]{2}$/;
+
 /** True when `id` is a valid node id (and not the reserved audience `all`). */
 export function isNodeId(id: string): boolean {
   return NODE_ID_PATTERN.test(id) && id !== COMMUNITY_AUDIENCE;

@@ -13,7 +13,8 @@ const LINE_BREAK = /[\t\n\r]/;
 // Embeddings, overrides and isolates reorder what a reader sees; the marks (LRM, RLM, ALM) are invisible.
 const BIDI = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
 // A lone surrogate cannot be encoded as UTF-8: TextEncoder would silently replace it, changing the hash.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// With the u flag a surrogate pair is one code point, so only a lone surrogate is of category Cs.
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /** A hostile-text finding: a stable code suffix and a message. */
 export interface TextProblem {
@@ -35,6 +36,19 @@ export function findTextProblem(text: string, options: TextGuardOptions = {}): T
   if (surrogate) {
     return { kind: 'INVALID_UNICODE', message: `contains a lone UTF-16 surrogate at position ${surrogate.index}` };
   }
+  return findDisplayProblem(text, options);
+}
+
+/** True when `text` holds a lone UTF-16 surrogate (no UTF-8 form, so no canonical bytes). */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
+/**
+ * First control or bidi character in `text` (what findTextProblem checks after lone surrogates),
+ * or undefined. For text whose lone surrogates another layer refuses, e.g. a bundle's canonical form.
+ */
+export function findDisplayProblem(text: string, options: TextGuardOptions = {}): TextProblem | undefined {
   const control = CONTROL.exec(text) ?? (options.allowLineBreaks ? null : LINE_BREAK.exec(text));
   if (control) {
     return {

@@ -1,3 +1,4 @@
+import { errorMessage } from './domain-error';
 import { INDICATOR_TYPES, type IndicatorType } from './indicator.types';
 import { quote, rejected, type NormalizeContext, type NormalizeResult, type Normalizer } from './normalize.types';
 import { normalizeCryptoWallet } from './normalizers/crypto-wallet.normalizer';
@@ -56,10 +57,11 @@ export function normalizeValue(type: IndicatorType, raw: string, ctx: NormalizeC
     result = NORMALIZERS[type](text, ctx);
   } catch (error) {
     // Every normalizer returns its failures; this net keeps a library surprise from becoming a 500.
-    return rejected('VALUE_UNPARSEABLE', `${type} value could not be read: ${error instanceof Error ? error.message : String(error)}`);
+    return rejected('VALUE_UNPARSEABLE', `${type} value could not be read: ${errorMessage(error)}`);
   }
   // NFKC or IDNA could in theory map something into a hostile character; the output must be clean too.
-  const outputProblem = result.ok ? findTextProblem(result.value, guard) : undefined;
+  // An unchanged value (every wire value, one per imported indicator) was checked just above.
+  const outputProblem = result.ok && result.value !== text ? findTextProblem(result.value, guard) : undefined;
   if (outputProblem) return rejected(`VALUE_${outputProblem.kind}`, `normalized value ${outputProblem.message}`);
   return result;
 }

@@ -76,7 +76,9 @@ function storableYear(time: number): boolean {
 export const wireTimestampSchema = z
   .string()
   .superRefine((text, ctx) => {
-    if (!ISO_INSTANT.test(text) || Number.isNaN(Date.parse(text)) || new Date(text).toISOString() !== text || !storableYear(Date.parse(text))) {
+    // Parsed once, and only in the one spelling: every imported indicator carries four timestamps.
+    const time = ISO_INSTANT.test(text) ? Date.parse(text) : NaN;
+    if (Number.isNaN(time) || new Date(time).toISOString() !== text || !storableYear(time)) {
       addCodedIssue(ctx, 'INVALID_DATE', `${JSON.stringify(text.slice(0, 40))} is not a UTC timestamp like 2024-05-01T12:00:00.000Z`);
     }
   })
@@ -155,10 +157,13 @@ export const nodeIdSchema = z
   .refine((id) => id !== COMMUNITY_AUDIENCE, { error: '"all" is the community audience, not a node id' })
   .meta({ description: 'Node id, e.g. "nl-police"' });
 
+/** Lower-case uuid v7 (indicator and bundle ids): ids are compared as strings across nodes. */
+export const UUID_V7_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 /** Lower-case uuid v7, as newIndicatorId() mints it. */
 export const indicatorIdSchema = z
   .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, {
+  .regex(UUID_V7_PATTERN, {
     error: 'id must be a lower-case uuid v7 minted by the origin',
   })
   .meta({ description: 'uuid v7 minted by the origin node' });

@@ -23,7 +23,7 @@ export function fieldErrorsFromZod(issues: readonly Issue[], index?: number, roo
 
 function mapIssue(issue: Issue, root: string): FieldError[] {
   const path = issue.path.filter((key): key is string | number => typeof key !== 'symbol');
-  const field = fieldName(path, root);
+  const field = formatFieldPath(path, root);
   switch (issue.code) {
     case 'custom': {
       const code = typeof issue.params?.code === 'string' ? issue.params.code : 'INVALID_VALUE';
@@ -88,8 +88,8 @@ function sizeError(path: Path, field: string, origin: string, bound: string, lim
   return { path, code: 'OUT_OF_RANGE', message: `${field} must be ${bound} ${limit}` };
 }
 
-/** "tags[2]", "indicators[3].value", or `root` for the root. */
-function fieldName(path: Path, root: string): string {
+/** A field path as people read it: "tags[2]", "indicators[3].value", or `root` for the root. */
+export function formatFieldPath(path: readonly (string | number)[], root: string): string {
   if (path.length === 0) return root;
   return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? key : `.${key}`)).join('');
 }
