@@ -1,3 +1,4 @@
+import type { BundleSummary } from '@palermo/store';
 import type { TestNode } from './federation.harness';
 
 /** An analyst's input indicator, as POSTed to /indicators. */
@@ -9,20 +10,8 @@ export interface InputIndicator {
   tags: string[];
 }
 
-/** A bundle as GET /bundles lists it (the fields these suites look at). */
-export interface BundleRow {
-  hash: string;
-  direction: 'in' | 'out';
-  publisher: string;
-  audience: string;
-  seq: number;
-  prev: string | null;
-  receivedAt: string | null;
-  publishedAt: string | null;
-  streamSeq: number | null;
-  upsertCount: number;
-  acceptedCount: number;
-}
+/** A bundle as GET /bundles lists it: the store's summary, as JSON. */
+export type BundleRow = BundleSummary;
 
 /**
  * `count` distinct valid Dutch mobile numbers from +31<first> on (first = 610000000 → +31610000000),

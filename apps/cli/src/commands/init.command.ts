@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { isNodeId } from '@palermo/indicators';
-import { configFilePath, defaultDataDir, JURISDICTION_PATTERN, loadNodeConfig, NODE_ID_RULE } from '../../../node/src/config/node.config';
+import { isNodeId, JURISDICTION_PATTERN, NODE_ID_RULE } from '@palermo/indicators';
+import { configFilePath, defaultDataDir, loadNodeConfig } from '../../../node/src/config/node.config';
 import { createNodeKeys } from '../../../node/src/keys/node-keys';
 import { nodeConfig, UsageError, withStore } from '../node-env';
 

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { JURISDICTION_PATTERN, NODE_ID_RULE } from '../../../node/src/config/node.config';
 import { pinPartner } from '../../../node/src/node/partner.pinning';
-import { isNodeId } from '@palermo/indicators';
+import { isNodeId, JURISDICTION_PATTERN, NODE_ID_RULE } from '@palermo/indicators';
 import { nodeConfig, UsageError, withStore, type NodeDirOptions } from '../node-env';
 
 interface AddOptions extends NodeDirOptions {

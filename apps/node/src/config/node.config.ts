@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { INDICATOR_TYPES, TLP_LEVELS, isNodeId } from '@palermo/indicators';
+import { INDICATOR_TYPES, JURISDICTION_PATTERN, NODE_ID_RULE, TLP_LEVELS, isNodeId } from '@palermo/indicators';
 import type { ImportPolicyConfig } from '@palermo/policy';
 
 /** The typed configuration of one node, parsed once at boot (env wins over the YAML file). */
@@ -28,11 +28,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-/** ISO 3166-1 alpha-2 in upper case: how a node's and a partner's jurisdiction is written. */
-export const JURISDICTION_PATTERN = /^[A-Z]{2}$/;
-/** How a node id must look, for error messages (the rule itself is isNodeId). */
-export const NODE_ID_RULE = 'must match ^[a-z][a-z0-9-]{1,31}$ and not be "all"';
 
 const jurisdiction = z.string().regex(JURISDICTION_PATTERN, 'must be an ISO 3166-1 alpha-2 code in upper case, e.g. NL');
 

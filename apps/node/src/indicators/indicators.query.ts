@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { revokeReasonSchema } from '@palermo/bundles';
-import { CRYPTO_CHAINS, INDICATOR_TYPES, NODE_ID_PATTERN, PLATFORM_PATTERN, TAG_PATTERN } from '@palermo/indicators';
+import { CRYPTO_CHAINS, hasLoneSurrogate, INDICATOR_TYPES, NODE_ID_PATTERN, PLATFORM_PATTERN, TAG_PATTERN } from '@palermo/indicators';
 
 /** Query string of GET /indicators. */
 export const searchQuerySchema = z
@@ -18,7 +18,12 @@ export const searchQuerySchema = z
 export type SearchQuery = z.infer<typeof searchQuerySchema>;
 
 /** Body of POST /indicators/:id/revoke. */
-export const revokeBodySchema = z.object({ reason: z.string().trim().pipe(revokeReasonSchema) }).strict();
+export const revokeBodySchema = z
+  .object({
+    // A lone surrogate cannot be canonicalized: refused here rather than at export, where it would block the queue.
+    reason: z.string().trim().refine((r) => !hasLoneSurrogate(r), 'reason holds a lone surrogate').pipe(revokeReasonSchema),
+  })
+  .strict();
 
 /** Path parameter: indicator ids are uuids. */
 export const idParamSchema = z.string().uuid();

@@ -1,7 +1,6 @@
 import { fingerprintOf, readPublicKey } from '@palermo/bundles';
-import { DomainError, isNodeId } from '@palermo/indicators';
+import { DomainError, isNodeId, JURISDICTION_PATTERN, NODE_ID_RULE } from '@palermo/indicators';
 import type { Store } from '@palermo/store';
-import { JURISDICTION_PATTERN, NODE_ID_RULE } from '../config/node.config';
 
 /** Input to pin a partner: its id, jurisdiction and armored public key (fingerprint checked out of band). */
 export interface PinPartner {

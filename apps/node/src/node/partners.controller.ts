@@ -1,8 +1,7 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { isNodeId } from '@palermo/indicators';
-import { JURISDICTION_PATTERN, NODE_ID_RULE } from '../config/node.config';
+import { isNodeId, JURISDICTION_PATTERN, NODE_ID_RULE } from '@palermo/indicators';
 import { ANY_ROLE, Roles } from '../auth/roles';
 import { ZodPipe } from '../zod.pipe';
 import type { PinPartner } from './partner.pinning';
