@@ -7,10 +7,12 @@ import { insertBundleRow, toBundleRecord, toBundleSummary, withChainConflicts } 
 import { Repository } from './repository.base';
 
 // Exports only ever raise exported_version: a late, older bundle must not re-queue a newer version.
+// Only pending rows can change, and saying so lets PostgreSQL read them from the partial index
+// indicator_pending_export instead of scanning every indicator (no index leads with origin_id).
 const MARK_EXPORTED_SQL = `
   update indicator set exported_version = greatest(indicator.exported_version, x.version)
   from json_to_recordset(?::text::json) as x(id text, version integer)
-  where indicator.own and indicator.origin_id = x.id`;
+  where indicator.own and indicator.exported_version < indicator.version and indicator.origin_id = x.id`;
 
 /** Stored bundles of both directions: chain heads, the outbound queue, listing. */
 export class BundleRepository extends Repository {

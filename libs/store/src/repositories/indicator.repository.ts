@@ -70,21 +70,11 @@ interface PendingRow extends WireIndicatorRow {
   revoke_reason: string | null;
 }
 
-interface ExistingRow {
+// The same columns pendingExport reads, with the key the update plan needs; `value` is never null
+// here (the natural-key join matched it).
+interface ExistingRow extends Omit<WireIndicatorRow, 'origin_node' | 'modified_at'> {
   pk: string;
-  origin_id: string;
-  type: string;
   value: string;
-  platform: string | null;
-  chain: string | null;
-  tlp: string;
-  confidence: number;
-  tags: string[];
-  first_seen: Date | string;
-  last_seen: Date | string;
-  valid_until: Date | string | null;
-  description: string | null;
-  version: number;
 }
 
 /** Own and imported indicators: own writes, search, provenance and the export queue. */
@@ -188,20 +178,7 @@ async function latestDecision(em: EntityManager, originNode: string, originId: s
 }
 
 function toExisting(row: ExistingRow): ExistingOwn {
-  return {
-    pk: row.pk,
-    originId: row.origin_id,
-    type: row.type,
-    value: row.value,
-    platform: row.platform,
-    chain: row.chain,
-    tlp: row.tlp,
-    confidence: row.confidence,
-    tags: row.tags,
-    firstSeen: toIso(row.first_seen),
-    lastSeen: toIso(row.last_seen),
-    validUntil: row.valid_until === null ? null : toIso(row.valid_until),
-    description: row.description,
-    version: row.version,
-  };
+  // Dates as ISO strings, so the plan compares equal instants as equal strings on either driver.
+  const validUntil = row.valid_until === null ? null : toIso(row.valid_until);
+  return { ...row, first_seen: toIso(row.first_seen), last_seen: toIso(row.last_seen), valid_until: validUntil };
 }

@@ -25,23 +25,8 @@ const item: fc.Arbitrary<IndicatorInput> = fc.record(
 );
 const batch = fc.uniqueArray(item, { maxLength: 20, selector: ownNaturalKey });
 
-function stored(insert: OwnInsert, pk: number): ExistingOwn {
-  return {
-    pk: String(pk),
-    originId: insert.id,
-    type: insert.type,
-    value: insert.value,
-    platform: insert.platform,
-    chain: insert.chain,
-    tlp: insert.tlp,
-    confidence: insert.confidence,
-    tags: insert.tags,
-    firstSeen: insert.first_seen,
-    lastSeen: insert.last_seen,
-    validUntil: insert.valid_until,
-    description: insert.description,
-    version: 1,
-  };
+function stored({ id, modified_at: _modifiedAt, ...columns }: OwnInsert, pk: number): ExistingOwn {
+  return { ...columns, pk: String(pk), origin_id: id, version: 1 };
 }
 
 describe('planOwnUpsert', () => {

@@ -1,25 +1,7 @@
 import { DomainError, newIndicatorId } from '@palermo/indicators';
 import type { IndicatorInput, UpsertOwnResult } from '../store.types';
 
-/** An active own indicator that shares a natural key with an input item. */
-export interface ExistingOwn {
-  pk: string;
-  originId: string;
-  type: string;
-  value: string;
-  platform: string | null;
-  chain: string | null;
-  tlp: string;
-  confidence: number;
-  tags: string[];
-  firstSeen: string;
-  lastSeen: string;
-  validUntil: string | null;
-  description: string | null;
-  version: number;
-}
-
-/** The mutable attributes of an own indicator, as written. */
+/** The mutable attributes of an own indicator, as written (dates as ISO 8601 UTC strings). */
 interface OwnState {
   tlp: string;
   confidence: number;
@@ -28,6 +10,17 @@ interface OwnState {
   last_seen: string;
   valid_until: string | null;
   description: string | null;
+}
+
+/** An active own indicator that shares a natural key with an input item (column names, like the plan's output). */
+export interface ExistingOwn extends OwnState {
+  pk: string;
+  origin_id: string;
+  type: string;
+  value: string;
+  platform: string | null;
+  chain: string | null;
+  version: number;
 }
 
 /** A row to insert (snake_case: it becomes a json_to_recordset record). */
@@ -85,12 +78,12 @@ export function planOwnUpsert(items: readonly IndicatorInput[], existing: readon
     }
     const next = mergeOwn(current, item);
     if (sameState(current, next)) {
-      plan.results.push({ id: current.originId, version: current.version, status: 'unchanged' });
+      plan.results.push({ id: current.origin_id, version: current.version, status: 'unchanged' });
       return;
     }
     const version = current.version + 1;
     plan.updates.push({ ...next, pk: current.pk, version, modified_at: now });
-    plan.results.push({ id: current.originId, version, status: 'updated' });
+    plan.results.push({ id: current.origin_id, version, status: 'updated' });
   });
   return plan;
 }
@@ -117,15 +110,15 @@ function newOwn(item: IndicatorInput, now: string): OwnInsert {
 }
 
 function mergeOwn(current: ExistingOwn, item: IndicatorInput): OwnState {
-  const firstSeen = item.firstSeen === undefined ? current.firstSeen : minIso(current.firstSeen, iso(item.firstSeen));
-  const lastSeen = item.lastSeen === undefined ? current.lastSeen : maxIso(current.lastSeen, iso(item.lastSeen));
+  const firstSeen = item.firstSeen === undefined ? current.first_seen : minIso(current.first_seen, iso(item.firstSeen));
+  const lastSeen = item.lastSeen === undefined ? current.last_seen : maxIso(current.last_seen, iso(item.lastSeen));
   return {
     tlp: item.tlp,
     confidence: item.confidence,
     tags: sortedTags(item.tags),
     first_seen: firstSeen,
     last_seen: lastSeen,
-    valid_until: item.validUntil === undefined ? current.validUntil : iso(item.validUntil),
+    valid_until: item.validUntil === undefined ? current.valid_until : iso(item.validUntil),
     description: item.description ?? current.description,
   };
 }
@@ -136,9 +129,9 @@ function sameState(current: ExistingOwn, next: OwnState): boolean {
     current.confidence === next.confidence &&
     current.tags.length === next.tags.length &&
     current.tags.every((tag, i) => tag === next.tags[i]) &&
-    current.firstSeen === next.first_seen &&
-    current.lastSeen === next.last_seen &&
-    current.validUntil === next.valid_until &&
+    current.first_seen === next.first_seen &&
+    current.last_seen === next.last_seen &&
+    current.valid_until === next.valid_until &&
     current.description === next.description
   );
 }
