@@ -118,7 +118,7 @@ describe('palermo bundle inspect', () => {
   });
 
   it('says the first bundle of a chain has no prev', () => {
-    const first = bundleAt({ publisher: 'nl-police', audience: 'all', seq: 1, prev: null }, [wireIndicator('nl-police', { tlp: 'green' })]);
+    const first = bundleAt({ publisher: 'nl-police', audience: 'all', seq: 1, prev: null }, [wireIndicator('nl-police', { tlp: 'clear' })]);
     writeFileSync(file('first.json'), canonicalBytes(first));
     const res = palermo('bundle', 'inspect', file('first.json'));
     expect(res.status).toBe(0);

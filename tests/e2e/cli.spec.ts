@@ -59,7 +59,7 @@ describe('palermo CLI', () => {
     it('prints help with every command and exits 0', async () => {
       const run = await palermo(['--help']);
       expect(run.code).toBe(0);
-      for (const cmd of ['init', 'tokens', 'keys', 'partners', 'demo']) expect(run.stdout).toContain(cmd);
+      for (const cmd of ['init', 'tokens', 'keys', 'partners', 'policy', 'agreements', 'demo']) expect(run.stdout).toContain(cmd);
       expect((await palermo(['init', '--help'])).code).toBe(0);
     });
 
@@ -87,6 +87,17 @@ describe('palermo CLI', () => {
       const run = await palermo(['init', ...args, '--data-dir', dir]);
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toMatch(NO_STACK);
+      expect(existsSync(join(dir, 'keys'))).toBe(false);
+    });
+
+    it('refuses a --policy file that does not validate, naming FILE:line:column, and creates nothing', async () => {
+      const dir = join(root, `bad-policy-${Math.random().toString(36).slice(2)}`);
+      const file = join(root, 'no-id.cedar');
+      writeFileSync(file, 'permit (principal, action, resource);\n');
+      const run = await palermo(['init', '--node-id', 'nl-police', '--jurisdiction', 'NL', '--data-dir', dir, '--policy', file]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`${file}:1:1`);
       expect(run.stderr).not.toMatch(NO_STACK);
       expect(existsSync(join(dir, 'keys'))).toBe(false);
     });
@@ -173,6 +184,23 @@ describe('palermo CLI', () => {
       expect((await api('POST', '/partners', analystToken, {})).status).toBe(403);
       expect((await api('GET', '/node', `${analystToken}x`)).status).toBe(401);
       await node.stop();
+    });
+  });
+
+  describe('configuration from before sharing agreements', () => {
+    it.each([
+      ['YAML import: rules', 'import:\n  minConfidence: 90\n', {}, /import: rules moved into the Cedar policy/],
+      ['YAML export.partners', 'export:\n  partners: [de-bka]\n', {}, /export\.partners: sharing is decided by agreements/],
+      ['PALERMO_EXPORT_PARTNERS', '', { PALERMO_EXPORT_PARTNERS: 'de-bka' }, /PALERMO_EXPORT_PARTNERS: sharing is decided by agreements/],
+    ])('%s stop the node and the CLI with one line saying where the rule went', async (_name, yaml, env, message) => {
+      const dir = join(root, `old-config-${Math.random().toString(36).slice(2)}`);
+      expect((await palermo(['init', '--node-id', 'nl-police', '--jurisdiction', 'NL', '--data-dir', dir])).code).toBe(0);
+      if (yaml) writeFileSync(join(dir, 'palermo.yaml'), `nodeId: nl-police\njurisdiction: NL\n${yaml}`);
+      const run = await palermo(['tokens', 'create', '--role', 'analyst', '--data-dir', dir], env);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toMatch(NO_STACK);
+      await expect(NodeProcess.start({ nodeId: 'nl-police', dataDir: dir, env: { ...env, NATS_URL: nats.url }, readyTimeoutMs: 15_000 })).rejects.toThrow(message);
     });
   });
 

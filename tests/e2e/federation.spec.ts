@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBundleBytes, readPublicKey, dearmorSignature, verifyDetached, type Bundle } from '@palermo/bundles';
 import { feedStreamName } from '@palermo/federation';
+import { DEFAULT_POLICY_TEXT } from '@palermo/policy';
 import { bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
 import { RawNatsClient } from './support/hostile.nats-wire';
 import { getBytes, getBytesIfKept, listAll, psql, run } from './support/hostile.node-io';
 
-// Three jurisdictions on one NATS: nl-police publishes; de-bka keeps what it may (and keeps phone
-// numbers only as pseudonyms); us-hsi only keeps high-confidence, community-shareable indicators.
+// Three jurisdictions on one NATS, each pair under an active two-way agreement (OPEN_TERMS: every
+// type up to TLP:AMBER): nl-police publishes; de-bka's policy keeps phone numbers only as pseudonyms;
+// us-hsi's policy keeps only high-confidence indicators up to TLP:GREEN. The community chain `all`
+// carries TLP:CLEAR only; GREEN and AMBER go on each partner's own chain.
 const A = 'nl-police';
 const B = 'de-bka';
 const C = 'us-hsi';
@@ -20,11 +23,32 @@ let nl: TestNode;
 let de: TestNode;
 let us: TestNode;
 
+/** de-bka: phone numbers from any partner are kept only as keyed pseudonyms. */
+const DE_POLICY = `${DEFAULT_POLICY_TEXT}
+// de-bka keeps phone numbers only as a keyed HMAC, whoever sends them.
+@id("de.pseudonymize-phone")
+forbid (principal, action == Palermo::Action::"importRaw", resource)
+when { resource.type == "phone" };
+`;
+/** us-hsi: nothing below confidence 90, nothing above TLP:GREEN. */
+const US_POLICY = `${DEFAULT_POLICY_TEXT}
+@id("us.confidence-minimum")
+forbid (principal, action in [Palermo::Action::"import", Palermo::Action::"importRaw"], resource)
+when { resource.confidence < 90 };
+
+@id("us.tlp-maximum")
+forbid (principal, action in [Palermo::Action::"import", Palermo::Action::"importRaw"], resource)
+when { resource.tlpRank > 1 };
+`;
+/** Reasons of a plain accept / share under the default policy. */
+const ACCEPTED = ['default.import', 'default.import-raw'];
+const SHARED = ['default.share', 'default.share-raw'];
+
 beforeAll(async () => {
   fed = await bootFederation([
     { nodeId: A, jurisdiction: 'NL' },
-    { nodeId: B, jurisdiction: 'DE', import: { pseudonymizeTypes: ['phone'] } },
-    { nodeId: C, jurisdiction: 'US', import: { minConfidence: 90, maxTlp: 'green' } },
+    { nodeId: B, jurisdiction: 'DE', policy: DE_POLICY },
+    { nodeId: C, jurisdiction: 'US', policy: US_POLICY },
   ]);
   [nl, de, us] = [fed.node(A), fed.node(B), fed.node(C)];
 });
@@ -63,6 +87,13 @@ async function exportedWith(node: TestNode, id: string, count = 1) {
   });
 }
 
+/** The outbound bundle of `node` on `audience`'s chain that carries `id` (the newest, once there is one). */
+async function exportedTo(node: TestNode, id: string, audience: string, not: string[] = []) {
+  return eventually(`${node.nodeId} to export ${id} to ${audience}`, async () =>
+    (await outboundBundles(node)).reverse().find((b) => b.summary.audience === audience && carries(b.bundle, id) && !not.includes(b.summary.hash)),
+  );
+}
+
 /** Waits until `node` lists the inbound bundle `hash`, and returns its detail (with decisions). */
 async function received(node: TestNode, hash: string) {
   await eventually(`${node.nodeId} to import bundle ${hash.slice(0, 12)}`, async () =>
@@ -74,9 +105,9 @@ async function received(node: TestNode, hash: string) {
 }
 
 describe('an indicator published in the Netherlands travels as one signed bundle', () => {
-  it('reaches de-bka and us-hsi with the same bundle hash, and each partner decides by its own policy, with reasons', async () => {
+  it('TLP:CLEAR reaches de-bka and us-hsi on the community chain with the same bundle hash, and each partner decides by its own policy, with reasons', async () => {
     const [id] = await publish(nl, [
-      { type: 'email', value: ' Recruiter.Jobs@Example.ORG ', tlp: 'green', confidence: 60, tags: ['ht:recruitment'] },
+      { type: 'email', value: ' Recruiter.Jobs@Example.ORG ', tlp: 'clear', confidence: 60, tags: ['ht:recruitment'] },
     ]);
     const [out] = await exportedWith(nl, id!);
     expect(out!.summary).toMatchObject({ publisher: A, audience: 'all', signer: nl.fingerprint });
@@ -96,9 +127,17 @@ describe('an indicator published in the Netherlands travels as one signed bundle
     expect(await verifyDetached(out!.bytes, keptSignature, await readPublicKey(nl.armoredPublicKey))).toEqual({ ok: true, fingerprint: nl.fingerprint });
 
     // The accepting and the rejecting decision are both on record, each with the rule that decided it.
-    expect(inB.decisions).toEqual([expect.objectContaining({ originNode: A, originId: id, version: 1, action: 'accept', reasons: ['import.default-accept'] })]);
-    expect(inC.decisions).toEqual([expect.objectContaining({ originNode: A, originId: id, action: 'reject', reasons: ['import.confidence-below-minimum'] })]);
+    expect(inB.decisions).toEqual([expect.objectContaining({ originNode: A, originId: id, version: 1, action: 'accept', reasons: ACCEPTED })]);
+    expect(inC.decisions).toEqual([expect.objectContaining({ originNode: A, originId: id, action: 'reject', reasons: ['us.confidence-minimum'] })]);
     expect(inC).toMatchObject({ acceptedCount: 0, rejectedCount: 1 });
+    // The same decisions, with the policy version and the agreement they ran under, on GET /bundles/:hash/decisions.
+    const agreementOfB = (await de.api('GET', `/agreements?partner=${A}&state=active`, { role: 'auditor' })).body.items[0];
+    const decisionsOnB = await de.api('GET', `/bundles/${out!.summary.hash}/decisions`, { role: 'auditor' });
+    expect(decisionsOnB.body).toMatchObject({ hash: out!.summary.hash, direction: 'in' });
+    expect(decisionsOnB.body.items).toEqual([expect.objectContaining({ originId: id, action: 'accept', reasons: ACCEPTED, policyVersion: 1, agreementId: agreementOfB.id })]);
+    // nl-police's record of why the entry went out: shared to `all` by the default policy.
+    const whyOut = await nl.api('GET', `/bundles/${out!.summary.hash}/decisions`, { role: 'auditor' });
+    expect(whyOut.body).toMatchObject({ direction: 'out', items: [expect.objectContaining({ audience: 'all', originId: id, action: 'share', reasons: SHARED, bundleHash: out!.summary.hash, entryIndex: 0 })] });
 
     // de-bka shows where the indicator came from and why it was kept.
     const onB = await de.api('GET', `/indicators/${id}`);
@@ -106,7 +145,7 @@ describe('an indicator published in the Netherlands travels as one signed bundle
     expect(onB.body).toMatchObject({
       indicator: { id, origin: A, own: false, type: 'email', value: 'recruiter.jobs@example.org', version: 1, revokedAt: null },
       bundleHash: out!.summary.hash,
-      decision: { action: 'accept', reasons: ['import.default-accept'], bundleHash: out!.summary.hash },
+      decision: { action: 'accept', reasons: ACCEPTED, bundleHash: out!.summary.hash },
     });
 
     // us-hsi did not keep it: not listed, not retrievable.
@@ -179,8 +218,26 @@ describe('an indicator published in the Netherlands travels as one signed bundle
   });
 });
 
-describe('each partner applies its own jurisdiction to TLP:AMBER sent on its own chain', () => {
-  it('de-bka keeps the amber indicator, us-hsi (max TLP green) rejects it with import.tlp-above-maximum, and the community chain never carries it', async () => {
+describe('each partner applies its own jurisdiction to what is sent on its own chain', () => {
+  it('TLP:GREEN goes to each partner under its agreement, never on the community chain, and nl-police records why', async () => {
+    const [id] = await publish(nl, [{ type: 'keyword', value: 'green per partner', tlp: 'green', confidence: 95, tags: ['ht:recruitment'] }]);
+    const exported = await exportedWith(nl, id!, 2);
+    expect(exported.map((b) => b.summary.audience).sort()).toEqual([B, C]);
+    expect((await outboundBundles(nl)).filter((b) => b.summary.audience === 'all' && carries(b.bundle, id!))).toEqual([]);
+    for (const [node, out] of [[de, exported.find((b) => b.summary.audience === B)!], [us, exported.find((b) => b.summary.audience === C)!]] as const) {
+      expect((await received(node, out.summary.hash)).decisions).toEqual([expect.objectContaining({ originId: id, action: 'accept', reasons: ACCEPTED })]);
+    }
+    // Per audience, with the rule ids: withheld from the community chain by the baseline, shared to each partner under its agreement.
+    const shown = await nl.api('GET', `/indicators/${id}`);
+    const agreements = (await nl.api('GET', '/agreements?state=active', { role: 'auditor' })).body.items as { id: string; partner: string }[];
+    const byAudience = Object.fromEntries((shown.body.exportDecisions as { audience: string }[]).map((d) => [d.audience, d]));
+    expect(byAudience.all).toMatchObject({ action: 'withhold', reasons: ['baseline.community-clear-only'], bundleHash: null, agreementId: null });
+    for (const partner of [B, C]) {
+      expect(byAudience[partner]).toMatchObject({ action: 'share', reasons: SHARED, agreementId: agreements.find((a) => a.partner === partner)!.id, version: 1 });
+    }
+  });
+
+  it('de-bka keeps the amber indicator, us-hsi (its policy: at most TLP:GREEN) rejects it with us.tlp-maximum, and the community chain never carries it', async () => {
     const [id] = await publish(nl, [{ type: 'url', value: 'HTTPS://Jobs.Example.NET:443/models?x=1#apply', tlp: 'amber', confidence: 95, tags: ['ht:recruitment'] }]);
     const exported = await exportedWith(nl, id!, 2);
     expect(exported.map((b) => b.summary.audience).sort()).toEqual([B, C]);
@@ -188,10 +245,8 @@ describe('each partner applies its own jurisdiction to TLP:AMBER sent on its own
 
     const toB = exported.find((b) => b.summary.audience === B)!;
     const toC = exported.find((b) => b.summary.audience === C)!;
-    expect((await received(de, toB.summary.hash)).decisions).toEqual([expect.objectContaining({ originId: id, action: 'accept', reasons: ['import.default-accept'] })]);
-    expect((await received(us, toC.summary.hash)).decisions).toEqual([
-      expect.objectContaining({ originId: id, action: 'reject', reasons: ['import.tlp-above-maximum'] }),
-    ]);
+    expect((await received(de, toB.summary.hash)).decisions).toEqual([expect.objectContaining({ originId: id, action: 'accept', reasons: ACCEPTED })]);
+    expect((await received(us, toC.summary.hash)).decisions).toEqual([expect.objectContaining({ originId: id, action: 'reject', reasons: ['us.tlp-maximum'] })]);
     expect((await de.api('GET', `/indicators/${id}`)).body).toMatchObject({ indicator: { value: 'https://jobs.example.net/models?x=1', tlp: 'amber' }, bundleHash: toB.summary.hash });
     expect((await us.api('GET', `/indicators/${id}`)).status).toBe(404);
   });
@@ -203,12 +258,13 @@ describe('pseudonymization on import (de-bka keeps phone numbers only as a keyed
     const [id] = await publish(nl, [
       { type: 'phone', value: '06 1234 5678', tlp: 'green', confidence: 95, tags: ['ht:sexual-exploitation'], description: `ad lists ${phone} / 0612345678` },
     ]);
-    const [out] = await exportedWith(nl, id!);
-    const upsert = out!.bundle.entries.find((e) => e.op === 'upsert' && e.indicator.id === id);
+    const out = await exportedTo(nl, id!, B);
+    const upsert = out.bundle.entries.find((e) => e.op === 'upsert' && e.indicator.id === id);
     expect(upsert).toMatchObject({ indicator: { type: 'phone', value: phone } });
 
-    const detail = await received(de, out!.summary.hash);
-    expect(detail.decisions).toEqual([expect.objectContaining({ originId: id, action: 'accept-pseudonymized', reasons: ['import.pseudonymize-type'] })]);
+    const detail = await received(de, out.summary.hash);
+    // `import` permitted, `importRaw` forbidden by de-bka's own rule: only the pseudonym is kept.
+    expect(detail.decisions).toEqual([expect.objectContaining({ originId: id, action: 'accept-pseudonymized', reasons: ['default.import', 'de.pseudonymize-phone'] })]);
     expect(detail.pseudonymizedCount).toBe(1);
     const onB = (await de.api('GET', `/indicators/${id}`)).body;
     expect(onB.indicator).toMatchObject({ id, origin: A, type: 'phone', value: null, description: null });
@@ -226,26 +282,26 @@ describe('pseudonymization on import (de-bka keeps phone numbers only as a keyed
     const [[rows]] = psql(de.database!.url, `select count(*) from indicator where origin_id = :'id' and value is null and pseudonym like 'hmac-sha256:%'`, { id: id! });
     expect(rows).toBe('1');
 
-    // us-hsi has no such rule: it keeps the number in clear (confidence 95, green).
-    await received(us, out!.summary.hash);
+    // us-hsi has no such rule: it keeps the number in clear (confidence 95, green), from its own chain.
+    await received(us, (await exportedTo(nl, id!, C)).summary.hash);
     expect((await us.api('GET', `/indicators/${id}`)).body.indicator).toMatchObject({ value: phone, pseudonym: null });
   });
 
   it('keeps the phone number nowhere in de-bka’s database, not even inside the stored bundle bytes (DESIGN: "keep only a keyed HMAC")', async () => {
     const phone = '+31687654321';
     const [id] = await publish(nl, [{ type: 'phone', value: phone, tlp: 'green', confidence: 95 }]);
-    const [out] = await exportedWith(nl, id!);
-    await received(de, out!.summary.hash);
+    const out = await exportedTo(nl, id!, B);
+    await received(de, out.summary.hash);
     const [[inBundles]] = psql(de.database!.url, `select count(*) from bundle where position(convert_to(:'needle', 'UTF8') in bytes) > 0`, { needle: phone });
     expect(inBundles, 'inbound bundle rows whose stored bytes hold the pseudonymized number').toBe('0');
     // Not even an analyst's download of the bundle gives it away.
-    const raw = await de.api('GET', `/bundles/${out!.summary.hash}/raw`);
+    const raw = await de.api('GET', `/bundles/${out.summary.hash}/raw`);
     expect(raw.status).toBe(410);
     expect(raw.body.error).toMatchObject({ code: 'BUNDLE_BYTES_NOT_KEPT' });
     expect(JSON.stringify(raw.body)).not.toContain(phone);
     // The signature is kept, so what was received can still be proven against nl-police's copy.
-    const kept = await dearmorSignature((await getBytes(de, `/bundles/${out!.summary.hash}/signature`)).toString('utf8'));
-    expect(await verifyDetached(out!.bytes, kept, await readPublicKey(nl.armoredPublicKey))).toMatchObject({ ok: true });
+    const kept = await dearmorSignature((await getBytes(de, `/bundles/${out.summary.hash}/signature`)).toString('utf8'));
+    expect(await verifyDetached(out.bytes, kept, await readPublicKey(nl.armoredPublicKey))).toMatchObject({ ok: true });
   });
 
   it('an analyst on de-bka who searches the number (any spelling) still finds the pseudonymized indicator, without seeing the value', async () => {
@@ -265,21 +321,20 @@ describe('a new version at the origin', () => {
   it('raising the confidence to 95 makes us-hsi accept what it rejected at 60, and both partners show version 2', async () => {
     const value = 'visa.agent@example.net';
     const [id] = await publish(nl, [{ type: 'email', value, tlp: 'green', confidence: 60 }]);
-    const [v1] = await exportedWith(nl, id!);
-    expect((await received(us, v1!.summary.hash)).decisions).toEqual([expect.objectContaining({ originId: id, version: 1, action: 'reject' })]);
+    const v1 = { [B]: await exportedTo(nl, id!, B), [C]: await exportedTo(nl, id!, C) };
+    expect((await received(us, v1[C].summary.hash)).decisions).toEqual([expect.objectContaining({ originId: id, version: 1, action: 'reject', reasons: ['us.confidence-minimum'] })]);
 
     const again = await nl.api('POST', '/indicators', { body: { indicators: [{ type: 'email', value, tlp: 'green', confidence: 95 }] } });
     expect(again.body.items).toEqual([{ id, version: 2, status: 'updated' }]);
-    const v2 = (await exportedWith(nl, id!, 2)).find((b) => b.summary.hash !== v1!.summary.hash)!;
-    expect((await received(us, v2.summary.hash)).decisions).toEqual([
-      expect.objectContaining({ originId: id, version: 2, action: 'accept', reasons: ['import.default-accept'] }),
-    ]);
+    const v2: Record<string, Awaited<ReturnType<typeof exportedTo>>> = { [B]: await exportedTo(nl, id!, B, [v1[B].summary.hash]), [C]: await exportedTo(nl, id!, C, [v1[C].summary.hash]) };
+    expect((await received(us, v2[C].summary.hash)).decisions).toEqual([expect.objectContaining({ originId: id, version: 2, action: 'accept', reasons: ACCEPTED })]);
     for (const node of [de, us]) {
       const shown = await eventually(`${node.nodeId} to show version 2`, async () => {
         const res = await node.api('GET', `/indicators/${id}`);
         return res.body.indicator?.version === 2 && res.body;
       });
-      expect(shown).toMatchObject({ indicator: { confidence: 95, value }, bundleHash: v2.summary.hash, decision: { action: 'accept', bundleHash: v2.summary.hash } });
+      const hash = v2[node.nodeId]!.summary.hash;
+      expect(shown).toMatchObject({ indicator: { confidence: 95, value }, bundleHash: hash, decision: { action: 'accept', bundleHash: hash } });
     }
   });
 });
@@ -303,8 +358,10 @@ describe('revocation by the origin', () => {
       const search = await node.api('GET', `/indicators?type=email&value=${encodeURIComponent(value)}`);
       expect(search.body.items).toEqual([]);
     }
-    const [revocationBundle] = (await exportedWith(nl, id!, 2)).filter((b) => b.bundle.entries.some((e) => e.op === 'revoke' && e.id === id));
-    expect(revocationBundle!.bundle.entries).toContainEqual({ op: 'revoke', id, reason: 'false positive: a real employer' });
+    // One revocation per partner chain the indicator went on, with the origin's reason.
+    const revocations = (await outboundBundles(nl)).filter((b) => b.bundle.entries.some((e) => e.op === 'revoke' && e.id === id));
+    expect(revocations.map((b) => b.summary.audience).sort()).toEqual([B, C]);
+    for (const b of revocations) expect(b.bundle.entries).toContainEqual({ op: 'revoke', id, reason: 'false positive: a real employer' });
   });
 });
 
@@ -343,7 +400,15 @@ describe('TLP:RED and TLP:AMBER+STRICT never leave nl-police', () => {
         for (const s of secrets) expect(bytes?.includes(s) ?? false, `${s} in ${node.nodeId}'s ${b.hash}`).toBe(false);
       }
     }
-    // nl-police itself still has them (they were withheld, not lost).
+    // nl-police itself still has them (they were withheld, not lost), and says why for every audience.
+    for (const id of [redId, strictId]) {
+      const shown = (await nl.api('GET', `/indicators/${id}`)).body;
+      expect(shown.exportDecisions.map((d: { audience: string }) => d.audience).sort()).toEqual([B, 'all', C].sort());
+      for (const d of shown.exportDecisions) {
+        expect(d, `${id} → ${d.audience}`).toMatchObject({ action: 'withhold', bundleHash: null });
+        expect(d.reasons).toContain('baseline.tlp-needs-encryption');
+      }
+    }
     expect((await nl.api('GET', `/indicators/${redId}`)).body.indicator).toMatchObject({ tlp: 'red', value: red });
   });
 });

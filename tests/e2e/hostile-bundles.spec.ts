@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dearmorSignature } from '@palermo/bundles';
 import { feedStreamName, feedSubject } from '@palermo/federation';
+import { agree } from '../../apps/cli/src/agreements.setup';
 import { loadNodeKeys } from '../../apps/node/src/keys/node-keys';
-import { bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
+import { aMinuteAgo, bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
 import { bundleAt, freshMsgId, sha256, signedBundle, wireIndicator, type RawFeedMessage } from './support/hostile.bundle-factory';
 import {
   A,
@@ -55,14 +56,14 @@ async function publish(indicators: object[]): Promise<string[]> {
 const keep = async (node: TestNode, id: string) =>
   eventually(`${node.nodeId} to keep ${id}`, async () => (await node.api('GET', `/indicators/${id}`)).status === 200);
 
-/** An honest start on both chains addressed to de-bka: amber → its own chain, green → the community chain. */
+/** An honest start on both chains addressed to de-bka: amber → its own chain, clear → the community chain. */
 async function honestStart(): Promise<void> {
-  const [amberId, greenId] = await publish([
+  const [amberId, clearId] = await publish([
     { type: 'email', value: 'first.honest@example.org', tlp: 'amber', confidence: 80 },
-    { type: 'domain', value: 'honest-start.example', tlp: 'green', confidence: 80 },
+    { type: 'domain', value: 'honest-start.example', tlp: 'clear', confidence: 80 },
   ]);
   await keep(de, amberId!);
-  await keep(de, greenId!);
+  await keep(de, clearId!);
   head = await chainHead(B);
   replayHash = head.hash;
   before = {
@@ -73,7 +74,8 @@ async function honestStart(): Promise<void> {
 
 /**
  * us-hsi becomes a pinned partner of de-bka (its card, our key), so its signature is one de-bka
- * trusts; its stream exists first, so de-bka binds its consumers at once.
+ * trusts, and de-bka's officers agree to take its bundles; its stream exists first, so de-bka binds
+ * its consumers at once.
  */
 async function pinOther(): Promise<Signer> {
   await nats.createStream(feedStreamName(OTHER), [`palermo.v1.feed.${OTHER}.>`]);
@@ -83,6 +85,7 @@ async function pinOther(): Promise<Signer> {
     body: { nodeId: OTHER, jurisdiction: 'US', publicKey: made.armoredPublicKey, fingerprint: made.fingerprint },
   });
   expect(pin.status, JSON.stringify(pin.body)).toBe(201);
+  await agree(de.party, OTHER, { directions: ['import'], validFrom: aMinuteAgo() });
   return made;
 }
 
@@ -179,12 +182,12 @@ describe('after the attack', () => {
 
   it('the consumer is alive and the real chain continues: the next honest bundles from nl-police import on both chains', async () => {
     expect(de.process.running).toBe(true);
-    const [amberId, greenId] = await publish([
+    const [amberId, clearId] = await publish([
       { type: 'email', value: 'after.attack@example.org', tlp: 'amber', confidence: 80 },
-      { type: 'domain', value: 'after-attack.example', tlp: 'green', confidence: 80 },
+      { type: 'domain', value: 'after-attack.example', tlp: 'clear', confidence: 80 },
     ]);
     await keep(de, amberId!);
-    await keep(de, greenId!);
+    await keep(de, clearId!);
     const shown = await de.api('GET', `/indicators/${amberId}`);
     const bundle = await de.api('GET', `/bundles/${shown.body.bundleHash}`);
     expect(bundle.body).toMatchObject({ publisher: A, audience: B, seq: head.seq + 1, prev: head.hash, signer: nl.fingerprint });
@@ -207,7 +210,7 @@ describe('messages whose quarantine record is itself hostile (NUL characters, wh
       const [id] = await publish([{ type: 'email', value: `after.poison.${randomBytes(3).toString('hex')}@example.org`, tlp: 'amber', confidence: 80 }]);
       return id!;
     }
-    const indicator = wireIndicator(OTHER, { tlp: p.audience === 'all' ? 'green' : 'amber' });
+    const indicator = wireIndicator(OTHER, { tlp: p.audience === 'all' ? 'clear' : 'amber' });
     const msg = await signedBundle(bundleAt({ publisher: OTHER, audience: p.audience, seq: 1, prev: null }, [indicator]), other.key, other.fingerprint);
     await nats.publish(feedSubject(OTHER, p.audience), msg.payload, msg.headers);
     return indicator.id;

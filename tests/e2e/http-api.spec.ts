@@ -53,6 +53,12 @@ describe.each(['postgres', 'pglite'] as const)('one node on %s', (db) => {
       expect(res).toMatchObject({ status: 403, body: { error: { code: 'AUTH_FORBIDDEN' } } });
     });
 
+    it('serves the seeded policy (version 1, the default policy) to the auditor and refuses it to the analyst', async () => {
+      const active = await call('GET', '/policy', { role: 'auditor' });
+      expect(active).toMatchObject({ status: 200, body: { version: 1, active: true, author: null, text: expect.stringContaining('@id("default.share")') } });
+      expect(await call('GET', '/policy')).toMatchObject({ status: 403, body: { error: { code: 'AUTH_FORBIDDEN' } } });
+    });
+
     it('lets the auditor read the quarantine (empty on a node without partners)', async () => {
       expect(await call('GET', '/quarantine', { role: 'auditor' })).toMatchObject({ status: 200, body: { items: [], nextCursor: null } });
     });
@@ -287,10 +293,14 @@ describe.each(['postgres', 'pglite'] as const)('one node on %s', (db) => {
       });
     });
 
-    it('lists it and shows its chain position and signer', async () => {
+    it('lists it and shows its chain position, signer, and why its entry went out', async () => {
       const res = await call('GET', `/bundles/${hash}`, { role: 'auditor' });
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ hash, direction: 'out', publisher: 'nl-police', audience: 'all', signer: nl.fingerprint, decisions: [] });
+      // Only the TLP:CLEAR domain rides on the community chain; the earlier (amber) indicators were withheld from it.
+      const shared = { audience: 'all', action: 'share', reasons: ['default.share', 'default.share-raw'], policyVersion: 1, agreementId: null, bundleHash: hash, entryIndex: 0 };
+      expect(res.body).toMatchObject({ hash, direction: 'out', publisher: 'nl-police', audience: 'all', signer: nl.fingerprint, entryCount: 1 });
+      expect(res.body.decisions).toEqual([expect.objectContaining(shared)]);
+      expect(await call('GET', `/bundles/${hash}/decisions`)).toMatchObject({ status: 200, body: { hash, direction: 'out', items: [expect.objectContaining(shared)] } });
       expect((await call('GET', '/bundles?direction=in')).body.items).toEqual([]);
     });
 
@@ -315,8 +325,10 @@ describe.each(['postgres', 'pglite'] as const)('one node on %s', (db) => {
       ['', 'A'.repeat(64), 400],
       ['/raw', 'abc', 400],
       ['/signature', '%00', 400],
+      ['/decisions', 'XYZ', 400],
       ['', UNKNOWN_HASH, 404],
       ['/raw', UNKNOWN_HASH, 404],
+      ['/decisions', UNKNOWN_HASH, 404],
       ['/signature', UNKNOWN_HASH, 404],
     ])('GET /bundles/:hash%s with %s answers %i', async (suffix, h, status) => {
       const res = await call('GET', `/bundles/${h}${suffix}`);
@@ -340,10 +352,20 @@ describe.each(['postgres', 'pglite'] as const)('one node on %s', (db) => {
       const res = await call('GET', `/indicators/${id}`, { role: 'auditor' });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({
-        indicator: { id, origin: 'nl-police', own: true, type: 'iban', value: 'NL91ABNA0417164300', version: 1, revokedAt: null },
+        indicator: { id, origin: 'nl-police', own: true, type: 'iban', value: 'NL91ABNA0417164300', version: 1, revokedAt: null, expiresAt: null },
         bundleHash: null,
         decision: null,
       });
+    });
+
+    it('shows why the export policy kept it home: TLP:AMBER never goes on the community chain (and there is no partner)', async () => {
+      const shown = await eventually('the export decision on the amber iban', async () => {
+        const res = await call('GET', `/indicators/${id}`, { role: 'auditor' });
+        return res.body.exportDecisions?.length > 0 && res.body;
+      });
+      expect(shown.exportDecisions).toEqual([
+        expect.objectContaining({ audience: 'all', originId: id, version: 1, action: 'withhold', reasons: ['baseline.community-clear-only'], bundleHash: null, entryIndex: null }),
+      ]);
     });
 
     it('answers 400 for an id that is no uuid and 404 for an unknown one', async () => {
@@ -433,7 +455,19 @@ describe.each(['postgres', 'pglite'] as const)('one node on %s', (db) => {
       expect(doc.openapi).toMatch(/^3\./);
       expect(doc.paths['/api/v1/indicators']?.post?.requestBody?.content?.['application/json']?.schema).toEqual({ $ref: '#/components/schemas/IndicatorBatch' });
       expect(doc.components.schemas.IndicatorBatch).toMatchObject({ type: 'object', properties: { indicators: { type: 'array' } } });
-      expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/bundles/{hash}/raw', '/api/v1/node', '/api/v1/health']));
+      expect(Object.keys(doc.paths)).toEqual(
+        expect.arrayContaining([
+          '/api/v1/bundles/{hash}/raw',
+          '/api/v1/bundles/{hash}/decisions',
+          '/api/v1/node',
+          '/api/v1/health',
+          '/api/v1/agreements',
+          '/api/v1/agreements/{id}/approve',
+          '/api/v1/policy',
+          '/api/v1/policy/simulate',
+          '/api/v1/retention/purges',
+        ]),
+      );
     });
 
     it('answers an unknown route with 404 ROUTE_NOT_FOUND', async () => {

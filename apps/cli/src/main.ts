@@ -3,11 +3,13 @@ import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { DomainError } from '@palermo/indicators';
 import { ConfigError } from '../../node/src/config/node.config';
+import { registerAgreements } from './commands/agreements.command';
 import { registerBundle, EXIT } from './commands/bundle.command';
 import { registerDemo } from './commands/demo.command';
 import { registerInit } from './commands/init.command';
 import { registerKeys } from './commands/keys.command';
 import { registerPartners } from './commands/partners.command';
+import { registerPolicy } from './commands/policy.command';
 import { registerTokens } from './commands/tokens.command';
 import { UsageError } from './node-env';
 
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerPartners(program);
   registerBundle(program);
+  registerPolicy(program);
+  registerAgreements(program);
   registerDemo(program);
   return program;
 }

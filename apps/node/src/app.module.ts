@@ -2,8 +2,9 @@ import { join } from 'node:path';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { FederationModule } from '@palermo/federation';
-import { BaselineExportPolicy, ConfigImportPolicy } from '@palermo/policy';
 import { StoreModule } from '@palermo/store';
+import { AgreementsController } from './agreements/agreements.controller';
+import { AgreementsService } from './agreements/agreements.service';
 import { TokenGuard } from './auth/token.guard';
 import { BundlesController } from './bundles/bundles.controller';
 import { BundlesService } from './bundles/bundles.service';
@@ -20,11 +21,17 @@ import { IndicatorsController } from './indicators/indicators.controller';
 import { IndicatorsService } from './indicators/indicators.service';
 import type { NodeKeys } from './keys/node-keys';
 import { FeedLifecycle } from './node/feed.lifecycle';
-import { EXPORT_POLICY, IMPORT_POLICY, NODE_CONFIG, NODE_KEYS } from './node/node-context';
+import { NODE_CONFIG, NODE_KEYS } from './node/node-context';
 import { NodeIdentityCheck } from './node/node-identity.check';
 import { NodeController } from './node/node.controller';
 import { PartnersController } from './node/partners.controller';
 import { PartnersService } from './node/partners.service';
+import { PolicyController } from './policy/policy.controller';
+import { PolicyHolder } from './policy/policy.holder';
+import { PolicyService } from './policy/policy.service';
+import { PolicySimulator } from './policy/policy.simulator';
+import { RetentionController } from './retention/retention.controller';
+import { RetentionService } from './retention/retention.service';
 
 /** Where the store lives: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
 export function storeOptions(config: NodeConfig) {
@@ -38,12 +45,21 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [StoreModule.forRoot(storeOptions(config)), FederationModule.forRoot({ natsUrl: config.natsUrl, name: `palermo-${config.nodeId}` })],
-      controllers: [IndicatorsController, BundlesController, NodeController, PartnersController, HealthController, LivenessController, QuarantineController],
+      controllers: [
+        IndicatorsController,
+        BundlesController,
+        NodeController,
+        PartnersController,
+        AgreementsController,
+        PolicyController,
+        RetentionController,
+        HealthController,
+        LivenessController,
+        QuarantineController,
+      ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
         { provide: NODE_KEYS, useValue: keys },
-        { provide: IMPORT_POLICY, useValue: new ConfigImportPolicy(config.import.policy) },
-        { provide: EXPORT_POLICY, useValue: new BaselineExportPolicy() },
         { provide: APP_GUARD, useClass: TokenGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         NodeIdentityCheck,
@@ -56,6 +72,11 @@ export class AppModule {
         BundleVerifier,
         ImportDecider,
         ImportService,
+        PolicyHolder,
+        PolicyService,
+        PolicySimulator,
+        AgreementsService,
+        RetentionService,
       ],
     };
   }

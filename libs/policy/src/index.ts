@@ -1,4 +1,11 @@
+export * from './agreement.types';
+export { effectiveAgreementState, nextAgreementState } from './agreement.rules';
+export { agreementInputSchema, MAX_AGREEMENT_NOTE_LENGTH, MAX_RETENTION_DAYS, type AgreementInput } from './agreement-input.schema';
 export * from './policy.types';
-export * from './import.policy';
-export * from './export.policy';
+export { POLICY_SCHEMA_TEXT } from './cedar/policy.schema';
+export { BASELINE_POLICY_TEXT, BASELINE_RULE_IDS } from './cedar/baseline.policy';
+export { DEFAULT_POLICY_TEXT } from './cedar/default.policy';
+export { checkPolicyText, MAX_POLICY_TEXT_LENGTH, POLICY_ID_PATTERN, RESERVED_ID_PREFIXES } from './cedar/policy-text.check';
+export { CedarPolicyEngine, type CedarEngineOptions, type CedarEngineStats } from './cedar/cedar.engine';
+export { DEFAULT_DECISION_CACHE_SIZE } from './cedar/decision.cache';
 export * from './pseudonym.hmac';

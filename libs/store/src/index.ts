@@ -5,19 +5,47 @@ export { TOKEN_PREFIX } from './repositories/token.repository';
 export type { KeyRepository } from './repositories/key.repository';
 export type { PartnerRepository } from './repositories/partner.repository';
 export type { TokenRepository } from './repositories/token.repository';
-export type { IndicatorRepository } from './repositories/indicator.repository';
+export type { IndicatorRepository, OwnPage } from './repositories/indicator.repository';
 export type { BundleRepository } from './repositories/bundle.repository';
 export type { ImportRepository } from './repositories/import.repository';
 export type { QuarantineRepository } from './repositories/quarantine.repository';
 export type { DecisionRepository } from './repositories/decision.repository';
+export type { ExportDecisionRepository } from './repositories/export-decision.repository';
+export type { AgreementRepository } from './repositories/agreement.repository';
+export type { PolicyRepository } from './repositories/policy.repository';
+export type { AuditRepository } from './repositories/audit.repository';
+export type { RetentionRepository } from './repositories/retention.repository';
+export type {
+  ActorRef,
+  AgreementCommand,
+  AgreementDirection,
+  AgreementFilter,
+  AgreementPurpose,
+  AgreementRecord,
+  AgreementStateName,
+  AuditEventInput,
+  AuditEventRecord,
+  AuditFilter,
+  BackfillState,
+  NewAgreement,
+  NewPolicyVersion,
+  PolicyVersionRecord,
+  PolicyVersionSummary,
+  PurgeResult,
+} from './governance.types';
 export type {
   ApiTokenRecord,
   BundleRecord,
   BundleSummary,
+  DecisionFacts,
   DecisionRecord,
+  ExportDecisionAction,
+  ExportDecisionInput,
+  ExportDecisionRecord,
   ImportCommit,
   ImportEntryDecision,
   ImportRevocation,
+  InboundWithDecisions,
   IndicatorProvenance,
   IndicatorRecord,
   IndicatorSearch,

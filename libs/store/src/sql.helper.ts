@@ -58,3 +58,10 @@ export function checkLimit(limit: number, max = MAX_LIMIT): number {
   }
   return limit;
 }
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True for a uuid in its text form: checked before a uuid column sees it (PostgreSQL would fail the statement). */
+export function isUuid(text: string): boolean {
+  return UUID_PATTERN.test(text);
+}

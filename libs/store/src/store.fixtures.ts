@@ -1,11 +1,12 @@
 // Test-only helpers of libs/store's integration specs (not exported from index.ts).
 import { createHash, randomBytes } from 'node:crypto';
 import { BUNDLE_SPEC, type Bundle, type BundleEntry } from '@palermo/bundles';
-import type { WireIndicator } from '@palermo/indicators';
+import { DomainError, type WireIndicator } from '@palermo/indicators';
 import { createTestDatabase } from '@palermo/testing';
 import { v7 as uuidv7 } from 'uuid';
 import type { Store } from './store';
 import { openStore } from './store.open';
+import type { ActorRef, AgreementCommand, AgreementRecord, AgreementStateName, NewAgreement } from './governance.types';
 import type { ImportCommit, ImportEntryDecision, IndicatorInput } from './store.types';
 
 /** The two databases every store suite runs against. */
@@ -114,5 +115,56 @@ export function acceptAll(made: ReturnType<typeof bundleOf>, overrides: Partial<
       ...overrides,
     });
   });
-  return { ...made, decisions, revocations };
+  return { ...made, decisions, revocations, expiresAt: null, policyVersion: null, agreementId: null };
+}
+
+/** Two policy officers (token id + name), for four-eyes tests. */
+export const OFFICER_A: ActorRef = { tokenId: '0190a000-0000-7000-8000-00000000000a', name: 'officer-a' };
+export const OFFICER_B: ActorRef = { tokenId: '0190b000-0000-7000-8000-00000000000b', name: 'officer-b' };
+
+/** Agreement terms with sensible defaults (both directions, every TLP up to amber). */
+export function agreementInput(partner: string, overrides: Partial<NewAgreement> = {}): NewAgreement {
+  return {
+    partner,
+    directions: ['export', 'import'],
+    types: ['phone', 'email'],
+    maxTlp: 'amber',
+    purposes: ['investigation'],
+    retentionDays: 365,
+    validFrom: '2025-01-01T00:00:00.000Z',
+    validUntil: null,
+    ...overrides,
+  };
+}
+
+/**
+ * The four-eyes rules as @palermo/policy's nextAgreementState states them, restated here so the
+ * store's tests do not depend on the policy lib (the store only runs the callback it is given).
+ */
+export function fourEyes(command: AgreementCommand, by: ActorRef) {
+  return (current: AgreementRecord): AgreementStateName => {
+    const conflict = () => new DomainError('AGREEMENT_STATE_CONFLICT', `cannot ${command} a ${current.state} agreement`);
+    switch (command) {
+      case 'approve':
+        if (current.state !== 'draft') throw conflict();
+        if (current.createdBy.tokenId === by.tokenId) throw new DomainError('AGREEMENT_FOUR_EYES', 'the creator cannot approve');
+        return 'active';
+      case 'suspend':
+        if (current.state !== 'active') throw conflict();
+        return 'suspended';
+      case 'resume':
+        if (current.state !== 'suspended') throw conflict();
+        if (current.suspendedBy?.tokenId === by.tokenId) throw new DomainError('AGREEMENT_FOUR_EYES', 'the suspender cannot resume');
+        return 'active';
+      case 'terminate':
+        if (!['draft', 'active', 'suspended'].includes(current.state)) throw conflict();
+        return 'terminated';
+    }
+  };
+}
+
+/** Creates (officer A) and approves (officer B) an agreement with `partner`; returns it active. */
+export async function activeAgreement(store: Store, partner: string, overrides: Partial<NewAgreement> = {}): Promise<AgreementRecord> {
+  const draft = await store.agreements.create(agreementInput(partner, overrides), OFFICER_A);
+  return store.agreements.transition(draft.id, 'approve', OFFICER_B, null, fourEyes('approve', OFFICER_B));
 }

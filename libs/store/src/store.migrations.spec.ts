@@ -1,13 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertTestDatabaseName, tempDir } from '@palermo/testing';
+import { assertTestDatabaseName, createTestDatabase, tempDir } from '@palermo/testing';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BACKENDS, openTestStore, type TestStore } from './store.fixtures';
 import { openStore } from './store.open';
+import { MIGRATIONS } from './migrations/migration.list';
 import { query } from './sql.helper';
 
-const TABLES = ['api_token', 'bundle', 'import_decision', 'indicator', 'indicator_revocation', 'node_key', 'partner', 'quarantine'];
+const TABLES = [
+  'agreement',
+  'api_token',
+  'audit_event',
+  'bundle',
+  'export_decision',
+  'import_decision',
+  'indicator',
+  'indicator_revocation',
+  'node_key',
+  'partner',
+  'policy_version',
+  'quarantine',
+];
+const MIGRATION_NAMES = MIGRATIONS.map((m) => m.name);
 
 describe.each(BACKENDS)('migrations (%s)', (backend) => {
   let t: TestStore;
@@ -24,7 +39,8 @@ describe.each(BACKENDS)('migrations (%s)', (backend) => {
     );
     expect(rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(TABLES));
     const executed = await t.store.orm.getMigrator().getExecutedMigrations();
-    expect(executed.map((m) => m.name)).toEqual(['Migration20251128000000InitialSchema']);
+    expect(executed.map((m) => m.name)).toEqual(['Migration20251128000000InitialSchema', 'Migration20261129000000AgreementsPolicy']);
+    expect(MIGRATION_NAMES).toHaveLength(2);
     expect(await t.store.orm.getMigrator().getPendingMigrations()).toEqual([]);
   });
 
@@ -48,6 +64,37 @@ describe.each(BACKENDS)('migrations (%s)', (backend) => {
     }
   });
 
+  it('upgrades a database holding first-schema rows: old decisions read without facts, new columns empty', async () => {
+    const dir = backend === 'pglite' ? tempDir('store-upgrade') : undefined;
+    const db = backend === 'postgresql' ? await createTestDatabase('store_upgrade') : undefined;
+    const options = dir ? { pgliteDir: join(dir, 'pglite') } : { databaseUrl: db!.url };
+    try {
+      const first = await openStore(options);
+      await first.orm.getMigrator().down();
+      expect((await first.orm.getMigrator().getExecutedMigrations()).map((m) => m.name)).toEqual([MIGRATION_NAMES[0]]);
+      const em = first.orm.em.fork() as unknown as EntityManager;
+      await query(em, `insert into import_decision (bundle_hash, entry_index, origin_node, origin_id, version, action, reasons)
+        values ('${'a'.repeat(64)}', 0, 'be-police', 'old-id', 1, 'accept', '{import.default-accept}')`);
+      await query(em, `insert into indicator (origin_node, origin_id, own, type, value, tlp, confidence, first_seen, last_seen, version, modified_at)
+        values ('be-police', 'old-id', false, 'phone', '+3212345678', 'green', 50, now(), now(), 1, now())`);
+      await first.close();
+
+      const upgraded = await openStore(options);
+      try {
+        expect(await upgraded.orm.getMigrator().getExecutedMigrations()).toHaveLength(MIGRATIONS.length);
+        const [decision] = await upgraded.decisions.forBundle('a'.repeat(64));
+        expect(decision).toMatchObject({ originId: 'old-id', policyVersion: null, agreementId: null, facts: null });
+        expect((await upgraded.indicators.getWithProvenance('old-id'))?.indicator).toMatchObject({ value: '+3212345678', expiresAt: null });
+        expect(await upgraded.agreements.allCurrent()).toEqual([]);
+      } finally {
+        await upgraded.close();
+      }
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+      await db?.drop();
+    }
+  });
+
   it('reports a healthy connection', async () => {
     expect(await t.store.health()).toEqual({ ok: true, backend });
   });
@@ -61,7 +108,7 @@ describe.each(BACKENDS)('migrations (%s)', (backend) => {
       await first.close();
       const again = await openStore(options);
       try {
-        expect(await again.orm.getMigrator().getExecutedMigrations()).toHaveLength(1);
+        expect(await again.orm.getMigrator().getExecutedMigrations()).toHaveLength(MIGRATIONS.length);
         expect(await again.partners.get('be-police')).toMatchObject({ jurisdiction: 'BE' });
       } finally {
         await again.close();

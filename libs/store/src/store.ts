@@ -1,12 +1,17 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { AgreementRepository } from './repositories/agreement.repository';
+import { AuditRepository } from './repositories/audit.repository';
 import { BundleRepository } from './repositories/bundle.repository';
 import { DecisionRepository } from './repositories/decision.repository';
+import { ExportDecisionRepository } from './repositories/export-decision.repository';
 import { ImportRepository } from './repositories/import.repository';
 import { IndicatorRepository } from './repositories/indicator.repository';
 import { KeyRepository } from './repositories/key.repository';
 import { PartnerRepository } from './repositories/partner.repository';
+import { PolicyRepository } from './repositories/policy.repository';
 import { QuarantineRepository } from './repositories/quarantine.repository';
+import { RetentionRepository } from './repositories/retention.repository';
 import { TokenRepository } from './repositories/token.repository';
 
 /**
@@ -31,6 +36,16 @@ export class Store {
   readonly quarantine: QuarantineRepository;
   /** Import decisions with their reasons. */
   readonly decisions: DecisionRepository;
+  /** Export decisions per audience, and who holds what. */
+  readonly exportDecisions: ExportDecisionRepository;
+  /** Sharing agreements (four-eyes transitions). */
+  readonly agreements: AgreementRepository;
+  /** Versions of the jurisdiction policy text. */
+  readonly policies: PolicyRepository;
+  /** The append-only audit log. */
+  readonly audit: AuditRepository;
+  /** The retention purge. */
+  readonly retention: RetentionRepository;
 
   private closing: Promise<void> | null = null;
 
@@ -50,6 +65,11 @@ export class Store {
     this.imports = new ImportRepository(em);
     this.quarantine = new QuarantineRepository(em);
     this.decisions = new DecisionRepository(em);
+    this.exportDecisions = new ExportDecisionRepository(em);
+    this.agreements = new AgreementRepository(em);
+    this.policies = new PolicyRepository(em);
+    this.audit = new AuditRepository(em);
+    this.retention = new RetentionRepository(em);
   }
 
   /** Whether the database answers, for health endpoints (no URL, no credentials). */

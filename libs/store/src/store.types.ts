@@ -51,6 +51,8 @@ export interface IndicatorRecord {
   modifiedAt: string;
   revokedAt: string | null;
   revokeReason: string | null;
+  /** Imported indicators: when retention purges it (null = no limit, and for own indicators). */
+  expiresAt: string | null;
   /** When this row was first stored on this node. */
   createdAt: string;
   updatedAt: string;
@@ -98,10 +100,34 @@ export interface EntryDecisionFields {
   reasons: string[];
 }
 
-/** The latest import decision that touched an indicator. */
+/** The facts a policy sees of one indicator (never its value); structurally @palermo/policy's IndicatorFacts. */
+export interface DecisionFacts {
+  /** Node id of the indicator's origin. */
+  origin: string;
+  type: IndicatorType;
+  tlp: Tlp;
+  confidence: number;
+  tags: string[];
+  firstSeen: string;
+}
+
+/** An import decision on one entry of an inbound bundle. */
 export interface DecisionRecord extends EntryDecisionFields {
   bundleHash: string;
   decidedAt: string;
+  /** Version of the jurisdiction policy that decided (null before policy versions existed). */
+  policyVersion: number | null;
+  /** The publisher's agreement the decision ran under, if any. */
+  agreementId: string | null;
+  /** What the policy saw; null on decisions stored before issue 3. */
+  facts: DecisionFacts | null;
+}
+
+/** One inbound bundle with every import decision on it (for the policy simulator). */
+export interface InboundWithDecisions {
+  bundle: BundleSummary;
+  /** In entry order. */
+  decisions: DecisionRecord[];
 }
 
 /** An indicator with where it came from and why it is here. */
@@ -144,6 +170,8 @@ export interface BundleSummary {
   acceptedCount: number;
   pseudonymizedCount: number;
   rejectedCount: number;
+  /** Inbound bundles: when retention drops the bytes (null = no limit). */
+  expiresAt: string | null;
 }
 
 /** A stored bundle with its canonical bytes and binary detached signature. */
@@ -169,16 +197,54 @@ export interface SignedBundle {
 export interface OutboundBundle extends SignedBundle {
   /** Own indicator versions this bundle exports (upserts and revocations). */
   exported: { id: string; version: number }[];
+  /** Export decisions to store with it (default none). */
+  decisions?: ExportDecisionInput[];
 }
 
-/** Several signed bundles (e.g. one per audience) stored and marked exported in one transaction. */
+/**
+ * Several signed bundles (e.g. one per audience) stored in one transaction with the export
+ * decisions, the own versions they export, and a backfill cursor.
+ */
 export interface OutboundBatch {
   bundles: SignedBundle[];
-  /** Own indicator versions these bundles export. */
+  /** Own indicator versions these bundles export (may be empty: a backfill-only batch). */
   exported: { id: string; version: number }[];
+  /** Every export decision of this batch, withheld ones included (bundleHash null). */
+  decisions: ExportDecisionInput[];
+  /** Advances one agreement's backfill cursor in the same transaction. */
+  backfill?: { agreementId: string; /** last own indicator pk covered */ pk: string; /** sets backfilledAt */ done: boolean };
 }
 
-/** The import policy's verdict on one upsert entry of an inbound bundle. */
+/** What the export policy did with one own indicator version for one audience. */
+export type ExportDecisionAction = 'share' | 'share-stripped' | 'withhold';
+
+/** One export decision as saveOutbound stores it. */
+export interface ExportDecisionInput {
+  /** A partner node id or "all". */
+  audience: string;
+  originId: string;
+  version: number;
+  /** 'revoke' records a revoke entry sent to this audience. */
+  action: ExportDecisionAction | 'revoke';
+  /** Deciding rule ids; never empty (DECISION_WITHOUT_REASON). */
+  reasons: string[];
+  policyVersion: number | null;
+  agreementId: string | null;
+  /** The bundle (of this batch) carrying the entry; null when withheld. */
+  bundleHash: string | null;
+  /** Position of the entry in that bundle; null exactly when bundleHash is null. */
+  entryIndex: number | null;
+}
+
+/** A stored export decision. */
+export interface ExportDecisionRecord extends ExportDecisionInput {
+  decidedAt: string;
+}
+
+/**
+ * The import policy's verdict on one upsert entry of an inbound bundle. The decision row keeps
+ * the entry's facts (origin, type, tlp, confidence, tags, firstSeen) taken from `indicator`.
+ */
 export interface ImportEntryDecision extends EntryDecisionFields {
   /** Value to store for `accept` (defaults to indicator.value). */
   value?: string;
@@ -212,6 +278,12 @@ export interface ImportCommit {
   streamSeq?: number;
   decisions: ImportEntryDecision[];
   revocations: ImportRevocation[];
+  /** Retention of accepted indicators and of the bundle bytes (now + agreement.retentionDays); null = no limit. */
+  expiresAt: string | null;
+  /** Version of the jurisdiction policy that decided, stored with every decision. */
+  policyVersion: number | null;
+  /** The publisher's agreement the decisions ran under, stored with every decision. */
+  agreementId: string | null;
 }
 
 /** A message that failed verification, kept with its reason (never silently dropped). */
@@ -239,6 +311,8 @@ export interface QuarantineSummary {
   code: string;
   message: string;
   receivedAt: string;
+  /** When retention emptied the payload (then payloadSize is 0), else null. */
+  payloadClearedAt: string | null;
 }
 
 /** A quarantined message with its payload. */

@@ -20,14 +20,15 @@ export interface CheckResult {
 }
 
 /**
- * A's outbound bundles in chain order. Held in memory (they are the ~40 MB the wire carried) so
+ * A's outbound bundles of one chain, in chain order. Held in memory (they are the ~40 MB the wire carried) so
  * that database reads stay out of the transport and verify timings.
  */
-export async function loadPublishedBundles(databaseUrl: string): Promise<PublishedBundle[]> {
+export async function loadPublishedBundles(databaseUrl: string, audience: string): Promise<PublishedBundle[]> {
   const client = await connectDb(databaseUrl);
   try {
     const { rows } = await client.query<{ hash: string; audience: string; bytes: Buffer; signature: Buffer; signer: string; upsert_count: number }>(
-      `select hash, audience, bytes, signature, signer, upsert_count from bundle where direction = 'out' order by pos`,
+      `select hash, audience, bytes, signature, signer, upsert_count from bundle where direction = 'out' and audience = $1 order by pos`,
+      [audience],
     );
     return rows.map((r) => ({ hash: r.hash, audience: r.audience, bytes: new Uint8Array(r.bytes), signature: new Uint8Array(r.signature), signer: r.signer, upserts: r.upsert_count }));
   } finally {

@@ -11,6 +11,7 @@ import { benchParse, benchVerify, loadPublishedBundles } from './bundle-check.be
 import { runCatchUp } from './catch-up.run';
 import { benchCopy } from './copy.bench';
 import { runEndToEnd, type ProfileDirs } from './end-to-end.run';
+import { benchPolicy } from './policy.bench';
 import { assertNormalForm } from './indicator.generator';
 import { findNatsPid } from './process.probe';
 import { profilerEnv } from './profile.split';
@@ -21,7 +22,8 @@ import { benchTransport } from './transport.bench';
  * Import benchmark (not a test): 100k indicators POSTed on node A, imported by node B over a spawned
  * nats-server, each node on a fresh PostgreSQL test database; then a third node C, stopped during
  * that run, imports the same backlog alone; then, in the same run and on the same servers, the
- * floors it is compared with (raw COPY, raw JetStream, raw openpgp verify).
+ * floors it is compared with (raw COPY, raw JetStream, raw openpgp verify) and the import policy's
+ * own cost on the same bundles (Cedar, cached by equivalence class).
  * Run: `npm run bench:import`. BENCH_INDICATORS overrides the count (multiples of 10,000);
  * BENCH_PROFILE=0 skips the CPU profiles of the two nodes; BENCH_PROFILE_DIR=<dir> keeps them
  * (<dir>/a/node.cpuprofile, <dir>/b/node.cpuprofile: open in Chrome DevTools or speedscope).
@@ -72,15 +74,18 @@ async function measureNodes(fed: Federation, profileDirs: ProfileDirs, catchUpPr
 /** The floors, on the same servers and the bundles A published: JetStream, openpgp, parse, COPY. */
 async function measureFloors(fed: Federation) {
   const [a, b] = [fed.node('bench-a'), fed.node('bench-b')];
-  const bundles = await loadPublishedBundles(a.database!.url);
+  // A writes one chain per partner (bench-b, bench-c) with the same content: measure B's.
+  const bundles = await loadPublishedBundles(a.database!.url, b.nodeId);
   progress(`${bundles.length} bundles loaded; JetStream publish+consume`);
   const transport = await benchTransport(fed.nats.url, bundles, 120_000);
   progress('openpgp verify, parse');
   const verify = await benchVerify(bundles, a.armoredPublicKey);
   const parse = benchParse(bundles, IMPORT_MAX_BYTES);
+  progress('import policy (Cedar)');
+  const policy = benchPolicy(bundles, IMPORT_MAX_BYTES);
   progress('raw COPY');
   const copy = await benchCopy(b.database!.url, TOTAL, BATCH, a.nodeId);
-  return { transport, verify, parse, copy };
+  return { transport, verify, parse, policy, copy };
 }
 
 async function main(): Promise<void> {

@@ -3,6 +3,7 @@ import type { CatchUpResult } from './catch-up.run';
 import type { CopyResult } from './copy.bench';
 import type { EndToEndResult } from './end-to-end.run';
 import type { NodeCost } from './node.sampler';
+import type { PolicyResult } from './policy.bench';
 import type { ProfileSplit } from './profile.split';
 import type { TransportResult } from './transport.bench';
 
@@ -17,6 +18,7 @@ export interface BenchReport {
   transport: TransportResult;
   verify: CheckResult;
   parse: CheckResult;
+  policy: PolicyResult;
   wallS: number;
 }
 
@@ -49,7 +51,18 @@ function rateTable(r: BenchReport): string {
       row('JetStream publish+consume, same payloads', r.transport.ms, r.transport.indicators),
       row('openpgp verifyDetached, same bundles', r.verify.ms, r.verify.indicators),
       row('parseBundleBytes, same bundles (context)', r.parse.ms, r.parse.indicators),
+      row('import policy: Cedar, fresh engine (context)', r.policy.coldMs, r.policy.indicators),
+      row('import policy: Cedar, class cache warm (context)', r.policy.warmMs, r.policy.indicators),
     ],
+  );
+}
+
+/** How much of the end-to-end time the import policy takes, and how much its class cache saves. */
+function policyLine(r: BenchReport): string {
+  const share = (100 * r.policy.coldMs) / r.e2e.timeline.allImportedMs;
+  return (
+    `import policy: ${r.policy.requests.toLocaleString('en-US')} decisions needed ${r.policy.evaluations.toLocaleString('en-US')} Cedar evaluations ` +
+    `(the rest came from the equivalence-class cache); a fresh engine spent ${sec(r.policy.coldMs)} s = ${share.toFixed(1)}% of the end-to-end time`
   );
 }
 
@@ -136,7 +149,7 @@ function timelineTable(r: BenchReport): string {
 export function renderReport(r: BenchReport): string {
   const mb = (r.e2e.bundleBytes / 1024 / 1024).toFixed(1);
   const head = [
-    `Palermo import benchmark — ${int(r.total)} indicators in ${r.total / r.batch} POSTs of ${int(r.batch)}; ${r.e2e.bundles} bundles (${mb} MiB canonical JSON) on the 'all' chain`,
+    `Palermo import benchmark — ${int(r.total)} indicators in ${r.total / r.batch} POSTs of ${int(r.batch)}; ${r.e2e.bundles} bundles (${mb} MiB canonical JSON) on B's chain`,
     ...r.environment,
     `B kept ${int(r.e2e.imported)} indicators (${r.e2e.importerLog.imported} import log lines); C imported ${int(r.catchUp.indicators)} in its timed window; ` +
       `COPY text ${(r.copy.bytes / 1024 / 1024).toFixed(1)} MiB (generated beforehand in ${sec(r.copy.generateMs)} s, streamed from a temp file); whole run ${s1(r.wallS)} s`,
@@ -147,5 +160,5 @@ export function renderReport(r: BenchReport): string {
   const log = r.e2e.importerLog;
   const quiet = `(${log.streamNotFound} "stream not found" warning(s) at boot for partners that never publish are not shown)`;
   const warnings = log.warnings.length ? [`B warnings ${quiet}:`, ...log.warnings.map((w) => `  ${w}`)] : [`B logged no other warnings ${quiet}.`];
-  return [...head, '', rateTable(r), '', costTable(r), '', ...profileTables(r), '', timelineTable(r), '', 'consumers (nats-server /jsz):', ...consumers.map((c) => `  ${c}`), ...warnings].join('\n');
+  return [...head, '', rateTable(r), policyLine(r), '', costTable(r), '', ...profileTables(r), '', timelineTable(r), '', 'consumers (nats-server /jsz):', ...consumers.map((c) => `  ${c}`), ...warnings].join('\n');
 }

@@ -5,7 +5,7 @@ import type { TestNode } from './federation.harness';
 export interface InputIndicator {
   type: 'phone';
   value: string;
-  tlp: 'green';
+  tlp: 'clear';
   confidence: number;
   tags: string[];
 }
@@ -15,13 +15,13 @@ export type BundleRow = BundleSummary;
 
 /**
  * `count` distinct valid Dutch mobile numbers from +31<first> on (first = 610000000 → +31610000000),
- * TLP green so the exporter puts them on the community chain `all`.
+ * TLP:CLEAR so the exporter puts them on the community chain `all` (the only TLP it carries).
  */
 export function phoneIndicators(first: number, count: number): InputIndicator[] {
   return Array.from({ length: count }, (_, i) => ({
     type: 'phone' as const,
     value: `+31${first + i}`,
-    tlp: 'green' as const,
+    tlp: 'clear' as const,
     confidence: 80,
     tags: ['ht:recruitment'],
   }));

@@ -3,6 +3,7 @@ import type { TestNode } from './federation.harness';
 
 // The one place in the e2e suites that reads a node's PostgreSQL directly (e2e brief: `pg` only to
 // assert what is stored). The API shows what users see; these counts show nothing is stored twice.
+// Its one write is time travel for the retention suite: a day cannot be waited for in a test.
 
 /** Counts in a node's PostgreSQL database: what is stored, not what the API chooses to show. */
 export interface StoredCounts {
@@ -54,6 +55,22 @@ export class StoredRows {
       [origin, `${prefix}%`],
     );
     return res.rows[0];
+  }
+
+  /**
+   * Time travel: marks the given indicators (by origin id) and bundles (by hash) as having expired a
+   * minute ago, as if their agreement's retention had run out. Returns the rows changed.
+   */
+  async expireNow(originIds: string[], bundleHashes: string[] = []): Promise<{ indicators: number; bundles: number }> {
+    const ind = await this.client.query(`update indicator set expires_at = now() - interval '1 minute' where origin_id = any($1::text[])`, [originIds]);
+    const bun = await this.client.query(`update bundle set expires_at = now() - interval '1 minute' where hash = any($1::text[])`, [bundleHashes]);
+    return { indicators: ind.rowCount ?? 0, bundles: bun.rowCount ?? 0 };
+  }
+
+  /** Rows of the indicator table holding any of `needles` anywhere (value, pseudonym, description, …). */
+  async indicatorRowsHolding(needles: string[]): Promise<number> {
+    const res = await this.client.query(`select count(*)::int as n from indicator t where exists (select 1 from unnest($1::text[]) x where position(x in t::text) > 0)`, [needles]);
+    return res.rows[0].n;
   }
 
   async close(): Promise<void> {

@@ -210,7 +210,7 @@ export const HOSTILE_CASES: HostileCase[] = [
   {
     name: "a bundle addressed to de-bka put on nl-police's community chain",
     audience: 'all',
-    make: (ctx) => signedBundle(bundleAt({ ...next(ctx), seq: 1, prev: null }, one({ tlp: 'green' })), ctx.key, ctx.fingerprint),
+    make: (ctx) => signedBundle(bundleAt({ ...next(ctx), seq: 1, prev: null }, one({ tlp: 'clear' })), ctx.key, ctx.fingerprint),
     code: 'BUNDLE_AUDIENCE_MISMATCH',
     message: /addressed to de-bka but arrived on the all chain/,
   },

@@ -1,10 +1,11 @@
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { NodeProcess, startNatsServer, type NatsServerHandle } from '@palermo/testing';
+import { NodeProcess, repoRoot, startNatsServer, type NatsServerHandle } from '@palermo/testing';
+import { agree, type AgreementParty } from '../agreements.setup';
 import { initNode } from './init.command';
 import { createToken } from './tokens.command';
-import { DEMO_INDICATORS, DEMO_NODES } from './demo.data';
+import { DEMO_AGREEMENTS, DEMO_INDICATORS, DEMO_NODES } from './demo.data';
 import { publishAndReport } from './demo.report';
 import { pinAll } from './partners.command';
 
@@ -40,9 +41,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     const made = [];
     for (const spec of DEMO_NODES) {
       const dataDir = join(root, spec.nodeId);
-      // Each demo node shares beyond the community chain with the other two (its sharing agreements).
-      const others = DEMO_NODES.filter((n) => n !== spec).map((n) => n.nodeId);
-      const node = await initNode({ nodeId: spec.nodeId, jurisdiction: spec.jurisdiction, dataDir, natsUrl, import: spec.import, export: { partners: others } });
+      const node = await initNode({ nodeId: spec.nodeId, jurisdiction: spec.jurisdiction, dataDir, natsUrl, policyText: spec.policy ? samplePolicy(spec.policy) : undefined });
       made.push({ ...node, tokens: await tokensFor(dataDir) });
       log(`initialized ${spec.nodeId} (${spec.jurisdiction}) key ${node.fingerprint}`);
     }
@@ -52,6 +51,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       nodes.push(await NodeProcess.start({ nodeId: node.nodeId, dataDir: node.dataDir, env: { NATS_URL: natsUrl, PORT: String(basePort ? basePort + i : 0) } }));
     }
     log(`nodes running: ${nodes.map((n) => `${n.nodeId} ${n.url}`).join(', ')}`);
+    await makeAgreements(nodes, made);
     await publishAndReport(nodes, made, DEMO_INDICATORS, process.stdout);
     printAccess(nodes, made);
     if (opts.once) return;
@@ -65,6 +65,25 @@ async function runDemo(opts: DemoOptions): Promise<void> {
   }
 }
 
+/** Each side's officer drafts its agreements and a second officer approves them (four-eyes). */
+async function makeAgreements(nodes: NodeProcess[], made: { nodeId: string; tokens: Record<string, string> }[]): Promise<void> {
+  const party = (nodeId: string): AgreementParty => {
+    const i = made.findIndex((m) => m.nodeId === nodeId);
+    return { nodeId, url: nodes[i].url, officers: [made[i].tokens['policy-officer'], made[i].tokens['policy-officer-2']] };
+  };
+  for (const { from, partner, terms } of DEMO_AGREEMENTS) {
+    const agreed = await agree(party(from), partner, terms as Parameters<typeof agree>[2]);
+    log(`agreement ${from} → ${partner} ${agreed.state}${Object.keys(terms).length ? ` (${JSON.stringify(terms)})` : ''}`);
+  }
+}
+
+/** A sample jurisdiction policy from deploy/policies (the demo runs from the repository). */
+function samplePolicy(name: string): string {
+  const path = join(repoRoot(), 'deploy', 'policies', name);
+  if (!existsSync(path)) throw new Error(`${path} is missing: the demo runs from a Palermo checkout`);
+  return readFileSync(path, 'utf8');
+}
+
 async function natsFor(root: string): Promise<NatsServerHandle | undefined> {
   if (process.env.NATS_URL) return undefined;
   return startNatsServer({ storeDir: join(root, 'nats') });
@@ -74,6 +93,8 @@ async function tokensFor(dataDir: string) {
   return {
     analyst: await createToken({ dataDir }, 'analyst', 'demo analyst'),
     'policy-officer': await createToken({ dataDir }, 'policy-officer', 'demo policy officer'),
+    // Four-eyes: agreements need a second officer to approve them.
+    'policy-officer-2': await createToken({ dataDir }, 'policy-officer', 'demo second policy officer'),
     auditor: await createToken({ dataDir }, 'auditor', 'demo auditor'),
     admin: await createToken({ dataDir }, 'admin', 'demo admin'),
   };

@@ -1,17 +1,27 @@
-/** The three demo jurisdictions and the import rules that make their decisions differ. */
+/**
+ * The three demo jurisdictions: nl-police runs the default policy; de-bka and us-hsi run two of the
+ * sample jurisdiction policies in deploy/policies (examples, not legal advice).
+ */
 export const DEMO_NODES = [
-  { nodeId: 'nl-police', jurisdiction: 'NL', import: {} },
+  { nodeId: 'nl-police', jurisdiction: 'NL', policy: null },
+  { nodeId: 'de-bka', jurisdiction: 'DE', policy: 'eu-data-minimization.cedar' },
+  { nodeId: 'us-hsi', jurisdiction: 'US', policy: 'no-red.cedar' },
+] as const;
+
+/**
+ * The agreements each side drafts and a second officer approves. nl-police shares up to AMBER
+ * with de-bka but only GREEN, and no bank or coded-language data, with us-hsi; de-bka keeps
+ * personal identifiers only as pseudonyms (its side of the agreement says so).
+ */
+export const DEMO_AGREEMENTS = [
+  { from: 'nl-police', partner: 'de-bka', terms: {} },
   {
-    nodeId: 'de-bka',
-    jurisdiction: 'DE',
-    // Data minimization: keep personal identifiers only as keyed pseudonyms.
-    import: { pseudonymizeTypes: ['phone', 'email', 'iban'], maxTlp: 'amber' },
+    from: 'nl-police',
+    partner: 'us-hsi',
+    terms: { maxTlp: 'green', retentionDays: 730, types: ['phone', 'email', 'username', 'url', 'domain', 'ip', 'crypto-wallet', 'file-sha256'] },
   },
-  {
-    nodeId: 'us-hsi',
-    jurisdiction: 'US',
-    import: { minConfidence: 60, maxTlp: 'green', allowedTypes: ['phone', 'email', 'username', 'url', 'domain', 'ip', 'crypto-wallet', 'file-sha256'] },
-  },
+  { from: 'de-bka', partner: 'nl-police', terms: { directions: ['import'], pseudonymize: ['phone', 'email', 'iban'], retentionDays: 365 } },
+  { from: 'us-hsi', partner: 'nl-police', terms: { directions: ['import'], retentionDays: 730 } },
 ] as const;
 
 /** What nl-police publishes in the demo: every type, several TLPs and confidences. */

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { isNodeId, JURISDICTION_PATTERN, NODE_ID_RULE } from '@palermo/indicators';
+import { checkPolicyText } from '@palermo/policy';
 import { configFilePath, defaultDataDir, loadNodeConfig } from '../../../node/src/config/node.config';
 import { createNodeKeys } from '../../../node/src/keys/node-keys';
 import { nodeConfig, UsageError, withStore } from '../node-env';
@@ -14,7 +15,14 @@ interface InitOptions {
   natsUrl?: string;
   databaseUrl?: string;
   port?: string;
+  /** A Cedar policy file copied into the data dir as the node's first policy version. */
+  policy?: string;
+  /** Comma-separated ISO codes this node's law treats as adequate. */
+  adequacy?: string;
 }
+
+/** The name of the seed policy inside a data dir. */
+const POLICY_FILE = 'policy.cedar';
 
 /** `palermo init`: a node's config file, OpenPGP key, pseudonym secret and database. */
 export function registerInit(program: Command): void {
@@ -27,6 +35,8 @@ export function registerInit(program: Command): void {
     .option('--nats-url <url>', 'NATS server URL to record in the config')
     .option('--database-url <url>', 'PostgreSQL URL to record (default: embedded PGlite in the data dir)')
     .option('--port <port>', 'HTTP port to record')
+    .option('--policy <file>', 'Cedar policy for the first policy version (default: share what agreements and the baseline allow)')
+    .option('--adequacy <codes>', 'jurisdictions this node treats as adequate, e.g. GB,CH')
     .action(async (opts: InitOptions) => {
       const summary = await initNode(opts);
       process.stdout.write(`initialized ${summary.nodeId} (${summary.jurisdiction}) in ${summary.dataDir}\nfingerprint ${summary.fingerprint}\n`);
@@ -34,7 +44,7 @@ export function registerInit(program: Command): void {
 }
 
 /** Creates a node in a data directory; used by `init` and by `demo`. Writes nothing unless all of it works. */
-export async function initNode(opts: InitOptions & { import?: object; export?: { partners: string[] } }) {
+export async function initNode(opts: InitOptions & { policyText?: string }) {
   const jurisdiction = opts.jurisdiction.toUpperCase();
   checkInitOptions(opts, jurisdiction);
   const dataDir = opts.dataDir ? resolve(opts.dataDir) : process.env.PALERMO_DATA_DIR ? resolve(process.env.PALERMO_DATA_DIR) : defaultDataDir(opts.nodeId);
@@ -44,11 +54,13 @@ export async function initNode(opts: InitOptions & { import?: object; export?: {
   if (opts.natsUrl) yaml.natsUrl = opts.natsUrl;
   if (opts.databaseUrl) yaml.databaseUrl = opts.databaseUrl;
   if (opts.port) yaml.port = Number(opts.port);
-  if (opts.import) yaml.import = opts.import;
-  if (opts.export) yaml.export = opts.export;
+  const policyText = opts.policyText ?? (opts.policy ? readPolicy(opts.policy) : undefined);
+  const adequacy = opts.adequacy?.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean);
+  if (policyText !== undefined || adequacy?.length) yaml.policy = { ...(policyText !== undefined ? { file: POLICY_FILE } : {}), ...(adequacy?.length ? { adequacy } : {}) };
   const createdDir = !existsSync(dataDir);
   try {
     mkdirSync(dataDir, { recursive: true });
+    if (policyText !== undefined) writeFileSync(join(dataDir, POLICY_FILE), policyText, { mode: 0o600 });
     writeFileSync(file, stringify(yaml), { mode: 0o600 });
     const config = nodeConfig({ dataDir });
     const keys = await createNodeKeys(dataDir, opts.nodeId, jurisdiction);
@@ -57,10 +69,19 @@ export async function initNode(opts: InitOptions & { import?: object; export?: {
   } catch (err) {
     // Leave the directory as it was, so the operator can simply re-run init with the mistake fixed.
     rmSync(file, { force: true });
+    if (policyText !== undefined) rmSync(join(dataDir, POLICY_FILE), { force: true });
     rmSync(join(dataDir, 'keys'), { recursive: true, force: true });
     if (createdDir) rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+function readPolicy(path: string): string {
+  if (!existsSync(path)) throw new UsageError(`--policy ${path}: no such file`);
+  const text = readFileSync(path, 'utf8');
+  const problems = checkPolicyText(text);
+  if (problems.length > 0) throw new UsageError(`--policy ${path}:${problems[0].line}:${problems[0].column}: ${problems[0].message} (palermo policy validate shows every problem)`);
+  return text;
 }
 
 function checkInitOptions(opts: InitOptions, jurisdiction: string): void {
@@ -69,8 +90,8 @@ function checkInitOptions(opts: InitOptions, jurisdiction: string): void {
   if (opts.port !== undefined && !/^\d{1,5}$/.test(opts.port)) throw new UsageError(`--port ${opts.port}: expected a port number`);
   try {
     // Check the values exactly as the node will read them, before anything is written.
-    loadNodeConfig({ PALERMO_NODE_ID: opts.nodeId, PALERMO_JURISDICTION: jurisdiction, NATS_URL: opts.natsUrl, DATABASE_URL: opts.databaseUrl, PORT: opts.port });
+    loadNodeConfig({ PALERMO_NODE_ID: opts.nodeId, PALERMO_JURISDICTION: jurisdiction, NATS_URL: opts.natsUrl, DATABASE_URL: opts.databaseUrl, PORT: opts.port, PALERMO_ADEQUACY: opts.adequacy?.toUpperCase() });
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/^NATS_URL=/, '--nats-url ').replace(/^DATABASE_URL/, '--database-url').replace(/^PORT=/, '--port '));
+    throw new UsageError((err as Error).message.replace(/^NATS_URL=/, '--nats-url ').replace(/^DATABASE_URL/, '--database-url').replace(/^PORT=/, '--port ').replace(/^PALERMO_ADEQUACY/, '--adequacy'));
   }
 }

@@ -24,6 +24,12 @@ export class BundlesController {
     return this.bundles.get(hash);
   }
 
+  @Get(':hash/decisions')
+  @ApiOperation({ summary: 'The decision per entry with the ids of the rules that decided (export for sent bundles, import for received)' })
+  decisions(@Param('hash', new ZodPipe(hashParamSchema)) hash: string) {
+    return this.bundles.decisions(hash);
+  }
+
   @Get(':hash/raw')
   @Header('Content-Type', 'application/json; charset=utf-8')
   @ApiOperation({ summary: 'The canonical bytes (RFC 8785) exactly as hashed and signed' })

@@ -17,7 +17,18 @@ export class BundlesService {
     const bundle = await this.store.bundles.get(hash);
     if (!bundle) throw new DomainError('BUNDLE_NOT_FOUND', `no bundle ${hash}`);
     const { bytes: _bytes, signature: _signature, ...summary } = bundle;
-    return { ...summary, decisions: await this.store.decisions.forBundle(hash) };
+    return { ...summary, decisions: await this.decisionsOf(bundle) };
+  }
+
+  /** Why each entry is in the bundle (outbound: export decisions) or what became of it (inbound: import decisions). */
+  async decisions(hash: string) {
+    const bundle = await this.store.bundles.get(hash);
+    if (!bundle) throw new DomainError('BUNDLE_NOT_FOUND', `no bundle ${hash}`);
+    return { hash, direction: bundle.direction, items: await this.decisionsOf(bundle) };
+  }
+
+  private decisionsOf(bundle: { hash: string; direction: 'in' | 'out' }) {
+    return bundle.direction === 'in' ? this.store.decisions.forBundle(bundle.hash) : this.store.exportDecisions.forBundle(bundle.hash);
   }
 
   /** The canonical bytes exactly as signed (what `gpg --verify` needs). */

@@ -43,8 +43,10 @@ describe('loadNodeConfig from the environment', () => {
       databaseUrl: undefined,
       dataDir: resolve(dir),
       configFile: undefined,
-      export: { maxDelayMs: 250, maxBundleBytes: 768 * 1024, partners: [] },
-      import: { maxBundleBytes: 1024 * 1024, policy: {} },
+      export: { maxDelayMs: 250, maxBundleBytes: 768 * 1024 },
+      import: { maxBundleBytes: 1024 * 1024 },
+      policy: { file: undefined, adequacy: [] },
+      retention: { purgeIntervalMs: 3_600_000, quarantineDays: 90 },
     });
   });
 
@@ -63,8 +65,13 @@ describe('loadNodeConfig from the environment', () => {
       PALERMO_EXPORT_MAX_DELAY_MS: '50',
       PALERMO_BUNDLE_MAX_BYTES: '65536',
       PALERMO_IMPORT_MAX_BYTES: '2097152',
+      PALERMO_ADEQUACY: 'DE, GB,DE',
+      PALERMO_PURGE_INTERVAL_MS: '60000',
+      PALERMO_QUARANTINE_DAYS: '30',
     });
     expect(config).toMatchObject({
+      policy: { adequacy: ['DE', 'GB'] },
+      retention: { purgeIntervalMs: 60_000, quarantineDays: 30 },
       host: '0.0.0.0',
       port: 9090,
       natsUrl: 'tls://nats.example:4443',
@@ -101,6 +108,10 @@ describe('loadNodeConfig from the environment', () => {
     ['an export delay of 5 ms', { ...BASE, PALERMO_EXPORT_MAX_DELAY_MS: '5' }, /^PALERMO_EXPORT_MAX_DELAY_MS=5/],
     ['a bundle limit of 1 KB', { ...BASE, PALERMO_BUNDLE_MAX_BYTES: '1024' }, /^PALERMO_BUNDLE_MAX_BYTES=1024/],
     ['an import limit of 1 GB', { ...BASE, PALERMO_IMPORT_MAX_BYTES: '1073741824' }, /^PALERMO_IMPORT_MAX_BYTES=/],
+    ['an adequacy list with a lower-case code', { ...BASE, PALERMO_ADEQUACY: 'DE,gb' }, /^PALERMO_ADEQUACY: "gb"/],
+    ['a policy file that does not exist', { ...BASE, PALERMO_POLICY_FILE: '/nonexistent/policy.cedar' }, /^PALERMO_POLICY_FILE=\/nonexistent\/policy.cedar: file not found/],
+    ['the retired PALERMO_EXPORT_PARTNERS', { ...BASE, PALERMO_EXPORT_PARTNERS: 'de-bka' }, /^PALERMO_EXPORT_PARTNERS: .*agreements/],
+    ['a purge interval of 10 ms', { ...BASE, PALERMO_PURGE_INTERVAL_MS: '10' }, /^PALERMO_PURGE_INTERVAL_MS=10/],
     ['a PALERMO_CONFIG that does not exist', { ...BASE, PALERMO_CONFIG: '/nonexistent/palermo.yaml' }, /^PALERMO_CONFIG=\/nonexistent\/palermo.yaml: file not found/],
   ])('refuses %s with a ConfigError naming it', (_name, env, message) => {
     expect(configError(env).message).toMatch(message);
@@ -125,15 +136,18 @@ describe('loadNodeConfig with a YAML file', () => {
     '  maxBundleBytes: 131072',
     'import:',
     '  maxBundleBytes: 524288',
-    '  allowedTypes: [phone, email]',
-    '  minConfidence: 60',
-    '  maxTlp: amber',
-    '  pseudonymizeTypes: [phone]',
+    'policy:',
+    '  file: policy.cedar',
+    '  adequacy: [GB, CH]',
+    'retention:',
+    '  purgeIntervalMs: 600000',
+    '  quarantineDays: 30',
     '',
   ].join('\n');
 
-  it('reads <PALERMO_DATA_DIR>/palermo.yaml, with the import policy apart from the size limit', () => {
+  it('reads <PALERMO_DATA_DIR>/palermo.yaml, resolving the policy file against the data dir', () => {
     const dir = dataDir(FULL_YAML);
+    writeFileSync(join(dir, 'policy.cedar'), '');
     expect(loadNodeConfig({ PALERMO_DATA_DIR: dir })).toEqual({
       nodeId: 'de-bka',
       jurisdiction: 'DE',
@@ -143,8 +157,10 @@ describe('loadNodeConfig with a YAML file', () => {
       databaseUrl: 'postgres://palermo@db.bka.example/palermo',
       dataDir: resolve(dir),
       configFile: join(resolve(dir), 'palermo.yaml'),
-      export: { maxDelayMs: 100, maxBundleBytes: 131072, partners: [] },
-      import: { maxBundleBytes: 524288, policy: { allowedTypes: ['phone', 'email'], minConfidence: 60, maxTlp: 'amber', pseudonymizeTypes: ['phone'] } },
+      export: { maxDelayMs: 100, maxBundleBytes: 131072 },
+      import: { maxBundleBytes: 524288 },
+      policy: { file: join(resolve(dir), 'policy.cedar'), adequacy: ['GB', 'CH'] },
+      retention: { purgeIntervalMs: 600_000, quarantineDays: 30 },
     });
   });
 
@@ -152,12 +168,18 @@ describe('loadNodeConfig with a YAML file', () => {
     const other = join(dataDir(), 'elsewhere.yaml');
     writeFileSync(other, 'nodeId: us-hsi\njurisdiction: US\n');
     const config = loadNodeConfig({ PALERMO_DATA_DIR: dataDir(FULL_YAML), PALERMO_CONFIG: other });
-    expect(config).toMatchObject({ nodeId: 'us-hsi', jurisdiction: 'US', configFile: other, import: { policy: {} } });
+    expect(config).toMatchObject({ nodeId: 'us-hsi', jurisdiction: 'US', configFile: other, policy: { file: undefined, adequacy: [] } });
   });
 
   it('lets every environment variable win over the file', () => {
+    const dir = dataDir(FULL_YAML);
+    writeFileSync(join(dir, 'other.cedar'), '');
     const config = loadNodeConfig({
-      PALERMO_DATA_DIR: dataDir(FULL_YAML),
+      PALERMO_DATA_DIR: dir,
+      PALERMO_POLICY_FILE: 'other.cedar',
+      PALERMO_ADEQUACY: 'JP',
+      PALERMO_PURGE_INTERVAL_MS: '5000',
+      PALERMO_QUARANTINE_DAYS: '7',
       PALERMO_NODE_ID: 'nl-police',
       PALERMO_JURISDICTION: 'NL',
       HOST: '127.0.0.2',
@@ -166,7 +188,6 @@ describe('loadNodeConfig with a YAML file', () => {
       DATABASE_URL: 'postgres://postgres@127.0.0.1/palermo_nl',
       PALERMO_EXPORT_MAX_DELAY_MS: '20',
       PALERMO_BUNDLE_MAX_BYTES: '98304',
-      PALERMO_EXPORT_PARTNERS: 'de-bka, us-hsi,de-bka',
       PALERMO_IMPORT_MAX_BYTES: '16384',
     });
     expect(config).toMatchObject({
@@ -176,26 +197,27 @@ describe('loadNodeConfig with a YAML file', () => {
       port: 8181,
       natsUrl: 'nats://127.0.0.1:4333',
       databaseUrl: 'postgres://postgres@127.0.0.1/palermo_nl',
-      export: { maxDelayMs: 20, maxBundleBytes: 98304, partners: ['de-bka', 'us-hsi'] },
-      import: { maxBundleBytes: 16384, policy: { maxTlp: 'amber' } },
+      export: { maxDelayMs: 20, maxBundleBytes: 98304 },
+      import: { maxBundleBytes: 16384 },
+      policy: { file: join(resolve(dir), 'other.cedar'), adequacy: ['JP'] },
+      retention: { purgeIntervalMs: 5000, quarantineDays: 7 },
     });
   });
 
   it.each<[string, string, RegExp]>([
     ['an unknown top-level key', 'nodeId: nl-police\njurisdiction: NL\ncolour: orange\n', /colour/],
-    ['an unknown import key (British spelling)', 'nodeId: nl-police\njurisdiction: NL\nimport:\n  pseudonymiseTypes: [phone]\n', /import.*pseudonymiseTypes/],
+    ['the retired import rules', 'nodeId: nl-police\njurisdiction: NL\nimport:\n  pseudonymizeTypes: [phone]\n', /import: rules moved into the Cedar policy/],
     ['an unknown export key', 'nodeId: nl-police\njurisdiction: NL\nexport:\n  maxDelay: 10\n', /export.*maxDelay/],
     ['invalid YAML', 'nodeId: nl-police\njurisdiction: [NL\n', /not valid YAML/],
     ['a YAML list instead of a map', '- nodeId\n- nl-police\n', /palermo\.yaml/],
-    ['an unknown indicator type in allowedTypes', 'nodeId: nl-police\njurisdiction: NL\nimport:\n  allowedTypes: [phone, fax]\n', /import\.allowedTypes\.1/],
-    ['an unknown TLP as maxTlp', 'nodeId: nl-police\njurisdiction: NL\nimport:\n  maxTlp: purple\n', /import\.maxTlp/],
-    ['minConfidence above 100', 'nodeId: nl-police\njurisdiction: NL\nimport:\n  minConfidence: 101\n', /import\.minConfidence/],
-    ['pseudonymizeTypes as a string', 'nodeId: nl-police\njurisdiction: NL\nimport:\n  pseudonymizeTypes: phone\n', /import\.pseudonymizeTypes/],
     ['a port written as a word', 'nodeId: nl-police\njurisdiction: NL\nport: eighty\n', /port/],
     ['a port above 65535', 'nodeId: nl-police\njurisdiction: NL\nport: 70000\n', /port/i],
     ['an export delay of 0 ms', 'nodeId: nl-police\njurisdiction: NL\nexport:\n  maxDelayMs: 0\n', /export\.maxDelayMs/],
     ['a bundle limit below 64 KiB', 'nodeId: nl-police\njurisdiction: NL\nexport:\n  maxBundleBytes: 4096\n', /maxBundleBytes|PALERMO_BUNDLE_MAX_BYTES/],
-    ['an export partner that is not a node id', 'nodeId: nl-police\njurisdiction: NL\nexport:\n  partners: [all]\n', /export\.partners/],
+    ['the retired export partners', 'nodeId: nl-police\njurisdiction: NL\nexport:\n  partners: [de-bka]\n', /export\.partners: sharing is decided by agreements/],
+    ['an adequacy entry that is no country code', 'nodeId: nl-police\njurisdiction: NL\npolicy:\n  adequacy: [Germany]\n', /policy\.adequacy: "Germany"/],
+    ['an unknown policy key', 'nodeId: nl-police\njurisdiction: NL\npolicy:\n  rules: []\n', /policy.*rules/],
+    ['a policy file that does not exist', 'nodeId: nl-police\njurisdiction: NL\npolicy:\n  file: missing.cedar\n', /policy\.file=missing\.cedar: file not found/],
     ['a bundle limit above 8 MiB', 'nodeId: nl-police\njurisdiction: NL\nexport:\n  maxBundleBytes: 104857600\n', /maxBundleBytes|PALERMO_BUNDLE_MAX_BYTES/],
     ['the node id all', 'nodeId: all\njurisdiction: NL\n', /nodeId|PALERMO_NODE_ID/],
     ['a lower-case jurisdiction', 'nodeId: nl-police\njurisdiction: nl\n', /jurisdiction|PALERMO_JURISDICTION/i],

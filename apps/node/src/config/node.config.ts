@@ -2,8 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { INDICATOR_TYPES, JURISDICTION_PATTERN, NODE_ID_RULE, TLP_LEVELS, isNodeId } from '@palermo/indicators';
-import type { ImportPolicyConfig } from '@palermo/policy';
+import { JURISDICTION_PATTERN, NODE_ID_RULE, isNodeId } from '@palermo/indicators';
 
 /** The typed configuration of one node, parsed once at boot (env wins over the YAML file). */
 export interface NodeConfig {
@@ -16,9 +15,15 @@ export interface NodeConfig {
   databaseUrl?: string;
   dataDir: string;
   configFile?: string;
-  /** `partners`: the partners this node shares beyond the community chain with (its sharing agreements, until those exist as data). */
-  export: { maxDelayMs: number; maxBundleBytes: number; partners: string[] };
-  import: { maxBundleBytes: number; policy: ImportPolicyConfig };
+  export: { maxDelayMs: number; maxBundleBytes: number };
+  import: { maxBundleBytes: number };
+  /**
+   * `file`: the Cedar policy that seeds version 1 when the database holds none (later versions come
+   * through PUT /api/v1/policy); `adequacy`: jurisdictions this node's law treats as adequate.
+   */
+  policy: { file?: string; adequacy: string[] };
+  /** How often expired imports are purged, and how long quarantined payloads are kept. */
+  retention: { purgeIntervalMs: number; quarantineDays: number };
 }
 
 /** A configuration problem, naming the variable or key that is wrong. */
@@ -44,17 +49,23 @@ const fileSchema = z
       .object({
         maxDelayMs: z.number().int().min(10).max(1000).optional(),
         maxBundleBytes: z.number().int().min(65536).max(8 * 1024 * 1024).optional(),
-        partners: z.array(z.string()).optional(),
       })
       .strict()
       .optional(),
     import: z
       .object({
         maxBundleBytes: z.number().int().min(4096).max(8 * 1024 * 1024).optional(),
-        allowedTypes: z.array(z.enum(INDICATOR_TYPES)).optional(),
-        minConfidence: z.number().int().min(0).max(100).optional(),
-        maxTlp: z.enum(TLP_LEVELS).optional(),
-        pseudonymizeTypes: z.array(z.enum(INDICATOR_TYPES)).optional(),
+      })
+      .strict()
+      .optional(),
+    policy: z
+      .object({ file: z.string().optional(), adequacy: z.array(z.string()).optional() })
+      .strict()
+      .optional(),
+    retention: z
+      .object({
+        purgeIntervalMs: z.number().int().min(1000).max(7 * 86_400_000).optional(),
+        quarantineDays: z.number().int().min(1).max(36_500).optional(),
       })
       .strict()
       .optional(),
@@ -80,6 +91,12 @@ function readFileConfig(path: string | undefined): FileConfig {
   } catch (err) {
     throw new ConfigError(`${path}: not valid YAML (${(err as Error).message})`);
   }
+  if (raw && typeof raw === 'object' && 'import' in raw && !isOnlyImportLimit((raw as { import: unknown }).import)) {
+    throw new ConfigError(`${path}: import: rules moved into the Cedar policy (policy.file, PUT /api/v1/policy; see deploy/policies); only import.maxBundleBytes remains`);
+  }
+  if (raw && typeof raw === 'object' && (raw as { export?: { partners?: unknown } }).export?.partners !== undefined) {
+    throw new ConfigError(`${path}: export.partners: sharing is decided by agreements now (POST /api/v1/agreements)`);
+  }
   const parsed = fileSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -97,13 +114,26 @@ function intFrom(name: string, raw: string | undefined, fallback: number, min: n
   return n;
 }
 
-/** PALERMO_EXPORT_PARTNERS (comma-separated) or YAML export.partners: node ids, each checked. */
-function parseExportPartners(raw: string | undefined, fromFile: string[] | undefined): string[] {
-  const name = raw !== undefined ? 'PALERMO_EXPORT_PARTNERS' : 'export.partners';
-  const ids = raw !== undefined ? raw.split(',').map((s) => s.trim()).filter(Boolean) : (fromFile ?? []);
-  const bad = ids.find((id) => !isNodeId(id));
-  if (bad !== undefined) throw new ConfigError(`${name}: ${JSON.stringify(bad)} is not a node id`);
-  return [...new Set(ids)];
+function isOnlyImportLimit(section: unknown): boolean {
+  return section === null || (typeof section === 'object' && Object.keys(section as object).every((k) => k === 'maxBundleBytes'));
+}
+
+/** PALERMO_ADEQUACY (comma-separated) or YAML policy.adequacy: ISO 3166-1 alpha-2 codes, each checked. */
+function parseAdequacy(raw: string | undefined, fromFile: string[] | undefined): string[] {
+  const name = raw !== undefined ? 'PALERMO_ADEQUACY' : 'policy.adequacy';
+  const codes = raw !== undefined ? raw.split(',').map((s) => s.trim()).filter(Boolean) : (fromFile ?? []);
+  const bad = codes.find((code) => !JURISDICTION_PATTERN.test(code));
+  if (bad !== undefined) throw new ConfigError(`${name}: ${JSON.stringify(bad)} is not an ISO 3166-1 alpha-2 code in upper case`);
+  return [...new Set(codes)];
+}
+
+/** PALERMO_POLICY_FILE or YAML policy.file, resolved against the data dir; it must exist. */
+function parsePolicyFile(raw: string | undefined, fromFile: string | undefined, dataDir: string): string | undefined {
+  const given = raw || fromFile;
+  if (!given) return undefined;
+  const path = resolve(dataDir, given);
+  if (!existsSync(path)) throw new ConfigError(`${raw ? 'PALERMO_POLICY_FILE' : 'policy.file'}=${given}: file not found`);
+  return path;
 }
 
 /**
@@ -136,8 +166,10 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     throw new ConfigError('DATABASE_URL: expected postgres://user@host:port/database (leave it unset for embedded PGlite)');
   }
   const maxBundleBytes = intFrom('PALERMO_BUNDLE_MAX_BYTES', env.PALERMO_BUNDLE_MAX_BYTES, file.export?.maxBundleBytes ?? 768 * 1024, 65536, 8 * 1024 * 1024);
-  const exportPartners = parseExportPartners(env.PALERMO_EXPORT_PARTNERS, file.export?.partners);
-  const { maxBundleBytes: importMax, ...policy } = file.import ?? {};
+  if (env.PALERMO_EXPORT_PARTNERS !== undefined) {
+    throw new ConfigError('PALERMO_EXPORT_PARTNERS: sharing is decided by agreements now (POST /api/v1/agreements); unset it');
+  }
+  const dataDir = dataDirFromEnv ?? defaultDataDir(nodeId);
   return {
     nodeId,
     jurisdiction: jur.data,
@@ -145,16 +177,22 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     port: intFrom('PORT', env.PORT, file.port ?? 8080, 0, 65535),
     natsUrl,
     databaseUrl,
-    dataDir: dataDirFromEnv ?? defaultDataDir(nodeId),
+    dataDir,
     configFile: configFile && existsSync(configFile) ? configFile : undefined,
     export: {
       maxDelayMs: intFrom('PALERMO_EXPORT_MAX_DELAY_MS', env.PALERMO_EXPORT_MAX_DELAY_MS, file.export?.maxDelayMs ?? 250, 10, 1000),
       maxBundleBytes,
-      partners: exportPartners,
     },
     import: {
-      maxBundleBytes: intFrom('PALERMO_IMPORT_MAX_BYTES', env.PALERMO_IMPORT_MAX_BYTES, importMax ?? 1024 * 1024, 4096, 8 * 1024 * 1024),
-      policy,
+      maxBundleBytes: intFrom('PALERMO_IMPORT_MAX_BYTES', env.PALERMO_IMPORT_MAX_BYTES, file.import?.maxBundleBytes ?? 1024 * 1024, 4096, 8 * 1024 * 1024),
+    },
+    policy: {
+      file: parsePolicyFile(env.PALERMO_POLICY_FILE, file.policy?.file, dataDir),
+      adequacy: parseAdequacy(env.PALERMO_ADEQUACY, file.policy?.adequacy),
+    },
+    retention: {
+      purgeIntervalMs: intFrom('PALERMO_PURGE_INTERVAL_MS', env.PALERMO_PURGE_INTERVAL_MS, file.retention?.purgeIntervalMs ?? 3_600_000, 1000, 7 * 86_400_000),
+      quarantineDays: intFrom('PALERMO_QUARANTINE_DAYS', env.PALERMO_QUARANTINE_DAYS, file.retention?.quarantineDays ?? 90, 1, 36_500),
     },
   };
 }

@@ -9,6 +9,9 @@ const STATUS: Record<string, number> = {
   NATS_UNAVAILABLE: 503,
   ROUTE_NOT_FOUND: 404,
   BUNDLE_BYTES_NOT_KEPT: 410,
+  AGREEMENT_FOUR_EYES: 403,
+  POLICY_INVALID: 422,
+  AGREEMENT_CHANGED: 409,
 };
 
 /** Maps a stable domain error code to the HTTP status the API answers with. */

@@ -1,13 +1,37 @@
 import { describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { bundleHash, canonicalBytes, checkChain, parseBundleBytes, type ChainHead } from '@palermo/bundles';
-import type { Tlp, WireIndicator } from '@palermo/indicators';
-import { BaselineExportPolicy } from '@palermo/policy';
+import { INDICATOR_TYPES, type Tlp, type WireIndicator } from '@palermo/indicators';
+import { CedarPolicyEngine, DEFAULT_POLICY_TEXT, type AgreementTerms } from '@palermo/policy';
 import type { PendingExport } from '@palermo/store';
-import { ExportPlanner, type ChainHeads } from './export.planner';
+import type { PolicyHolder } from '../policy/policy.holder';
+import { COMMUNITY, type ExportAudience } from './export.audiences';
+import { ExportPlanner, type AudiencePlan, type SharedAudiences } from './export.planner';
 
 const me = 'nl-police';
 const partner = 'de-bka';
+const now = new Date('2026-01-01T00:00:00.000Z');
+
+const agreement: AgreementTerms = {
+  id: '01890000-0000-7000-8000-000000000001',
+  partner,
+  directions: ['export', 'import'],
+  types: [...INDICATOR_TYPES],
+  maxTlp: 'amber',
+  purposes: ['investigation'],
+  retentionDays: null,
+  pseudonymize: [],
+  lookups: false,
+  validFrom: '2025-01-01T00:00:00.000Z',
+  validUntil: null,
+  state: 'active',
+};
+const toPartner: ExportAudience = { audience: partner, partner: { nodeId: partner, jurisdiction: 'DE', adequacy: true }, agreement };
+
+function planner(text = DEFAULT_POLICY_TEXT): ExportPlanner {
+  const live = { engine: CedarPolicyEngine.compile(text), version: 3 };
+  return new ExportPlanner({ current: () => live } as unknown as PolicyHolder);
+}
 
 function pending(n: number, tlp: Tlp, revokedEvery = 0): PendingExport[] {
   return Array.from({ length: n }, (_, i) => {
@@ -31,59 +55,90 @@ function pending(n: number, tlp: Tlp, revokedEvery = 0): PendingExport[] {
   });
 }
 
-describe('ExportPlanner.plan', () => {
-  it('yields linked bundles per audience with the canonical bytes and hash they are signed with', () => {
-    const planner = new ExportPlanner(new BaselineExportPolicy());
-    const heads: ChainHeads = new Map([
-      ['all', { seq: 7, hash: 'c'.repeat(64) }],
-      [partner, null],
-    ]);
-    const items = [...pending(60, 'green', 7), ...pending(40, 'amber')];
-    const maxBytes = 8_000;
-    const planned = [...planner.plan(me, [partner], items, heads, maxBytes)];
+function entriesOf(plans: AudiencePlan[], audience: string) {
+  return plans.find((p) => p.audience === audience)?.entries ?? [];
+}
 
-    const byAudience = new Map<string, ChainHead | null>(heads);
-    for (const { bundle, bytes, hash } of planned) {
-      expect(Buffer.from(bytes).equals(Buffer.from(canonicalBytes(bundle)))).toBe(true);
-      expect(hash).toBe(bundleHash(bytes));
-      expect(bytes.length).toBeLessThanOrEqual(maxBytes);
-      expect(parseBundleBytes(bytes, { maxBytes })).toMatchObject({ ok: true, hash });
-      expect(checkChain(byAudience.get(bundle.audience) ?? null, bundle)).toEqual({ ok: true });
-      byAudience.set(bundle.audience, { seq: bundle.seq, hash });
+describe('ExportPlanner.decide', () => {
+  it('puts CLEAR on the community chain once, GREEN and AMBER on the partner chain, and withholds RED everywhere', () => {
+    const items = [...pending(2, 'clear'), ...pending(2, 'green'), ...pending(2, 'amber'), ...pending(2, 'red'), ...pending(2, 'amber+strict')];
+    const plans = planner().decide([COMMUNITY, toPartner], items, new Map(), now);
+    const ids = (audience: string) => entriesOf(plans, audience).map((e) => (e.op === 'upsert' ? e.indicator.id : e.id));
+    expect(ids('all')).toEqual(items.slice(0, 2).map((p) => p.id));
+    expect(ids(partner)).toEqual(items.slice(2, 6).map((p) => p.id));
+    // Every pending indicator has a decision per audience, with the rules that decided it.
+    for (const plan of plans) {
+      expect(plan.decisions).toHaveLength(items.length);
+      for (const d of plan.decisions) expect(d.reasons.length).toBeGreaterThan(0);
+      expect(plan.decisions.every((d) => d.policyVersion === 3)).toBe(true);
     }
-    const ids = (audience: string) =>
-      planned.filter((p) => p.bundle.audience === audience).flatMap((p) => p.bundle.entries.map((e) => (e.op === 'upsert' ? e.indicator.id : e.id)));
-    // Green goes to the community chain only; amber to the partner only (never to `all`).
-    expect(ids('all')).toEqual(items.slice(0, 60).map((p) => p.id));
-    expect(ids(partner)).toEqual(items.slice(60).map((p) => p.id));
-    expect(planned.filter((p) => p.bundle.audience === 'all').length).toBeGreaterThan(1);
-    expect(planned[0]!.bundle).toMatchObject({ audience: 'all', seq: 8, prev: 'c'.repeat(64) });
-    expect(planned.flatMap((p) => p.bundle.entries).filter((e) => e.op === 'revoke')).toHaveLength(9);
+    const partnerDecisions = plans[1].decisions;
+    expect(partnerDecisions.slice(0, 2).map((d) => d.reasons)).toEqual([expect.arrayContaining(['export.via-community']), expect.arrayContaining(['export.via-community'])]);
+    expect(partnerDecisions.slice(6).every((d) => d.action === 'withhold' && d.agreementId === agreement.id)).toBe(true);
   });
 
-  it('yields nothing when the policy withholds everything', () => {
-    const planner = new ExportPlanner(new BaselineExportPolicy());
-    expect([...planner.plan(me, [], pending(5, 'red'), new Map(), 8_000)]).toEqual([]);
+  it('strips the free text when the policy permits share but not shareRaw', () => {
+    const text = `${DEFAULT_POLICY_TEXT}\n@id("test.no-raw-email")\nforbid (principal, action == Palermo::Action::"shareRaw", resource) when { resource.type == "email" };\n`;
+    const items = pending(3, 'green');
+    const plans = planner(text).decide([COMMUNITY, toPartner], items, new Map(), now);
+    const upserts = entriesOf(plans, partner).flatMap((e) => (e.op === 'upsert' ? [e.indicator] : []));
+    expect(upserts).toHaveLength(3);
+    expect(upserts.every((i) => i.description === undefined)).toBe(true);
+    expect(plans[1].decisions.every((d) => d.action === 'share-stripped' && d.reasons.includes('test.no-raw-email'))).toBe(true);
   });
 
-  it('sends a revocation everywhere, but its reason only where the current version may go', () => {
-    const planner = new ExportPlanner(new BaselineExportPolicy());
-    const heads: ChainHeads = new Map([['all', null], [partner, null]]);
-    // Raised to RED (or AMBER) after an earlier, shareable version went out, then revoked.
+  it('sends a revocation only where some version went, with its reason only where the current version may go', () => {
     const [red] = pending(1, 'red', 1);
     const [amber] = pending(1, 'amber', 1);
-    const planned = [...planner.plan(me, [partner], [red!, amber!], heads, 64_000)];
-    const revokes = (audience: string) =>
-      planned.filter((p) => p.bundle.audience === audience).flatMap((p) => p.bundle.entries.filter((e) => e.op === 'revoke'));
-    expect(revokes('all')).toEqual([
-      { op: 'revoke', id: red!.id, reason: 'revoked by the origin' },
-      { op: 'revoke', id: amber!.id, reason: 'revoked by the origin' },
+    const [never] = pending(1, 'green', 1);
+    const shared: SharedAudiences = new Map([
+      [red.id, new Set([partner])],
+      [amber.id, new Set([partner])],
     ]);
-    expect(revokes(partner)).toEqual([
-      { op: 'revoke', id: red!.id, reason: 'revoked by the origin' },
-      { op: 'revoke', id: amber!.id, reason: 'closed' },
+    const plans = planner().decide([COMMUNITY, toPartner], [red, amber, never], shared, now);
+    expect(entriesOf(plans, 'all')).toEqual([]);
+    expect(entriesOf(plans, partner)).toEqual([
+      { op: 'revoke', id: red.id, reason: 'revoked by the origin' },
+      { op: 'revoke', id: amber.id, reason: 'closed' },
     ]);
-    expect(planned.flatMap((p) => p.bundle.entries).some((e) => e.op === 'upsert')).toBe(false);
+  });
+
+  it('withdraws an older version from a partner when the new one may no longer go there (TLP raised)', () => {
+    const [raised] = pending(1, 'red');
+    const plans = planner().decide([COMMUNITY, toPartner], [{ ...raised, version: 2 }], new Map([[raised.id, new Set([partner, 'all'])]]), now);
+    expect(entriesOf(plans, partner)).toEqual([{ op: 'revoke', id: raised.id, reason: 'withdrawn by the origin' }]);
+    expect(plans[1].decisions[0]).toMatchObject({ action: 'revoke', reasons: expect.arrayContaining(['export.withdrawn']) });
+    // CLEAR on the community chain was "without limit": it is not chased.
+    expect(entriesOf(plans, 'all')).toEqual([]);
   });
 });
 
+describe('ExportPlanner.cut', () => {
+  it('yields linked bundles under the size limit and records which bundle and entry each decision became', () => {
+    const p = planner();
+    const items = [...pending(60, 'clear'), ...pending(40, 'amber')];
+    const plans = p.decide([COMMUNITY, toPartner], items, new Map(), now);
+    const heads = new Map<string, ChainHead | null>([
+      ['all', { seq: 7, hash: 'c'.repeat(64) }],
+      [partner, null],
+    ]);
+    const maxBytes = 8_000;
+    for (const plan of plans) {
+      const made = [...p.cut(me, plan, heads.get(plan.audience) ?? null, maxBytes)];
+      expect(made.length).toBeGreaterThan(1);
+      for (const { bundle, bytes, hash } of made) {
+        expect(Buffer.from(bytes).equals(Buffer.from(canonicalBytes(bundle)))).toBe(true);
+        expect(hash).toBe(bundleHash(bytes));
+        expect(bytes.length).toBeLessThanOrEqual(maxBytes);
+        expect(parseBundleBytes(bytes, { maxBytes })).toMatchObject({ ok: true, hash });
+        expect(checkChain(heads.get(plan.audience) ?? null, bundle)).toEqual({ ok: true });
+        heads.set(plan.audience, { seq: bundle.seq, hash });
+        bundle.entries.forEach((entry, entryIndex) => {
+          const id = entry.op === 'upsert' ? entry.indicator.id : entry.id;
+          expect(plan.decisions.find((d) => d.originId === id)).toMatchObject({ bundleHash: hash, entryIndex });
+        });
+      }
+      if (plan.audience === 'all') expect(made[0].bundle).toMatchObject({ seq: 8, prev: 'c'.repeat(64) });
+    }
+  });
+});

@@ -1,59 +1,116 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { buildBundle, encodeIntoBundles, type BundleEntry, type EncodedBundle } from '@palermo/bundles';
-import { COMMUNITY_AUDIENCE } from '@palermo/indicators';
-import type { ExportPolicy } from '@palermo/policy';
-import type { PendingExport } from '@palermo/store';
-import { EXPORT_POLICY } from '../node/node-context';
+import { COMMUNITY_AUDIENCE, type WireIndicator } from '@palermo/indicators';
+import type { ExportDecision } from '@palermo/policy';
+import type { ExportDecisionInput, PendingExport } from '@palermo/store';
+import { PolicyHolder } from '../policy/policy.holder';
+import type { ExportAudience } from './export.audiences';
 
 /** Where each chain stands before this batch: the head the next bundle links to. */
 export type ChainHeads = Map<string, { seq: number; hash: string } | null>;
 
-/**
- * Step 2–3: decides per audience what each pending indicator becomes (upsert, revoke or
- * nothing) and cuts each audience's entries into linked bundles under the size limit.
- */
-@Injectable()
-export class ExportPlanner {
-  constructor(@Inject(EXPORT_POLICY) private readonly policy: ExportPolicy) {}
+/** Which audiences already hold some version of an indicator (and were not sent its revocation). */
+export type SharedAudiences = Map<string, Set<string>>;
 
-  /**
-   * Yields the bundles one at a time, each with the canonical bytes and hash it is signed and
-   * stored with: entries are canonicalized once, and the caller can give the event loop back
-   * between bundles. The chain links are made as the bundles are, so consume them in order.
-   */
-  *plan(publisher: string, partners: string[], pending: PendingExport[], heads: ChainHeads, maxBytes: number): Generator<EncodedBundle, void, undefined> {
-    // Every partner also reads the community chain: what goes to `all` is not repeated per partner.
-    const community = new Set<string>();
-    for (const audience of [COMMUNITY_AUDIENCE, ...partners]) {
-      const planned = this.entriesFor(audience, pending).filter(({ entry }) => !community.has(entryId(entry)));
-      if (audience === COMMUNITY_AUDIENCE) planned.filter((p) => p.shared).forEach((p) => community.add(entryId(p.entry)));
-      const entries = planned.map((p) => p.entry);
-      if (entries.length === 0) continue;
-      const head = heads.get(audience) ?? null;
-      // Chunks are sized against the widest header a chain can have, so the real seq and prev
-      // never overflow them; each bundle links to the one made just before it.
-      yield* encodeIntoBundles(entries, maxBytes, (chunk, previous) => {
-        const link = previous ? { seq: previous.bundle.seq, hash: previous.hash } : head;
-        return buildBundle({ publisher, audience, seq: (link?.seq ?? 0) + 1, prev: link?.hash ?? null, entries: chunk });
-      });
-    }
-  }
-
-  private entriesFor(audience: string, pending: PendingExport[]): { entry: BundleEntry; shared: boolean }[] {
-    const decisions = this.policy.decideExport(pending.map(({ indicator }) => ({ indicator, audience })));
-    return pending.flatMap(({ indicator, revoked }, i) => {
-      const shared = decisions[i].action === 'share';
-      if (!revoked) return shared ? [{ entry: { op: 'upsert', indicator } as BundleEntry, shared }] : [];
-      // A revocation always travels: the audience may hold an earlier version that was shareable
-      // (the TLP was raised since). Where the current version is withheld, its reason stays home.
-      return [{ entry: { op: 'revoke', id: indicator.id, reason: shared ? revoked.reason : WITHHELD_REVOKE_REASON } as BundleEntry, shared }];
-    });
-  }
+/** One audience's share of a pass: its entries in order, and a decision for every pending indicator. */
+export interface AudiencePlan {
+  audience: string;
+  entries: BundleEntry[];
+  /** One per pending indicator; those that became entries get bundleHash/entryIndex when cut. */
+  decisions: ExportDecisionInput[];
+  /** For each entry, the index of its decision. */
+  entryDecision: number[];
 }
 
 /** The reason a revocation carries to an audience that may not see the current version. */
 export const WITHHELD_REVOKE_REASON = 'revoked by the origin';
+/** The reason sent when a newer version may no longer go where an older one went. */
+export const WITHDRAWN_REASON = 'withdrawn by the origin';
 
-function entryId(entry: BundleEntry): string {
-  return entry.op === 'upsert' ? entry.indicator.id : entry.id;
+/** Reason ids the exporter adds to the policy's own. */
+export const EXPORT_REASONS = {
+  revoked: 'export.revoked-by-origin',
+  withdrawn: 'export.withdrawn',
+  viaCommunity: 'export.via-community',
+} as const;
+
+/**
+ * Step 2–3: asks the live policy, per audience, what each pending indicator becomes (upsert,
+ * upsert without free text, revoke, or nothing), records why, and cuts each audience's entries into
+ * linked bundles under the size limit.
+ */
+@Injectable()
+export class ExportPlanner {
+  constructor(private readonly policy: PolicyHolder) {}
+
+  /** Decides every pending indicator for every audience, the community chain first. */
+  decide(audiences: readonly ExportAudience[], pending: readonly PendingExport[], shared: SharedAudiences, now: Date): AudiencePlan[] {
+    const { engine, version } = this.policy.current();
+    // Every partner also reads the community chain: what goes to `all` is not repeated per partner.
+    const community = new Set<string>();
+    return audiences.map((target) => {
+      const verdicts = engine.decideExport(
+        pending.map(({ indicator }) => ({ indicator, audience: target.audience, partner: target.partner, agreement: target.agreement })),
+        now,
+      );
+      const plan: AudiencePlan = { audience: target.audience, entries: [], decisions: [], entryDecision: [] };
+      const record = (p: PendingExport, action: ExportDecisionInput['action'], reasons: string[], entry?: BundleEntry) => {
+        plan.decisions.push({ audience: target.audience, originId: p.id, version: p.version, action, reasons, policyVersion: version, agreementId: target.agreement?.id ?? null, bundleHash: null, entryIndex: null });
+        if (!entry) return;
+        plan.entries.push(entry);
+        plan.entryDecision.push(plan.decisions.length - 1);
+      };
+      pending.forEach((p, i) => decideOne(target.audience, p, verdicts[i], shared.get(p.id)?.has(target.audience) ?? false, community, record));
+      return plan;
+    });
+  }
+
+  /**
+   * Yields an audience's bundles one at a time, each with the canonical bytes and hash it is signed
+   * and stored with, and fills in which bundle and entry each decision became. The chain links are
+   * made as the bundles are, so consume them in order.
+   */
+  *cut(publisher: string, plan: AudiencePlan, head: { seq: number; hash: string } | null, maxBytes: number): Generator<EncodedBundle, void, undefined> {
+    let next = 0;
+    // Chunks are sized against the widest header a chain can have, so the real seq and prev never
+    // overflow them; each bundle links to the one made just before it.
+    for (const encoded of encodeIntoBundles(plan.entries, maxBytes, (chunk, previous) => {
+      const link = previous ? { seq: previous.bundle.seq, hash: previous.hash } : head;
+      return buildBundle({ publisher, audience: plan.audience, seq: (link?.seq ?? 0) + 1, prev: link?.hash ?? null, entries: chunk });
+    })) {
+      encoded.bundle.entries.forEach((_, entryIndex) => {
+        const decision = plan.decisions[plan.entryDecision[next++]];
+        decision.bundleHash = encoded.hash;
+        decision.entryIndex = entryIndex;
+      });
+      yield encoded;
+    }
+  }
+}
+
+type Record = (p: PendingExport, action: ExportDecisionInput['action'], reasons: string[], entry?: BundleEntry) => void;
+
+function decideOne(audience: string, p: PendingExport, verdict: ExportDecision, holds: boolean, community: Set<string>, record: Record): void {
+  if (p.revoked) {
+    // A revocation goes wherever some version went; where the current one may not go, its reason stays home.
+    if (!holds) return record(p, 'withhold', [...verdict.reasons, EXPORT_REASONS.revoked]);
+    const reason = verdict.action === 'withhold' ? WITHHELD_REVOKE_REASON : p.revoked.reason;
+    return record(p, 'revoke', [EXPORT_REASONS.revoked], { op: 'revoke', id: p.id, reason });
+  }
+  if (verdict.action === 'withhold') {
+    // A partner holding an older version that the new one may not follow gets it withdrawn (a v1
+    // revoke: permanent). What went to the community chain was TLP:CLEAR, which cannot be taken back.
+    if (holds && audience !== COMMUNITY_AUDIENCE) return record(p, 'revoke', [...verdict.reasons, EXPORT_REASONS.withdrawn], { op: 'revoke', id: p.id, reason: WITHDRAWN_REASON });
+    return record(p, 'withhold', verdict.reasons);
+  }
+  if (audience === COMMUNITY_AUDIENCE) community.add(p.id);
+  else if (community.has(p.id)) return record(p, verdict.action, [...verdict.reasons, EXPORT_REASONS.viaCommunity]);
+  const indicator = verdict.action === 'share-stripped' ? stripped(p.indicator) : p.indicator;
+  record(p, verdict.action, verdict.reasons, { op: 'upsert', indicator });
+}
+
+/** The indicator without its free text, which may name people the policy keeps at home. */
+function stripped(indicator: WireIndicator): WireIndicator {
+  const { description: _dropped, ...rest } = indicator;
+  return rest;
 }

@@ -5,16 +5,27 @@ import { FeedPublisher } from '@palermo/federation';
 import { COMMUNITY_AUDIENCE, DomainError } from '@palermo/indicators';
 import { Store, type BundleRecord, type PendingExport } from '@palermo/store';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
-import { ExportPlanner, type ChainHeads } from './export.planner';
+import { allowsExport, exportAudiences } from './export.audiences';
+import { ExportPlanner } from './export.planner';
+
+/** Where a backfill page stands: whose agreement, and the last own indicator (pk) it covers. */
+interface Backfill {
+  agreementId: string;
+  partner: string;
+  pk: string;
+  done: boolean;
+}
 
 const BATCH = 20_000;
+const BACKFILL_PAGE = 5_000;
 const SWEEP_MS = 5_000;
 const HEADER_ROOM = 16 * 1024;
 const MIN_BUNDLE_BYTES = 64 * 1024;
 
 /**
  * The exporter: batches new, changed and revoked own indicators into signed bundles per
- * audience. A bundle is stored (with the indicators marked exported, in one transaction)
+ * audience (the community chain, and each partner under an active agreement), as the live policy
+ * decides for that audience. A bundle is stored (with the indicators marked exported, in one transaction)
  * before it is published, and unpublished bundles are re-published in chain order, so a
  * crash or a NATS outage delays a bundle but never loses or reorders it.
  */
@@ -78,31 +89,59 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     if (!(await this.publishStored())) return;
     for (;;) {
       const pending = await this.store.indicators.pendingExport(BATCH);
-      if (pending.length === 0) return;
-      await this.storeBundles(pending);
-      if (!(await this.publishStored()) || pending.length < BATCH) return;
+      if (pending.length === 0) break;
+      await this.storeBundles(pending, null);
+      if (!(await this.publishStored())) return;
+      if (pending.length < BATCH) break;
+    }
+    await this.backfill();
+  }
+
+  /**
+   * A partner whose agreement became active (approved, or resumed after a suspension) gets what it
+   * may have of the node's current indicators, a page at a time; the cursor advances in the same
+   * transaction as the page's bundles, so a crash resumes where it stopped.
+   */
+  private async backfill(): Promise<void> {
+    for (;;) {
+      const now = new Date();
+      const agreement = (await this.store.agreements.allCurrent()).find((a) => allowsExport(a, now) && !a.backfilledAt);
+      if (!agreement) return;
+      const page = await this.store.indicators.ownPage(agreement.backfillPk, BACKFILL_PAGE);
+      const last = page.at(-1)?.pk ?? agreement.backfillPk ?? '0';
+      await this.storeBundles(
+        page.map((p) => p.item),
+        { agreementId: agreement.id, partner: agreement.partner, pk: last, done: page.length < BACKFILL_PAGE },
+      );
+      if (!(await this.publishStored())) return;
     }
   }
 
-  private async storeBundles(pending: PendingExport[]): Promise<void> {
-    // Pinning a key means "trust what it signs"; sharing beyond the community chain also needs the
-    // partner to be named in export.partners (the node's sharing agreements, until those are data).
-    const pinned = new Set((await this.store.partners.list()).map((p) => p.nodeId));
-    const partners = this.config.export.partners.filter((id) => pinned.has(id));
-    const heads: ChainHeads = new Map();
-    for (const audience of [COMMUNITY_AUDIENCE, ...partners]) heads.set(audience, await this.store.bundles.chainHead(this.config.nodeId, audience));
+  private async storeBundles(pending: PendingExport[], backfill: Backfill | null): Promise<void> {
+    const now = new Date();
+    const [partners, agreements] = await Promise.all([this.store.partners.list(), this.store.agreements.allCurrent()]);
+    let audiences = exportAudiences(partners, agreements, this.config.policy.adequacy, now);
+    // A backfill page is decided for the community (to skip what rides on it) and for its partner only.
+    if (backfill) audiences = audiences.filter((a) => a.audience === COMMUNITY_AUDIENCE || a.audience === backfill.partner);
+    const shared = await this.store.exportDecisions.sharedAudiences(pending.map((p) => p.id));
+    const plans = this.planner.decide(audiences, pending, shared, now).filter((plan) => !backfill || plan.audience === backfill.partner);
     const signed = [];
-    for (const { bundle, bytes, hash } of this.planner.plan(this.config.nodeId, partners, pending, heads, this.maxBundleBytes())) {
-      signed.push({ bundle, bytes, hash, signature: await signDetached(bytes, this.keys.privateKey), signer: this.keys.fingerprint });
-      // One bundle (tens of ms of canonical JSON at 768 KiB) at a time: a POST waiting on its
-      // transaction, or an HTTP request, gets the thread between bundles, not after the whole pass.
-      await yieldToEventLoop();
+    for (const plan of plans) {
+      const head = await this.store.bundles.chainHead(this.config.nodeId, plan.audience);
+      for (const { bundle, bytes, hash } of this.planner.cut(this.config.nodeId, plan, head, this.maxBundleBytes())) {
+        signed.push({ bundle, bytes, hash, signature: await signDetached(bytes, this.keys.privateKey), signer: this.keys.fingerprint });
+        // One bundle (tens of ms of canonical JSON at 768 KiB) at a time: a POST waiting on its
+        // transaction, or an HTTP request, gets the thread between bundles, not after the whole pass.
+        await yieldToEventLoop();
+      }
     }
     await this.store.bundles.saveOutbound({
       bundles: signed,
-      exported: pending.map((p) => ({ id: p.indicator.id, version: p.indicator.version })),
+      exported: backfill ? [] : pending.map((p) => ({ id: p.indicator.id, version: p.indicator.version })),
+      decisions: plans.flatMap((plan) => plan.decisions),
+      backfill: backfill ? { agreementId: backfill.agreementId, pk: backfill.pk, done: backfill.done } : undefined,
     });
-    if (signed.length) this.logger.log(`stored ${signed.length} bundle(s) for ${pending.length} indicator change(s)`);
+    if (signed.length) this.logger.log(`stored ${signed.length} bundle(s) for ${pending.length} indicator(s)${backfill ? ` (backfill for ${backfill.partner})` : ''}`);
   }
 
   /**
@@ -115,13 +154,27 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     return Math.max(MIN_BUNDLE_BYTES, Math.min(this.config.export.maxBundleBytes, serverMax));
   }
 
-  /** Publishes every stored bundle; false when NATS is away (the next pass resumes). */
+  /**
+   * Publishes every stored bundle whose audience may still receive it; false when NATS is away
+   * (the next pass resumes). A partner whose agreement was suspended gets nothing more, not even
+   * what was stored before: its bundles wait for a resume (or are dropped on termination).
+   */
   private async publishStored(): Promise<boolean> {
-    for (let page = await this.store.bundles.unpublishedOutbound(); page.length > 0; page = await this.store.bundles.unpublishedOutbound()) {
+    for (;;) {
+      const audiences = await this.openAudiences();
+      const page = await this.store.bundles.unpublishedOutbound(100, audiences);
+      if (page.length === 0) return true;
       if (!(await this.publishPage(page))) return false;
     }
-    return true;
   }
+
+  /** The community chain and every partner whose agreement allows export right now. */
+  private async openAudiences(): Promise<string[]> {
+    const now = new Date();
+    const open = (await this.store.agreements.allCurrent()).filter((a) => allowsExport(a, now)).map((a) => a.partner);
+    return [COMMUNITY_AUDIENCE, ...open];
+  }
+
 
   /** Publishes stored bundles in chain order; false when NATS is away (the rest wait). */
   private async publishPage(page: (BundleRecord & { bytes: Uint8Array })[]): Promise<boolean> {

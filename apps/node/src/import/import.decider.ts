@@ -1,32 +1,67 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { pseudonymize, type ImportPolicy } from '@palermo/policy';
 import type { WireIndicator } from '@palermo/indicators';
-import type { ImportAction } from '@palermo/policy';
+import { pseudonymize, type AgreementTerms, type ImportAction, type ImportDecision, type ImportPolicy, type IndicatorFacts } from '@palermo/policy';
 import type { ImportEntryDecision } from '@palermo/store';
-import { IMPORT_POLICY, NODE_KEYS, type NodeKeys } from '../node/node-context';
+import { partnerFacts } from '../export/export.audiences';
+import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
+import { PolicyHolder } from '../policy/policy.holder';
 import type { VerifiedBundle } from './bundle.verifier';
 
-/** Step 5: runs this node's import policy on every upsert of a verified bundle. */
+/** What the import policy made of one verified bundle, ready to commit. */
+export interface ImportPlan {
+  decisions: ImportEntryDecision[];
+  policyVersion: number;
+  agreementId: string | null;
+  /** When what was accepted must be purged (the agreement's retention), or null for no limit. */
+  expiresAt: string | null;
+}
+
+/** Where a bundle came from, as the import policy sees it. */
+export interface ImportSource {
+  publisher: string;
+  jurisdiction: string;
+  audience: string;
+  agreement: AgreementTerms | null;
+}
+
+/** Reason id when an indicator arrives from a node that did not originate it (onward sharing is issue 5). */
+export const ORIGIN_NOT_PUBLISHER = 'import.origin-not-publisher';
+
+const DAY_MS = 86_400_000;
+
+/** Step 5: runs this node's live import policy on every upsert of a verified bundle. */
 @Injectable()
 export class ImportDecider {
   constructor(
-    @Inject(IMPORT_POLICY) private readonly policy: ImportPolicy,
+    private readonly policy: PolicyHolder,
     @Inject(NODE_KEYS) private readonly keys: NodeKeys,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
-  decide({ bundle, publisherJurisdiction }: VerifiedBundle): ImportEntryDecision[] {
+  /** Decides every upsert under the publisher's agreement (or its absence: then the baseline rejects all). */
+  decide({ bundle, publisherJurisdiction }: VerifiedBundle, agreement: AgreementTerms | null, now: Date): ImportPlan {
+    const { engine, version } = this.policy.current();
     const upserts = bundle.entries.flatMap((entry, entryIndex) => (entry.op === 'upsert' ? [{ entryIndex, indicator: entry.indicator }] : []));
-    const decisions = this.policy.decideImport(
-      upserts.map(({ indicator }) => ({ indicator, publisher: bundle.publisher, publisherJurisdiction, audience: bundle.audience })),
-    );
-    return upserts.map(({ entryIndex, indicator }, i) => {
-      // Until onward sharing exists, a partner may only publish indicators it originated.
-      const decision =
-        indicator.origin === bundle.publisher
-          ? decisions[i]
-          : { action: 'reject' as const, reasons: ['import.origin-not-publisher'] };
-      return this.shape(entryIndex, indicator, decision.action, decision.reasons);
-    });
+    const verdicts = this.judge(engine, upserts.map((u) => u.indicator), { publisher: bundle.publisher, jurisdiction: publisherJurisdiction, audience: bundle.audience, agreement }, now);
+    const decisions = upserts.map(({ entryIndex, indicator }, i) => this.shape(entryIndex, indicator, verdicts[i].action, verdicts[i].reasons));
+    const retentionDays = agreement?.retentionDays ?? null;
+    return {
+      decisions,
+      policyVersion: version,
+      agreementId: agreement?.id ?? null,
+      expiresAt: retentionDays ? new Date(now.getTime() + retentionDays * DAY_MS).toISOString() : null,
+    };
+  }
+
+  /**
+   * The verdict per upsert. The live importer and the policy simulator both come through here, so
+   * a simulation with the live policy decides exactly as the import did.
+   */
+  judge(engine: ImportPolicy, indicators: readonly IndicatorFacts[], from: ImportSource, now: Date): ImportDecision[] {
+    const publisher = partnerFacts({ nodeId: from.publisher, jurisdiction: from.jurisdiction }, this.config.policy.adequacy);
+    const verdicts = engine.decideImport(indicators.map((indicator) => ({ indicator, publisher, audience: from.audience, agreement: from.agreement })), now);
+    // Until onward sharing exists, a partner may only publish indicators it originated.
+    return indicators.map((indicator, i) => (indicator.origin === from.publisher ? verdicts[i] : { action: 'reject', reasons: [ORIGIN_NOT_PUBLISHER] }));
   }
 
   private shape(entryIndex: number, indicator: WireIndicator, action: ImportAction, reasons: string[]): ImportEntryDecision {

@@ -4,7 +4,7 @@ import type { FeedMessage, FeedVerdict } from '@palermo/federation';
 import { Store } from '@palermo/store';
 import { DomainError } from '@palermo/indicators';
 import { BundleVerifier, type VerifiedBundle } from './bundle.verifier';
-import { ImportDecider } from './import.decider';
+import { ImportDecider, type ImportPlan } from './import.decider';
 import { QuarantineReason } from './quarantine.reason';
 
 /**
@@ -29,26 +29,34 @@ export class ImportService {
     if (await this.store.bundles.exists(hash)) return 'ack';
     const chain = checkChain(await this.store.bundles.chainHead(bundle.publisher, bundle.audience), bundle);
     if (!chain.ok) return this.quarantine(msg, new QuarantineReason(chain.code, chain.message));
-    const decisions = this.decider.decide(verified);
+    // Read per bundle, not cached: a suspension rejects the very next bundle from that partner.
+    const now = new Date();
+    // The policy's baseline rejects everything unless this agreement is in effect and covers import.
+    const agreement = await this.store.agreements.activeFor(bundle.publisher);
+    const plan = this.decider.decide(verified, agreement, now);
+    // Revocations are honoured whatever the agreement's state: a revoke only ever removes data.
     const revocations = bundle.entries.flatMap((e) => (e.op === 'revoke' ? [{ originNode: bundle.publisher, originId: e.id, reason: e.reason }] : []));
-    const outcome = await this.commit(msg, verified, decisions, revocations);
+    const outcome = await this.commit(msg, verified, plan, revocations);
     if (outcome instanceof QuarantineReason) return this.quarantine(msg, outcome);
-    this.logger.log(`${outcome} ${bundle.publisher}/${bundle.audience}#${bundle.seq} ${hash.slice(0, 12)}: ${summarize(decisions)}`);
+    this.logger.log(`${outcome} ${bundle.publisher}/${bundle.audience}#${bundle.seq} ${hash.slice(0, 12)}: ${summarize(plan.decisions)}`);
     return 'ack';
   };
 
   private async commit(
     msg: FeedMessage,
     { bundle, hash, signature, signer }: VerifiedBundle,
-    decisions: ReturnType<ImportDecider['decide']>,
+    { decisions, policyVersion, agreementId, expiresAt }: ImportPlan,
     revocations: { originNode: string; originId: string; reason: string }[],
   ): Promise<'imported' | 'duplicate' | QuarantineReason> {
     try {
       return await this.store.imports.commitImport({
-      bundle,
+        bundle,
         hash,
         // Values this node pseudonymized or rejected must not survive in clear inside the stored bundle.
         bytes: decisions.every((d) => d.action === 'accept') ? msg.payload : null,
+        policyVersion,
+        agreementId,
+        expiresAt,
         signature,
         signer,
         streamSeq: msg.streamSeq,

@@ -50,11 +50,15 @@ export class IndicatorsService {
     return this.store.indicators.search({ ...rest, valueOrPseudonym: { value: normalized.value, pseudonym } });
   }
 
-  /** One indicator with where it came from and why it was kept. */
+  /**
+   * One indicator with where it came from and why it was kept, and for an own indicator what the
+   * export policy decided per audience (and the rules that decided).
+   */
   async get(id: string) {
     const found = await this.store.indicators.getWithProvenance(id);
     if (!found) throw new DomainError('INDICATOR_NOT_FOUND', `no indicator ${id}`);
-    return found;
+    const exportDecisions = found.indicator.own ? await this.store.exportDecisions.forIndicator(id) : [];
+    return { ...found, exportDecisions };
   }
 }
 

@@ -70,4 +70,8 @@ export class BundleEntity {
 
   @Property({ type: 'integer' })
   rejectedCount!: number;
+
+  /** Inbound bundles: when retention requires the purge to drop the bytes (null = no limit). */
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  expiresAt!: Date | null;
 }

@@ -29,4 +29,28 @@ export class ImportDecisionEntity {
 
   @Property({ type: 'datetime', columnType: 'timestamptz' })
   decidedAt!: Date;
+
+  /** Version of the jurisdiction policy that decided; null before policy versions existed. */
+  @Property({ type: 'integer', nullable: true })
+  policyVersion!: number | null;
+
+  /** The publisher's agreement the decision ran under, if any. */
+  @Property({ type: 'uuid', nullable: true })
+  agreementId!: string | null;
+
+  // The policy-visible facts of the entry (never its value); null on rows older than issue 3.
+  @Property({ type: 'text', nullable: true })
+  type!: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  tlp!: string | null;
+
+  @Property({ type: 'integer', nullable: true })
+  confidence!: number | null;
+
+  @Property({ type: 'text[]', nullable: true })
+  tags!: string[] | null;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  firstSeen!: Date | null;
 }

@@ -73,6 +73,10 @@ export class IndicatorEntity {
   @Property({ type: 'text', nullable: true })
   sourceBundleHash!: string | null;
 
+  /** Imported indicators only: when retention requires the purge to delete it (null = no limit). */
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  expiresAt!: Date | null;
+
   @Property({ type: 'datetime', columnType: 'timestamptz' })
   createdAt!: Date;
 

@@ -35,4 +35,8 @@ export class QuarantineEntity {
 
   @Property({ type: 'datetime', columnType: 'timestamptz' })
   receivedAt!: Date;
+
+  /** When retention emptied the payload (hash, code and message stay). */
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  payloadClearedAt!: Date | null;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptAll, BACKENDS, bundleOf, input, nodeId, openTestStore, wire, type TestStore } from '../store.fixtures';
+import { acceptAll, activeAgreement, BACKENDS, bundleOf, input, nodeId, openTestStore, wire, type TestStore } from '../store.fixtures';
 import type { Store } from '../store';
 
 describe.each(BACKENDS)('bundles and quarantine (%s)', (backend) => {
@@ -9,6 +9,8 @@ describe.each(BACKENDS)('bundles and quarantine (%s)', (backend) => {
   beforeAll(async () => {
     t = await openTestStore(backend, 'bundles');
     store = t.store;
+    // A partner's chain takes bundles only under an agreement in force.
+    await activeAgreement(store, 'be-police');
   });
   afterAll(async () => t?.dispose());
 
@@ -28,6 +30,10 @@ describe.each(BACKENDS)('bundles and quarantine (%s)', (backend) => {
     const queued = await store.bundles.unpublishedOutbound();
     expect(queued.map((b) => b.hash)).toEqual([first.hash, second.hash, partner.hash]);
     expect(Buffer.from(queued[0]!.bytes!).equals(Buffer.from(first.bytes))).toBe(true);
+
+    expect((await store.bundles.unpublishedOutbound(100, ['be-police'])).map((b) => b.hash)).toEqual([partner.hash]);
+    expect((await store.bundles.unpublishedOutbound(1, ['all', 'be-police'])).map((b) => b.hash)).toEqual([first.hash]);
+    expect(await store.bundles.unpublishedOutbound(100, [])).toEqual([]);
 
     expect(await store.bundles.markPublished(first.hash, 41)).toBe(true);
     expect(await store.bundles.markPublished('f'.repeat(64), 1)).toBe(false);
@@ -51,20 +57,20 @@ describe.each(BACKENDS)('bundles and quarantine (%s)', (backend) => {
     const clash = bundleOf(owner, 'all', 1, null, [{ op: 'revoke', id: a!.id, reason: 'x' }]);
 
     await store.bundles.saveOutbound({ ...forAll, exported: [] });
-    await expect(store.bundles.saveOutbound({ bundles: [forPartner, clash], exported })).rejects.toMatchObject({
+    await expect(store.bundles.saveOutbound({ bundles: [forPartner, clash], exported, decisions: [] })).rejects.toMatchObject({
       code: 'CHAIN_SEQ_CONFLICT',
     });
     expect(await store.bundles.exists(forPartner.hash)).toBe(false);
     expect((await pendingOf(owner)).sort()).toEqual([a!.id, b!.id].sort());
 
-    expect(await store.bundles.saveOutbound({ bundles: [forAll, forPartner], exported })).toBe('saved');
+    expect(await store.bundles.saveOutbound({ bundles: [forAll, forPartner], exported, decisions: [] })).toBe('saved');
     expect(await store.bundles.exists(forPartner.hash)).toBe(true);
     expect(await pendingOf(owner)).toEqual([]);
-    expect(await store.bundles.saveOutbound({ bundles: [forAll, forPartner], exported })).toBe('duplicate');
+    expect(await store.bundles.saveOutbound({ bundles: [forAll, forPartner], exported, decisions: [] })).toBe('duplicate');
 
     // Every change withheld by the policy: no bundle, but the versions are dealt with.
     await store.indicators.revokeOwn(a!.id, 'withdrawn');
-    expect(await store.bundles.saveOutbound({ bundles: [], exported: [{ id: a!.id, version: 2 }] })).toBe('saved');
+    expect(await store.bundles.saveOutbound({ bundles: [], exported: [{ id: a!.id, version: 2 }], decisions: [] })).toBe('saved');
     expect(await pendingOf(owner)).toEqual([]);
   });
 
@@ -78,6 +84,7 @@ describe.each(BACKENDS)('bundles and quarantine (%s)', (backend) => {
       hashes.push(made.hash);
       prev = made.hash;
     }
+    await activeAgreement(store, partner);
     const out = bundleOf(me, partner, 1, null, []);
     await store.bundles.saveOutbound({ ...out, exported: [] });
 
@@ -151,5 +158,20 @@ describe.each(BACKENDS)('bundles and quarantine (%s)', (backend) => {
     expect(full!.headers['X-Evil\uFFFDKey']).toBe('a\uFFFDb');
     expect(Object.keys(full!.headers).length).toBeLessThanOrEqual(32);
     expect(Buffer.from(full!.payload).equals(Buffer.from(payload))).toBe(true);
+  });
+
+  it('quarantines a message whose headers, code and reason carry lone surrogates (jsonb refuses their escapes)', async () => {
+    const hostile = {
+      publisher: 'be-police',
+      subject: 'palermo.v1.feed.be-police.x',
+      payload: new Uint8Array([0x7b, 0xed, 0xa0, 0x80]),
+      headers: { 'X-\uD800': '\uDFFFtail' },
+      code: 'BUNDLE_\uD800',
+      message: 'lone \uDBFF surrogate',
+    };
+    const added = await store.quarantine.add(hostile);
+    expect(await store.quarantine.add(hostile)).toEqual({ id: added.id, duplicate: true });
+    const full = await store.quarantine.get(added.id);
+    expect(full).toMatchObject({ code: 'BUNDLE_\uFFFD', message: 'lone \uFFFD surrogate', headers: { 'X-\uFFFD': '\uFFFDtail' }, payloadClearedAt: null });
   });
 });

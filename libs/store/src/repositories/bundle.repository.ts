@@ -1,9 +1,21 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { decodeCursor, toPage } from '../cursor.helper';
 import { BundleEntity } from '../entities/bundle.entity';
-import { checkLimit, query } from '../sql.helper';
-import type { BundleRecord, BundleSummary, OutboundBatch, OutboundBundle, Page, SignedBundle } from '../store.types';
+import { checkLimit, isUuid, query } from '../sql.helper';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { DomainError } from '@palermo/indicators';
+import { hasUnstorableText } from '../storable.helper';
+import type {
+  BundleRecord,
+  BundleSummary,
+  ExportDecisionInput,
+  OutboundBatch,
+  OutboundBundle,
+  Page,
+  SignedBundle,
+} from '../store.types';
 import { insertBundleRow, toBundleRecord, toBundleSummary, withChainConflicts } from './bundle.sql';
+import { insertExportDecisions } from './export-decision.repository';
 import { Repository } from './repository.base';
 
 // Exports only ever raise exported_version: a late, older bundle must not re-queue a newer version.
@@ -13,6 +25,33 @@ const MARK_EXPORTED_SQL = `
   update indicator set exported_version = greatest(indicator.exported_version, x.version)
   from json_to_recordset(?::text::json) as x(id text, version integer)
   where indicator.own and indicator.exported_version < indicator.version and indicator.origin_id = x.id`;
+
+// A partner's chain takes bundles only while an agreement that includes export is in force. FOR SHARE makes a
+// concurrent transition (FOR UPDATE) wait for this commit, and this check wait for a suspension:
+// a bundle either was stored before the suspension (cancelUnpublished takes it back) or is refused.
+const IN_FORCE_SQL = `
+  select id::text as id, partner from agreement
+  where partner in (select json_array_elements_text(?::text::json)) and state = 'active' and 'export' = any(directions)
+    and valid_from <= now() and (valid_until is null or valid_until > now())
+  for share`;
+
+const ADVANCE_BACKFILL_SQL = `
+  update agreement set backfill_pk = ?::bigint, backfilled_at = case when ?::boolean then now() else null end
+  where id = ?::uuid
+  returning id`;
+
+// Never-published bundles never reached anyone: dropping them (and their decisions) frees their
+// chain positions, so the chain continues from the last published bundle without a gap.
+const CANCEL_UNPUBLISHED_SQL = `
+  with gone as (
+    delete from bundle where direction = 'out' and published_at is null and audience = ? returning hash
+  ), decisions as (
+    delete from export_decision where bundle_hash in (select hash from gone) returning 1
+  )
+  select (select count(*) from gone)::int as bundles, (select count(*) from decisions)::int as decisions`;
+
+const COMMUNITY_AUDIENCE = 'all';
+const PK_PATTERN = /^[0-9]{1,19}$/;
 
 /** Stored bundles of both directions: chain heads, the outbound queue, listing. */
 export class BundleRepository extends Repository {
@@ -28,35 +67,61 @@ export class BundleRepository extends Repository {
 
   /**
    * Stores signed outbound bundles — one, or a batch (e.g. one per audience; possibly empty when
-   * the policy withheld everything) — and marks the own indicator versions they carry as exported,
-   * in ONE transaction. A hash already stored is skipped; 'duplicate' means every bundle was
-   * already stored (nothing marked). Another bundle at a taken chain seq is CHAIN_SEQ_CONFLICT and
-   * nothing is stored.
+   * the policy withheld everything) — with their export decisions, marks the own indicator
+   * versions they carry as exported and advances a backfill cursor, in ONE transaction. A hash
+   * already stored is skipped (and so are its decisions); 'duplicate' means every bundle was
+   * already stored (nothing written). Another bundle at a taken chain seq is CHAIN_SEQ_CONFLICT; a
+   * bundle for a partner without an agreement in force (active, within its validity window) is
+   * AGREEMENT_NOT_ACTIVE; nothing is stored then.
    */
   async saveOutbound(input: OutboundBundle | OutboundBatch): Promise<'saved' | 'duplicate'> {
     const bundles: SignedBundle[] = 'bundles' in input ? input.bundles : [input];
+    const decisions = input.decisions ?? [];
+    const backfill = 'backfill' in input ? input.backfill : undefined;
     const hashes = bundles.map((b) => b.hash);
+    checkOutbound(hashes, decisions, backfill);
     return withChainConflicts(hashes, (h) => this.exists(h), 'duplicate' as const, () =>
       this.transaction(async (em) => {
-        let saved = 0;
+        const saved: SignedBundle[] = [];
         for (const signed of bundles) {
           const row = { ...signed, direction: 'out' as const, receivedAt: null, streamSeq: null };
-          if (await insertBundleRow(em, { ...row, counts: { accepted: 0, pseudonymized: 0, rejected: 0 } })) saved++;
+          if (await insertBundleRow(em, { ...row, counts: { accepted: 0, pseudonymized: 0, rejected: 0 } })) saved.push(signed);
         }
         // An empty batch still marks: the policy may have withheld every pending change.
-        if (saved === 0 && bundles.length > 0) return 'duplicate' as const;
+        if (saved.length === 0 && bundles.length > 0) return 'duplicate' as const;
+        await checkInForce(em, saved, decisions);
         if (input.exported.length > 0) await query(em, MARK_EXPORTED_SQL, [JSON.stringify(input.exported)]);
+        const savedHashes = new Set(saved.map((b) => b.hash));
+        await insertExportDecisions(em, decisions.filter((d) => d.bundleHash === null || savedHashes.has(d.bundleHash)));
+        if (backfill) await advanceBackfill(em, backfill);
         return 'saved' as const;
       }),
     );
   }
 
-  /** Outbound bundles not yet acknowledged by JetStream, in the order they were made (chain order). */
-  async unpublishedOutbound(limit = 100): Promise<(BundleRecord & { bytes: Uint8Array })[]> {
+  /**
+   * Deletes the never-published outbound bundles of one audience (and their export decisions),
+   * e.g. when its agreement is suspended or terminated; returns how many bundles. Published
+   * bundles and other audiences are untouched. The caller must not publish concurrently.
+   */
+  async cancelUnpublished(audience: string): Promise<number> {
+    if (hasUnstorableText(audience)) return 0;
+    const [row] = await query<{ bundles: number }>(this.fork(), CANCEL_UNPUBLISHED_SQL, [audience]);
+    return row?.bundles ?? 0;
+  }
+
+  /**
+   * Outbound bundles not yet acknowledged by JetStream, in the order they were made (chain order);
+   * only those of `audiences` when given (e.g. the community and partners whose agreement is in force).
+   */
+  async unpublishedOutbound(limit = 100, audiences?: readonly string[]): Promise<(BundleRecord & { bytes: Uint8Array })[]> {
     checkLimit(limit);
+    if (audiences !== undefined && audiences.length === 0) return [];
+    const where: FilterQuery<BundleEntity> = { direction: 'out', publishedAt: null };
+    if (audiences !== undefined) where.audience = { $in: [...audiences] };
     const rows = await this.fork().find(
       BundleEntity,
-      { direction: 'out', publishedAt: null },
+      where,
       { orderBy: { pos: 'asc' }, limit, populate: ['bytes', 'signature'] },
     );
     // Outbound bundles always keep their bytes: they are what this node signed and must re-publish.
@@ -108,4 +173,43 @@ export class BundleRepository extends Repository {
   async exists(hash: string): Promise<boolean> {
     return (await this.fork().count(BundleEntity, { hash })) > 0;
   }
+}
+
+/** Refuses a batch whose decisions point outside it, before any transaction starts. */
+function checkOutbound(hashes: readonly string[], decisions: readonly ExportDecisionInput[], backfill: OutboundBatch['backfill']): void {
+  const inBatch = new Set(hashes);
+  for (const d of decisions) {
+    if (d.bundleHash !== null && !inBatch.has(d.bundleHash)) {
+      throw new DomainError('EXPORT_DECISION_BUNDLE_UNKNOWN', `export decision for ${d.originId} → ${d.audience} names a bundle outside this batch`);
+    }
+  }
+  if (backfill && (!PK_PATTERN.test(backfill.pk) || !isUuid(backfill.agreementId))) {
+    throw new DomainError('BACKFILL_INVALID', 'a backfill cursor is an agreement id (uuid) and an indicator pk (decimal)');
+  }
+}
+
+/**
+ * AGREEMENT_NOT_ACTIVE unless every partner audience of the newly stored bundles has an agreement
+ * in force, and AGREEMENT_CHANGED when their entries were decided under another agreement than the
+ * one in force now (it was superseded while the batch was being made): the exporter decides again.
+ */
+async function checkInForce(em: EntityManager, saved: readonly SignedBundle[], decisions: readonly ExportDecisionInput[]): Promise<void> {
+  const partners = [...new Set(saved.map((b) => b.bundle.audience).filter((a) => a !== COMMUNITY_AUDIENCE))];
+  if (partners.length === 0) return;
+  const rows = await query<{ id: string; partner: string }>(em, IN_FORCE_SQL, [JSON.stringify(partners)]);
+  const inForce = new Map(rows.map((r) => [r.partner, r.id]));
+  const missing = partners.filter((p) => !inForce.has(p));
+  if (missing.length > 0) {
+    throw new DomainError('AGREEMENT_NOT_ACTIVE', `no agreement in force with ${missing.join(', ')}: nothing is stored for its chain`, { partners: missing });
+  }
+  const audienceOf = new Map(saved.map((b) => [b.hash, b.bundle.audience]));
+  const stale = decisions.find((d) => d.bundleHash !== null && audienceOf.has(d.bundleHash) && d.audience !== COMMUNITY_AUDIENCE && d.agreementId !== inForce.get(d.audience));
+  if (stale) {
+    throw new DomainError('AGREEMENT_CHANGED', `entries for ${stale.audience} were decided under agreement ${stale.agreementId ?? 'none'}, but ${inForce.get(stale.audience)} is in force now; nothing is stored`, { partners: [stale.audience] });
+  }
+}
+
+async function advanceBackfill(em: EntityManager, backfill: NonNullable<OutboundBatch['backfill']>): Promise<void> {
+  const updated = await query(em, ADVANCE_BACKFILL_SQL, [backfill.pk, backfill.done, backfill.agreementId]);
+  if (updated.length === 0) throw new DomainError('AGREEMENT_NOT_FOUND', `no agreement ${backfill.agreementId}`);
 }

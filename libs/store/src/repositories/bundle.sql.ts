@@ -8,8 +8,8 @@ import type { BundleRecord, BundleSummary } from '../store.types';
 const INSERT_BUNDLE_SQL = `
   insert into bundle (hash, direction, publisher, audience, seq, prev, bundle_id, bundle_created_at, received_at,
     stream_seq, bytes, signature, signer, entry_count, upsert_count, revoke_count,
-    accepted_count, pseudonymized_count, rejected_count)
-  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    accepted_count, pseudonymized_count, rejected_count, expires_at)
+  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   on conflict (hash) do nothing
   returning hash`;
 
@@ -24,6 +24,8 @@ export interface NewBundleRow {
   receivedAt: string | null;
   streamSeq: number | null;
   counts: { accepted: number; pseudonymized: number; rejected: number };
+  /** Inbound bundles: when retention drops the bytes (null = no limit). */
+  expiresAt?: string | null;
 }
 
 /** Inserts a bundle row; false when a bundle with that hash is already stored (idempotency). */
@@ -50,6 +52,7 @@ export async function insertBundleRow(em: EntityManager, row: NewBundleRow): Pro
     row.counts.accepted,
     row.counts.pseudonymized,
     row.counts.rejected,
+    row.expiresAt ?? null,
   ]);
   return inserted.length > 0;
 }
@@ -102,6 +105,7 @@ export function toBundleSummary(row: BundleEntity): BundleSummary {
     acceptedCount: row.acceptedCount,
     pseudonymizedCount: row.pseudonymizedCount,
     rejectedCount: row.rejectedCount,
+    expiresAt: row.expiresAt ? row.expiresAt.toISOString() : null,
   };
 }
 

@@ -196,6 +196,61 @@ describe.each(BACKENDS)('commitImport (%s)', (backend) => {
     expect(await store.indicators.getWithProvenance((fork.bundle.entries[0] as { indicator: { id: string } }).indicator.id)).toBeNull();
   });
 
+  it('stores the retention, policy version, agreement and facts of every decision', async () => {
+    const publisher = nodeId('p');
+    const agreementId = '0190aaaa-0000-7000-8000-000000000001';
+    const accepted = wire(publisher, { tags: ['ht:labour', 'ht:payment'], confidence: 40, tlp: 'amber' });
+    const rejected = wire(publisher, { type: 'email', value: 'no@example.org', firstSeen: '2024-03-04T05:06:07.089Z' });
+    const made = chain(publisher)([
+      { op: 'upsert', indicator: accepted },
+      { op: 'upsert', indicator: rejected },
+    ]);
+    const commit = acceptAll(made);
+    commit.decisions[1] = { ...commit.decisions[1]!, action: 'reject', reasons: ['baseline.type-not-agreed'] };
+    const expiresAt = '2031-02-03T04:05:06.007Z';
+    await store.imports.commitImport({ ...commit, expiresAt, policyVersion: 7, agreementId });
+
+    expect((await store.indicators.getWithProvenance(accepted.id))?.indicator.expiresAt).toBe(expiresAt);
+    expect((await store.bundles.get(made.hash))?.expiresAt).toBe(expiresAt);
+    const decisions = await store.decisions.forBundle(made.hash);
+    expect(decisions.map((d) => [d.policyVersion, d.agreementId, d.facts])).toEqual([
+      [7, agreementId, { origin: publisher, type: 'phone', tlp: 'amber', confidence: 40, tags: ['ht:labour', 'ht:payment'], firstSeen: accepted.firstSeen }],
+      [7, agreementId, { origin: publisher, type: 'email', tlp: 'green', confidence: 70, tags: ['ht:sexual-exploitation'], firstSeen: '2024-03-04T05:06:07.089Z' }],
+    ]);
+    expect(await store.decisions.forIndicator(publisher, rejected.id)).toEqual([decisions[1]]);
+    expect(await store.decisions.forIndicator(publisher, 'x\u0000')).toEqual([]);
+
+    const bad = chain()([]);
+    await expect(store.imports.commitImport({ ...acceptAll(bad), expiresAt: 'soon' })).rejects.toMatchObject({ code: 'INVALID_DATE' });
+    await expect(store.imports.commitImport({ ...acceptAll(bad), agreementId: 'a1' })).rejects.toMatchObject({ code: 'AGREEMENT_NOT_FOUND' });
+    expect(await store.bundles.exists(bad.hash)).toBe(false);
+  });
+
+  it('lists the newest inbound bundles with their decisions and facts, for the simulator', async () => {
+    const publisher = nodeId('p');
+    const next = chain(publisher);
+    const first = next([{ op: 'upsert', indicator: wire(publisher) }]);
+    const second = next([
+      { op: 'upsert', indicator: wire(publisher, { tlp: 'red' }) },
+      { op: 'revoke', id: wire(publisher).id, reason: 'gone' },
+      { op: 'upsert', indicator: wire(publisher, { type: 'email', value: 'r@example.org' }) },
+    ]);
+    const empty = next([]);
+    for (const made of [first, second, empty]) await store.imports.commitImport(acceptAll(made));
+    await store.bundles.saveOutbound({ ...bundleOf(me, 'all', 1, null, []), exported: [] });
+
+    const recent = await store.decisions.recentInbound(3);
+    expect(recent.map((r) => r.bundle.hash)).toEqual([empty.hash, second.hash, first.hash]);
+    expect(recent[0]!.decisions).toEqual([]);
+    expect(recent[1]!.bundle).toMatchObject({ publisher, audience: me, seq: 2, direction: 'in' });
+    expect(recent[1]!.decisions.map((d) => [d.entryIndex, d.facts?.tlp, d.facts?.type])).toEqual([
+      [0, 'red', 'phone'],
+      [2, 'green', 'email'],
+    ]);
+    expect(await store.decisions.recentInbound(1)).toHaveLength(1);
+    await expect(store.decisions.recentInbound(0)).rejects.toMatchObject({ code: 'INVALID_LIMIT' });
+  });
+
   it('imports a 2,000-entry bundle', async () => {
     const publisher = nodeId('p');
     const entries = Array.from({ length: 2000 }, () => ({ op: 'upsert' as const, indicator: wire(publisher) }));

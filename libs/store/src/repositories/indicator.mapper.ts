@@ -25,6 +25,7 @@ export function toIndicatorRecord(row: IndicatorEntity): IndicatorRecord {
     modifiedAt: row.modifiedAt.toISOString(),
     revokedAt: row.revokedAt ? row.revokedAt.toISOString() : null,
     revokeReason: row.revokeReason,
+    expiresAt: row.expiresAt ? row.expiresAt.toISOString() : null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

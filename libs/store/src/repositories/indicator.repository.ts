@@ -65,6 +65,18 @@ const PENDING_EXPORT_SQL = `
   order by i.modified_at asc, i.pk asc
   limit ?`;
 
+// Served by the partial index indicator_own_current (pk): the backfill of a newly active agreement.
+const OWN_PAGE_SQL = `
+  select i.pk::text as pk, i.origin_id, i.origin_node, i.version, i.type, i.value, i.platform, i.chain, i.tlp,
+         i.confidence, i.tags, i.first_seen, i.last_seen, i.valid_until, i.description, i.modified_at,
+         i.revoked_at, i.revoke_reason
+  from indicator i
+  where i.own and i.pk > ?::bigint
+  order by i.pk asc
+  limit ?`;
+
+const PK_PATTERN = /^[0-9]{1,19}$/;
+
 interface PendingRow extends WireIndicatorRow {
   revoked_at: Date | string | null;
   revoke_reason: string | null;
@@ -170,7 +182,33 @@ export class IndicatorRepository extends Repository {
       revoked: row.revoked_at === null ? null : { at: wireDate(row.revoked_at), reason: row.revoke_reason ?? '' },
     }));
   }
+
+  /**
+   * Own indicators in their current version, revoked ones included, in pk order after `afterPk`
+   * (null = from the start): the pages of an agreement's backfill. Pass the last pk back as the
+   * cursor (saveOutbound's `backfill.pk`). Limit 1–50,000.
+   */
+  async ownPage(afterPk: string | null, limit: number): Promise<OwnPage> {
+    checkLimit(limit, 50_000);
+    if (afterPk !== null && !PK_PATTERN.test(afterPk)) throw new DomainError('INVALID_CURSOR', 'a backfill cursor is an indicator pk');
+    const rows = await query<PendingRow & { pk: string }>(this.fork(), OWN_PAGE_SQL, [afterPk ?? '0', limit]);
+    return rows.map((row) => ({
+      pk: row.pk,
+      item: {
+        id: row.origin_id,
+        version: row.version,
+        indicator: toWireIndicator(row),
+        revoked: row.revoked_at === null ? null : { at: wireDate(row.revoked_at), reason: row.revoke_reason ?? '' },
+      },
+    }));
+  }
 }
+
+/**
+ * One page of the backfill: own indicators after `afterPk` in pk order, current version, revoked
+ * ones included (a partner that holds one and missed its revocation while suspended must get it).
+ */
+export type OwnPage = { pk: string; item: PendingExport }[];
 
 async function latestDecision(em: EntityManager, originNode: string, originId: string) {
   const row = await em.findOne(ImportDecisionEntity, { originNode, originId }, { orderBy: { id: 'desc' } });

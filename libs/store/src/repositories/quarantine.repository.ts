@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { decodeCursor, toPage } from '../cursor.helper';
 import { QuarantineEntity } from '../entities/quarantine.entity';
-import { bytesParam, checkLimit, query, toBytes, toIso, toNumberOrNull } from '../sql.helper';
+import { bytesParam, checkLimit, query, toBytes, toIso, toIsoOrNull, toNumberOrNull } from '../sql.helper';
+import { storableText, storableTextOrNull } from '../storable.helper';
 import type { Page, QuarantineInput, QuarantineRecord, QuarantineSummary } from '../store.types';
 import { Repository } from './repository.base';
 
@@ -16,7 +17,7 @@ const EXISTING_SQL = `select id::text as id from quarantine where payload_sha256
 // The payload can be up to a NATS max_payload; a listing shows its size, `get` returns it.
 const LIST_SQL = `
   select id::text as id, publisher, audience, subject, stream_seq, payload_sha256, octet_length(payload) as payload_size,
-         headers, code, message, received_at
+         headers, code, message, received_at, payload_cleared_at
   from quarantine where id < ? order by id desc limit ?`;
 
 interface SummaryRow {
@@ -31,22 +32,16 @@ interface SummaryRow {
   code: string;
   message: string;
   received_at: Date | string;
+  payload_cleared_at: Date | string | null;
 }
 
 const MAX_HEADERS = 32;
 
-/**
- * Text a hostile message put in its reason or headers, made storable: PostgreSQL text and jsonb
- * refuse U+0000, and a quarantine insert that fails would redeliver the message forever and stall
- * its chain. The payload itself is bytea and kept byte for byte.
- */
-function storable(text: string, max: number): string {
-  return text.replace(/\u0000/g, '\uFFFD').slice(0, max);
-}
-
+// A hostile message's reason and headers are made storable (storableText): a quarantine insert that
+// fails would redeliver the message forever and stall its chain. The payload is bytea, kept byte for byte.
 function storableHeaders(headers: Record<string, string>): Record<string, string> {
   const kept: Record<string, string> = {};
-  for (const [key, value] of Object.entries(headers).slice(0, MAX_HEADERS)) kept[storable(key, 256)] = storable(String(value), 1024);
+  for (const [key, value] of Object.entries(headers).slice(0, MAX_HEADERS)) kept[storableText(key, 256)] = storableText(String(value), 1024);
   return kept;
 }
 
@@ -60,18 +55,18 @@ export class QuarantineRepository extends Repository {
     const em = this.fork();
     const sha256 = createHash('sha256').update(input.payload).digest('hex');
     const inserted = await query<{ id: string }>(em, ADD_SQL, [
-      input.publisher ?? null,
-      input.audience ?? null,
-      storable(input.subject, 1024),
+      storableTextOrNull(input.publisher, 256),
+      storableTextOrNull(input.audience, 256),
+      storableText(input.subject, 1024),
       input.streamSeq ?? null,
       bytesParam(input.payload),
       sha256,
       JSON.stringify(storableHeaders(input.headers)),
-      storable(input.code, 128),
-      storable(input.message, 4096),
+      storableText(input.code, 128),
+      storableText(input.message, 4096),
     ]);
     if (inserted[0]) return { id: inserted[0].id, duplicate: false };
-    const existing = await query<{ id: string }>(em, EXISTING_SQL, [sha256, input.code]);
+    const existing = await query<{ id: string }>(em, EXISTING_SQL, [sha256, storableText(input.code, 128)]);
     if (!existing[0]) throw new Error('quarantine row vanished between insert and select');
     return { id: existing[0].id, duplicate: true };
   }
@@ -101,6 +96,7 @@ export class QuarantineRepository extends Repository {
       code: row.code,
       message: row.message,
       receivedAt: row.receivedAt.toISOString(),
+      payloadClearedAt: row.payloadClearedAt ? row.payloadClearedAt.toISOString() : null,
       payload: toBytes(row.payload),
     };
   }
@@ -119,5 +115,6 @@ function toSummary(row: SummaryRow): QuarantineSummary {
     code: row.code,
     message: row.message,
     receivedAt: toIso(row.received_at),
+    payloadClearedAt: toIsoOrNull(row.payload_cleared_at),
   };
 }

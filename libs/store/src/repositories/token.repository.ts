@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { ApiTokenEntity } from '../entities/api-token.entity';
+import { isUuid } from '../sql.helper';
 import type { ApiTokenRecord } from '../store.types';
 import { Repository } from './repository.base';
 
@@ -50,13 +51,11 @@ export class TokenRepository extends Repository {
 
   /** Revokes a token; true when it existed and was active. Revoking twice is harmless. */
   async revoke(id: string): Promise<boolean> {
-    if (!UUID_PATTERN.test(id)) return false;
+    if (!isUuid(id)) return false;
     const count = await this.fork().nativeUpdate(ApiTokenEntity, { id, revokedAt: null }, { revokedAt: new Date() });
     return count > 0;
   }
 }
-
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');

@@ -1,0 +1,54 @@
+import { DomainError } from '@palermo/indicators';
+import { UsageError, nodeConfig, type NodeDirOptions } from './node-env';
+
+/** How CLI commands reach a running node: its API URL and a bearer token. */
+export interface ApiOptions extends NodeDirOptions {
+  api?: string;
+  token?: string;
+}
+
+/** A small client for a running node's /api/v1 (the node holds an embedded database exclusively). */
+export class ApiClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  /** --api, PALERMO_API_URL, or the port in the node's config; --token or PALERMO_TOKEN. */
+  static from(opts: ApiOptions): ApiClient {
+    const token = opts.token ?? process.env.PALERMO_TOKEN;
+    if (!token) throw new UsageError('no token: pass --token TOKEN (or set PALERMO_TOKEN); `palermo tokens create` makes one');
+    const api = opts.api ?? process.env.PALERMO_API_URL ?? `http://127.0.0.1:${nodeConfig(opts).port}`;
+    if (!/^https?:\/\/[^\s]+$/.test(api)) throw new UsageError(`--api ${api}: expected http(s)://host:port`);
+    return new ApiClient(api.replace(/\/+$/, ''), token);
+  }
+
+  /** Calls the API; a non-2xx answer becomes a DomainError with the node's code and message. */
+  async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new DomainError('NODE_UNREACHABLE', `cannot reach ${this.baseUrl} (${(err as Error).message}); is the node running?`);
+    }
+    const text = await res.text();
+    const parsed = text ? safeJson(text) : undefined;
+    if (!res.ok) {
+      const error = (parsed as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error ?? {};
+      throw new DomainError(error.code ?? `HTTP_${res.status}`, error.message ?? text.slice(0, 500), error.details);
+    }
+    return parsed as T;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,45 @@
+import { COMMUNITY_AUDIENCE } from '@palermo/indicators';
+import { effectiveAgreementState, type AgreementTerms, type PartnerFacts } from '@palermo/policy';
+import type { AgreementRecord, PartnerRecord } from '@palermo/store';
+
+/** One audience the exporter may write to: the community chain or a partner under its agreement. */
+export interface ExportAudience {
+  audience: string;
+  /** The partner's facts as the policy sees them; null for the community chain. */
+  partner: PartnerFacts | null;
+  /** The agreement the partner's chain is written under; null for the community chain. */
+  agreement: AgreementTerms | null;
+}
+
+/** The community chain: every pinned partner reads it, so it never needs an agreement of its own. */
+export const COMMUNITY: ExportAudience = { audience: COMMUNITY_AUDIENCE, partner: null, agreement: null };
+
+/** Whether an agreement lets this node write a partner's chain right now. */
+export function allowsExport(agreement: AgreementTerms | null | undefined, now: Date): boolean {
+  return !!agreement && effectiveAgreementState(agreement, now) === 'active' && agreement.directions.includes('export');
+}
+
+/** Whether an agreement lets this node take bundles from a partner right now. */
+export function allowsImport(agreement: AgreementTerms | null | undefined, now: Date): boolean {
+  return !!agreement && effectiveAgreementState(agreement, now) === 'active' && agreement.directions.includes('import');
+}
+
+/** A pinned partner's facts for the policy: adequacy is this node's list, not the partner's claim. */
+export function partnerFacts(partner: Pick<PartnerRecord, 'nodeId' | 'jurisdiction'>, adequacy: readonly string[]): PartnerFacts {
+  return { nodeId: partner.nodeId, jurisdiction: partner.jurisdiction, adequacy: adequacy.includes(partner.jurisdiction) };
+}
+
+/**
+ * The audiences of one export pass: the community chain, then every pinned partner whose current
+ * agreement is active and covers export, in node-id order (so chains are cut deterministically).
+ */
+export function exportAudiences(partners: PartnerRecord[], agreements: AgreementRecord[], adequacy: readonly string[], now: Date): ExportAudience[] {
+  const byPartner = new Map(agreements.map((a) => [a.partner, a]));
+  return [
+    COMMUNITY,
+    ...partners
+      .filter((p) => allowsExport(byPartner.get(p.nodeId), now))
+      .sort((a, b) => a.nodeId.localeCompare(b.nodeId))
+      .map((p) => ({ audience: p.nodeId, partner: partnerFacts(p, adequacy), agreement: byPartner.get(p.nodeId)! })),
+  ];
+}

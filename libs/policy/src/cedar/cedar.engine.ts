@@ -1,0 +1,172 @@
+import { statefulIsAuthorized } from './cedar.wasm';
+import { DomainError } from '@palermo/indicators';
+import {
+  DEFAULT_DENY_REASON,
+  EVALUATION_ERROR_REASON,
+  REQUEST_INVALID_REASON,
+  type Decision,
+  type ExportDecision,
+  type ExportPolicy,
+  type ExportRequest,
+  type ImportDecision,
+  type ImportPolicy,
+  type ImportRequest,
+  type LookupDecision,
+  type LookupRequest,
+} from '../policy.types';
+import { BASELINE_POLICY_TEXT } from './baseline.policy';
+import { exportQuery, importQuery, lookupQuery, type CedarQuery } from './cedar-request.builder';
+import { preparedSchemaName, preparePolicySet, sha256Hex } from './cedar.runtime';
+import { DecisionCache, DEFAULT_DECISION_CACHE_SIZE } from './decision.cache';
+import { checkPolicyText } from './policy-text.check';
+import { policyTextParts, type PolicyPart } from './policy-text.parts';
+
+/** Options of CedarPolicyEngine.compile. */
+export interface CedarEngineOptions {
+  /** Equivalence classes remembered (default 50 000; 0 = evaluate every request). */
+  cacheSize?: number;
+}
+
+/** Evaluation counters: requests answered vs Cedar calls made (the rest came from the class cache). */
+export interface CedarEngineStats {
+  requests: number;
+  evaluations: number;
+}
+
+type Verdict = { outcome: 'allow' | 'deny' | 'error'; reasons: string[] };
+type Cedar = 'share' | 'shareRaw' | 'import' | 'importRaw' | 'lookup';
+
+/**
+ * A jurisdiction policy merged with the baseline, preparsed once. Every decision is cached by
+ * equivalence class (the facts Cedar sees), and any evaluation error fails closed.
+ */
+export class CedarPolicyEngine implements ImportPolicy, ExportPolicy {
+  /** Lower-case hex SHA-256 of the jurisdiction policy text (UTF-8). */
+  readonly sha256: string;
+  private readonly policySetId: string;
+  private readonly order: Map<string, number>;
+  private readonly cache: DecisionCache<Decision<string>>;
+  private readonly counters: CedarEngineStats = { requests: 0, evaluations: 0 };
+
+  private constructor(text: string, parts: PolicyPart[], options: CedarEngineOptions) {
+    this.sha256 = sha256Hex(text);
+    const all = [...BASELINE_PARTS, ...parts];
+    this.order = new Map(all.map((p, i) => [p.id!, i]));
+    this.policySetId = preparePolicySet(this, Object.fromEntries(all.map((p) => [p.id!, p.text])));
+    this.cache = new DecisionCache(options.cacheSize ?? DEFAULT_DECISION_CACHE_SIZE);
+  }
+
+  /** Validates `text` and compiles it with the baseline; throws DomainError('POLICY_INVALID', msg, { problems }) when checkPolicyText finds anything. */
+  static compile(text: string, options: CedarEngineOptions = {}): CedarPolicyEngine {
+    const problems = checkPolicyText(text);
+    if (problems.length > 0) {
+      const first = problems[0]!;
+      const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+      throw new DomainError('POLICY_INVALID', `policy is invalid: ${first.line}:${first.column} ${first.message}${more}`, { problems });
+    }
+    const split = policyTextParts(text);
+    if (!split.ok) throw new Error('policy text parsed in check but not in compile');
+    return new CedarPolicyEngine(text, split.parts, options);
+  }
+
+  /** Evaluation counters since compile (a snapshot). */
+  get stats(): CedarEngineStats {
+    return { ...this.counters };
+  }
+
+  /** One decision per request, in order: share, share-stripped (no description) or withhold. */
+  decideExport(requests: readonly ExportRequest[], now: Date = new Date()): ExportDecision[] {
+    return this.decideAll(requests, (r) => this.decide('export', () => exportQuery(r, now), (q) => this.twoStep(q, 'share', 'shareRaw', EXPORT_ACTIONS), 'withhold'));
+  }
+
+  /** One decision per request, in order: accept, accept-pseudonymized or reject. */
+  decideImport(requests: readonly ImportRequest[], now: Date = new Date()): ImportDecision[] {
+    return this.decideAll(requests, (r) => this.decide('import', () => importQuery(r, now), (q) => this.twoStep(q, 'import', 'importRaw', IMPORT_ACTIONS), 'reject'));
+  }
+
+  /** One decision per lookup request, in order: allow or refuse. */
+  decideLookup(requests: readonly LookupRequest[], now: Date = new Date()): LookupDecision[] {
+    return this.decideAll(requests, (r) => this.decide('lookup', () => lookupQuery(r, now), (q) => this.lookup(q), 'refuse'));
+  }
+
+  // A plain loop: wasm is never entered from inside an Array builtin's callback (see README, "V8").
+  private decideAll<R, D>(requests: readonly R[], one: (r: R) => D): D[] {
+    const decisions: D[] = [];
+    for (const r of requests) decisions.push(one(r));
+    return decisions;
+  }
+
+  private decide<A extends string>(kind: string, build: () => CedarQuery | null, evaluate: (q: CedarQuery) => Decision<A>, closed: A): Decision<A> {
+    this.counters.requests += 1;
+    let query: CedarQuery | null;
+    try {
+      query = build();
+    } catch {
+      query = null;
+    }
+    if (!query) return { action: closed, reasons: [REQUEST_INVALID_REASON] };
+    const key = `${kind}\u0000${query.key}`;
+    let decision = this.cache.get(key) as Decision<A> | undefined;
+    if (!decision) {
+      decision = evaluate(query);
+      this.cache.set(key, decision);
+    }
+    return { action: decision.action, reasons: [...decision.reasons] };
+  }
+
+  // The gate action decides whether the indicator goes at all; the raw action whether it goes whole.
+  private twoStep<A extends string>(q: CedarQuery, gate: Cedar, raw: Cedar, actions: readonly [A, A, A]): Decision<A> {
+    const [whole, reduced, closed] = actions;
+    const first = this.evaluate(q, gate);
+    if (first.outcome !== 'allow') return { action: closed, reasons: first.reasons };
+    // Same principal, resource and context types as the gate, which validated them: skip the schema (~half the cost).
+    const second = this.evaluate(q, raw, false);
+    if (second.outcome === 'error') return { action: closed, reasons: second.reasons };
+    if (second.outcome === 'allow') return { action: whole, reasons: [...new Set([...first.reasons, ...second.reasons])] };
+    return { action: reduced, reasons: [...first.reasons, ...second.reasons] };
+  }
+
+  private lookup(q: CedarQuery): LookupDecision {
+    const verdict = this.evaluate(q, 'lookup');
+    return { action: verdict.outcome === 'allow' ? 'allow' : 'refuse', reasons: verdict.reasons };
+  }
+
+  // A policy that errors is skipped by Cedar, forbids included: any error fails closed. `validated`:
+  // check the request against the schema (entities, context, action applicability) before evaluating.
+  private evaluate(q: CedarQuery, action: Cedar, validated = true): Verdict {
+    this.counters.evaluations += 1;
+    const schema = validated ? { preparsedSchemaName: preparedSchemaName(), validateRequest: true } : {};
+    try {
+      const answer = statefulIsAuthorized({
+        principal: q.principal,
+        action: { type: 'Palermo::Action', id: action },
+        resource: q.resource,
+        context: q.context,
+        entities: q.entities,
+        preparsedPolicySetId: this.policySetId,
+        ...schema,
+      });
+      if (answer.type === 'failure') return { outcome: 'error', reasons: [EVALUATION_ERROR_REASON] };
+      const { decision, diagnostics } = answer.response;
+      if (diagnostics.errors.length > 0) return { outcome: 'error', reasons: [EVALUATION_ERROR_REASON, ...this.sorted(diagnostics.errors.map((e) => e.policyId))] };
+      if (decision === 'allow') return { outcome: 'allow', reasons: this.sorted(diagnostics.reason) };
+      return { outcome: 'deny', reasons: diagnostics.reason.length > 0 ? this.sorted(diagnostics.reason) : [DEFAULT_DENY_REASON] };
+    } catch {
+      return { outcome: 'error', reasons: [EVALUATION_ERROR_REASON] };
+    }
+  }
+
+  // Baseline first, then the jurisdiction policy, each in the order written.
+  private sorted(ids: string[]): string[] {
+    return [...new Set(ids)].sort((a, b) => (this.order.get(a) ?? Infinity) - (this.order.get(b) ?? Infinity));
+  }
+}
+
+const EXPORT_ACTIONS = ['share', 'share-stripped', 'withhold'] as const;
+const IMPORT_ACTIONS = ['accept', 'accept-pseudonymized', 'reject'] as const;
+
+const BASELINE_PARTS: PolicyPart[] = (() => {
+  const split = policyTextParts(BASELINE_POLICY_TEXT);
+  if (!split.ok || split.parts.some((p) => !p.id?.startsWith('baseline.'))) throw new Error('baseline policy text is broken');
+  return split.parts;
+})();

@@ -1,0 +1,29 @@
+import { BigIntType, Entity, PrimaryKey, Property } from '@mikro-orm/core';
+
+/** One entry of the append-only audit log (a trigger refuses UPDATE and DELETE). */
+@Entity({ tableName: 'audit_event' })
+export class AuditEventEntity {
+  @PrimaryKey({ type: new BigIntType('string'), autoincrement: true })
+  id!: string;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz' })
+  at!: Date;
+
+  @Property({ type: 'uuid', nullable: true })
+  actorToken!: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  actorName!: string | null;
+
+  @Property({ type: 'text' })
+  action!: string;
+
+  @Property({ type: 'text' })
+  subjectType!: string;
+
+  @Property({ type: 'text' })
+  subjectId!: string;
+
+  @Property({ type: 'json', columnType: 'jsonb' })
+  details!: unknown;
+}

@@ -1,0 +1,153 @@
+import type { IndicatorType, Tlp } from '@palermo/indicators';
+
+// Agreements, the audit log, policy versions and retention. The string unions are identical to
+// @palermo/policy's (structural, so that the store needs none of the policy lib's types).
+
+/** Directions of an agreement. */
+export type AgreementDirection = 'export' | 'import';
+/** Purposes an agreement allows. */
+export type AgreementPurpose = 'investigation' | 'prosecution' | 'prevention' | 'victim-protection' | 'intelligence';
+/** Stored state of an agreement (expired / not-yet-valid are computed by the policy from the dates). */
+export type AgreementStateName = 'draft' | 'active' | 'suspended' | 'terminated' | 'superseded';
+/** What a policy officer does to an agreement. */
+export type AgreementCommand = 'approve' | 'suspend' | 'resume' | 'terminate';
+
+/** Who did something: the API token id (uuid) and its name. */
+export interface ActorRef {
+  tokenId: string;
+  name: string;
+}
+
+/** A new agreement as validated by @palermo/policy's agreementInputSchema. Dates ISO 8601. */
+export interface NewAgreement {
+  partner: string;
+  directions: AgreementDirection[];
+  types: IndicatorType[];
+  maxTlp: Tlp;
+  purposes: AgreementPurpose[];
+  retentionDays: number | null;
+  /** Types to pseudonymize on import (default none). */
+  pseudonymize?: IndicatorType[];
+  /** Whether lookups are allowed (default false). */
+  lookups?: boolean;
+  /** Default: now. */
+  validFrom?: string;
+  validUntil?: string | null;
+  note?: string | null;
+}
+
+/** A stored agreement: the terms the policy sees plus who did what. Dates ISO 8601. */
+export interface AgreementRecord {
+  id: string;
+  partner: string;
+  directions: AgreementDirection[];
+  types: IndicatorType[];
+  maxTlp: Tlp;
+  purposes: AgreementPurpose[];
+  retentionDays: number | null;
+  pseudonymize: IndicatorType[];
+  lookups: boolean;
+  validFrom: string;
+  validUntil: string | null;
+  state: AgreementStateName;
+  note: string | null;
+  createdBy: ActorRef;
+  createdAt: string;
+  /** Who made it active last (approve or resume). */
+  approvedBy: ActorRef | null;
+  approvedAt: string | null;
+  /** Who suspended it last. */
+  suspendedBy: ActorRef | null;
+  suspendedAt: string | null;
+  /** The reason given with the last transition. */
+  stateReason: string | null;
+  updatedAt: string;
+  /** Backfill cursor: last own indicator pk sent to this partner's chain since it became active. */
+  backfillPk: string | null;
+  /** When the backfill finished; null while it runs (or before the agreement was active). */
+  backfilledAt: string | null;
+}
+
+/** Filters of `agreements.list`. */
+export interface AgreementFilter {
+  partner?: string;
+  state?: AgreementStateName;
+}
+
+/** Where the backfill of an agreement stands. */
+export interface BackfillState {
+  /** Last own indicator pk covered, or null before the first page. */
+  pk: string | null;
+  done: boolean;
+  backfilledAt: string | null;
+}
+
+/** One audit log entry to append. `details` must be JSON-serializable; strings are made storable. */
+export interface AuditEventInput {
+  actor: ActorRef | null;
+  action: string;
+  subjectType: string;
+  subjectId: string;
+  details?: unknown;
+}
+
+/** One audit log entry. */
+export interface AuditEventRecord {
+  /** Monotonic (bigint as decimal string); the log's order. */
+  id: string;
+  at: string;
+  /** Null for the system (e.g. the retention purge). */
+  actor: ActorRef | null;
+  action: string;
+  subjectType: string;
+  subjectId: string;
+  details: unknown;
+}
+
+/** Filters of `audit.list` (exact matches), newest first. */
+export interface AuditFilter {
+  subjectType?: string;
+  subjectId?: string;
+  action?: string;
+  cursor?: string;
+  /** 1–1000, default 100. */
+  limit?: number;
+}
+
+/** A stored version of the jurisdiction policy. */
+export interface PolicyVersionRecord {
+  version: number;
+  /** Lower hex SHA-256 as given by the engine. */
+  sha256: string;
+  text: string;
+  author: ActorRef | null;
+  comment: string | null;
+  createdAt: string;
+  /** True for the newest version. */
+  active: boolean;
+}
+
+/** A policy version without its text. */
+export type PolicyVersionSummary = Omit<PolicyVersionRecord, 'text'>;
+
+/** A new policy version (validated by the engine before it gets here). */
+export interface NewPolicyVersion {
+  text: string;
+  sha256: string;
+  author: ActorRef | null;
+  comment?: string | null;
+}
+
+/** What one `retention.purgeExpired` run removed (counts only, never values). */
+export interface PurgeResult {
+  /** Expired imported indicators deleted (values and pseudonyms). */
+  indicators: number;
+  /** Deleted indicators per publisher of the bundle that brought them. */
+  byPublisher: Record<string, number>;
+  /** Inbound bundles whose bytes were dropped. */
+  bundlesRedacted: number;
+  /** Quarantined messages whose payload was emptied. */
+  quarantineCleared: number;
+  /** The `now` of the run (ISO 8601). */
+  cutoff: string;
+}
