@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, tempDir } from '@palermo/testing';
 
 // `palermo demo --once` is the first thing a new user runs: three nodes, a local nats-server, a report.
-// It must finish on its own, explain every decision with rule ids, and leave nothing running.
+// It must finish on its own, show agreements at work, explain every decision with rule ids, and
+// leave nothing running.
 
 const CLI = join(repoRoot(), 'dist', 'apps', 'cli', 'src', 'main.js');
 const DEADLINE_MS = 170_000;
@@ -90,39 +91,61 @@ describe('palermo demo --once', () => {
     expect(run.ms).toBeLessThan(DEADLINE_MS);
   });
 
-  it('says a local nats-server was started and that red/amber+strict indicators stay home', () => {
+  it('says a local nats-server was started, that both agreements were approved, and that the red indicator stays home', () => {
     expect(run.stdout).toMatch(/^\[demo\] NATS nats:\/\/127\.0\.0\.1:\d+ \(local nats-server started for the demo\)$/m);
-    expect(run.stdout).toMatch(/^nl-police published 11 indicators; 1 stay home/m);
+    for (const line of ['nl-police → de-bka active', 'nl-police → us-hsi active', 'de-bka → nl-police active', 'us-hsi → nl-police active']) {
+      expect(run.stdout).toContain(`[demo] agreement ${line}`);
+    }
+    expect(run.stdout).toMatch(/^nl-police published 11 indicators and decided, per audience/m);
     expect(run.stdout).not.toContain('+31 20 123 4567');
+    expect(run.stdout).not.toContain('+31201234567');
+    // Every reason is a rule id of the baseline or of a jurisdiction policy; the retired config rules are gone.
+    expect(run.stdout).not.toMatch(/\bimport\.[a-z-]+/);
+  });
+
+  it('shows what nl-police withheld from each partner under its agreement, and why', () => {
+    const withheld = (partner: string) => {
+      const block = new RegExp(`^ {2}to ${partner}: (\\d+) sent \\(the TLP:CLEAR ones on the community chain\\), (\\d+) withheld:\\n((?: {4}.*\\n)*)`, 'm').exec(run.stdout);
+      expect(block, partner).not.toBeNull();
+      return { sent: Number(block![1]), rows: block![3]!.trim().split('\n').map((row) => row.trim()) };
+    };
+    const toDe = withheld('de-bka');
+    expect(toDe.sent).toBe(10);
+    expect(toDe.rows).toEqual([expect.stringMatching(/^phone \(value not shown\) \[TLP:RED c95\] +baseline\.tlp-above-agreement, baseline\.tlp-needs-encryption$/)]);
+    const toUs = withheld('us-hsi');
+    expect(toUs.sent).toBe(6);
+    const reason = (prefix: string) => toUs.rows.find((row) => row.startsWith(prefix))?.replace(/^.*\]\s+/, '');
+    expect(reason('username')).toBe('baseline.tlp-above-agreement');
+    expect(reason('crypto-wallet')).toBe('baseline.tlp-above-agreement');
+    expect(reason('iban')).toBe('baseline.type-not-agreed, baseline.tlp-above-agreement');
+    expect(reason('keyword')).toBe('baseline.type-not-agreed');
+    expect(toUs.rows).toHaveLength(5);
   });
 
   it('shows per partner how many indicators were imported, pseudonymized and rejected', () => {
     const reports = parseReport(run.stdout);
     expect([...reports.keys()]).toEqual(['de-bka', 'us-hsi']);
+    expect(reports.get('de-bka')!.decided).toBe(10);
+    expect(reports.get('us-hsi')!.decided).toBe(6);
     for (const [partner, r] of reports) {
-      expect(r.decided, partner).toBe(10);
       expect(r.counts.imported + r.counts.pseudonymized + r.counts.rejected, partner).toBe(r.decided);
       for (const kind of ['imported', 'pseudonymized', 'rejected'] as const) expect(r.rows[kind], `${partner} ${kind}`).toHaveLength(r.counts[kind]);
     }
   });
 
-  it('explains de-bka: personal identifiers kept only as pseudonyms (import.pseudonymize-type), nothing rejected', () => {
+  it('explains de-bka: personal identifiers kept only as pseudonyms (its agreement and its EU policy), nothing rejected', () => {
     const de = parseReport(run.stdout).get('de-bka')!;
-    expect(de.counts).toEqual({ imported: 7, pseudonymized: 3, rejected: 0 });
-    expect(de.rows.pseudonymized.map((row) => row.split(' ')[0]).sort()).toEqual(['email', 'iban', 'phone']);
-    for (const row of de.rows.pseudonymized) expect(row).toMatch(/ import\.pseudonymize-type$/);
-    for (const row of de.rows.imported) expect(row).toMatch(/ import\.default-accept$/);
+    expect(de.counts).toEqual({ imported: 6, pseudonymized: 4, rejected: 0 });
+    expect(de.rows.pseudonymized.map((row) => row.split(' ')[0]).sort()).toEqual(['email', 'iban', 'phone', 'username']);
+    for (const row of de.rows.pseudonymized) expect(row).toMatch(/ eu\.pseudonymize-personal-identifiers$/);
+    for (const kind of ['phone', 'email', 'iban']) expect(de.rows.pseudonymized.find((row) => row.startsWith(kind))).toContain('baseline.pseudonymize-agreed');
+    for (const row of de.rows.imported) expect(row).toMatch(/ eu\.import, eu\.import-values$/);
   });
 
-  it('explains us-hsi: amber above its maximum, low confidence and unlisted types rejected, with every rule that fired', () => {
+  it('explains us-hsi: only what its agreement let through arrives, and low confidence is ignored by its policy', () => {
     const us = parseReport(run.stdout).get('us-hsi')!;
-    expect(us.counts).toEqual({ imported: 5, pseudonymized: 0, rejected: 5 });
-    const reasons = (prefix: string) => us.rows.rejected.find((row) => row.startsWith(prefix))?.replace(/^.*\]\s+/, '');
-    expect(reasons('username')).toBe('import.tlp-above-maximum');
-    expect(reasons('crypto-wallet')).toBe('import.tlp-above-maximum');
-    expect(reasons('iban')).toBe('import.type-not-allowed, import.tlp-above-maximum');
-    expect(reasons('domain')).toBe('import.confidence-below-minimum');
-    expect(reasons('keyword')).toBe('import.type-not-allowed, import.confidence-below-minimum');
+    expect(us.counts).toEqual({ imported: 5, pseudonymized: 0, rejected: 1 });
+    expect(us.rows.rejected).toEqual([expect.stringMatching(/^domain .*\[TLP:GREEN c40\] +nored\.ignore-low-confidence$/)]);
   });
 
   it('ends with each node URL and one token per role', () => {
@@ -130,13 +153,14 @@ describe('palermo demo --once', () => {
     expect(access).not.toBe('');
     const tokens: string[] = [];
     for (const node of ['nl-police', 'de-bka', 'us-hsi']) {
-      const block = new RegExp(`^ {2}${node} +(http://127\\.0\\.0\\.1:\\d+)\\n((?: {4}\\S+ +plm_\\S+\\n){4})`, 'm').exec(access);
+      const block = new RegExp(`^ {2}${node} +(http://127\\.0\\.0\\.1:\\d+)\\n((?: {4}\\S+ +plm_\\S+\\n){5})`, 'm').exec(access);
       expect(block, node).not.toBeNull();
       const roles = block![2]!.trim().split('\n').map((line) => line.trim().split(/ +/));
-      expect(roles.map(([role]) => role)).toEqual(['analyst', 'policy-officer', 'auditor', 'admin']);
+      // Two policy officers: agreements need a second one to approve (four-eyes).
+      expect(roles.map(([role]) => role)).toEqual(['analyst', 'policy-officer', 'policy-officer-2', 'auditor', 'admin']);
       tokens.push(...roles.map(([, token]) => token!));
     }
-    expect(new Set(tokens).size).toBe(12);
+    expect(new Set(tokens).size).toBe(15);
   });
 
   it('leaves no nats-server or node process running, and the node URLs stop answering', async () => {

@@ -50,7 +50,7 @@ export async function publishAndReport(nodes: NodeProcess[], made: MadeNode[], s
     const mine = exported.filter((d) => d.audience === node.nodeId);
     const viaCommunity = new Set(exported.filter((d) => d.audience === 'all' && SENT.has(d.action)).map((d) => d.originId));
     const withheld = mine.filter((d) => !SENT.has(d.action) && !viaCommunity.has(d.originId));
-    out.write(`\n  to ${node.nodeId}: ${mine.length - withheld.length} sent (TLP:CLEAR on the community chain), ${withheld.length} withheld:\n`);
+    out.write(`\n  to ${node.nodeId}: ${mine.length - withheld.length} sent (the TLP:CLEAR ones on the community chain), ${withheld.length} withheld:\n`);
     for (const d of withheld) out.write(`    ${(labels.get(d.originId) ?? d.originId).padEnd(72)} ${d.reasons.join(', ')}\n`);
     const expected = new Set(mine.filter((d) => SENT.has(d.action) || viaCommunity.has(d.originId)).map((d) => d.originId)).size;
     const decisions = await waitForImportDecisions(node, made[i + 1].tokens.auditor, origin.nodeId, expected);
@@ -88,6 +88,8 @@ async function waitForImportDecisions(node: NodeProcess, token: string, publishe
 }
 
 function label(s: Record<string, unknown>, normalized: string): string {
+  // A report on screen is a disclosure too: RED and AMBER+STRICT values are not printed.
+  if (s.tlp === 'red' || s.tlp === 'amber+strict') return `${String(s.type)} (value not shown) [TLP:${String(s.tlp).toUpperCase()} c${String(s.confidence)}]`;
   const extra = s.platform ? ` @${String(s.platform)}` : s.chain ? ` (${String(s.chain)})` : '';
   const typed = normalized === s.value ? '' : ` (typed "${String(s.value)}")`;
   return `${String(s.type)}${extra} ${normalized}${typed} [TLP:${String(s.tlp).toUpperCase()} c${String(s.confidence)}]`;

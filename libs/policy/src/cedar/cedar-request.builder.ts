@@ -5,16 +5,17 @@ import type { AgreementTerms } from '../agreement.types';
 import type { ExportRequest, ImportRequest, IndicatorFacts, LookupRequest, PartnerFacts } from '../policy.types';
 
 /**
- * One request in Cedar's terms, minus the action. Entities hold facts only (the resource id is a
- * constant), so two queries with the same key get the same decision from the same policy set.
+ * One request in Cedar's terms, minus the action. Entities hold facts only (an indicator's entity
+ * id is a constant), so two queries with the same facts get the same decision from one policy set.
  */
 export interface CedarQuery {
   principal: TypeAndId;
   resource: TypeAndId;
   entities: EntityJson[];
   context: Context;
-  /** The equivalence-class key: every fact the policies can see. */
-  key: string;
+  /** The attributes of the principal and resource entities (the facts beside the context). */
+  principalAttrs: Record<string, unknown>;
+  resourceAttrs: Record<string, unknown>;
 }
 
 const DAY_MS = 86_400_000;
@@ -55,15 +56,16 @@ export function lookupQuery(r: LookupRequest, now: Date): CedarQuery | null {
 
 function query(partner: PartnerFacts | null, resource: EntityJson, context: Context): CedarQuery {
   const resourceUid = resource.uid as TypeAndId;
+  const resourceAttrs = resource.attrs;
   if (!partner) {
     // The community principal has no attributes, so no entity needs to be passed (each costs time).
     const principal = { type: 'Palermo::Community', id: COMMUNITY_AUDIENCE };
-    return { principal, resource: resourceUid, entities: [resource], context, key: JSON.stringify([principal.id, resource.attrs, context]) };
+    return { principal, resource: resourceUid, entities: [resource], context, principalAttrs: {}, resourceAttrs };
   }
   const principal = { type: 'Palermo::Partner', id: partner.nodeId };
-  const attrs = { jurisdiction: partner.jurisdiction, adequacy: partner.adequacy };
-  const entities = [{ uid: principal, attrs, parents: [] }, resource];
-  return { principal, resource: resourceUid, entities, context, key: JSON.stringify([principal.id, attrs, resource.attrs, context]) };
+  const principalAttrs = { jurisdiction: partner.jurisdiction, adequacy: partner.adequacy };
+  const entities = [{ uid: principal, attrs: principalAttrs, parents: [] }, resource];
+  return { principal, resource: resourceUid, entities, context, principalAttrs, resourceAttrs };
 }
 
 function indicatorEntity(f: IndicatorFacts, now: Date): EntityJson | null {

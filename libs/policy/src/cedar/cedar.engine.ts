@@ -14,11 +14,12 @@ import {
   type LookupDecision,
   type LookupRequest,
 } from '../policy.types';
-import { BASELINE_POLICY_TEXT } from './baseline.policy';
+import { BASELINE_POLICY_TEXT, BASELINE_RULE_IDS } from './baseline.policy';
 import { exportQuery, importQuery, lookupQuery, type CedarQuery } from './cedar-request.builder';
 import { preparedSchemaName, preparePolicySet, sha256Hex } from './cedar.runtime';
 import { DecisionCache, DEFAULT_DECISION_CACHE_SIZE } from './decision.cache';
 import { checkPolicyText } from './policy-text.check';
+import { policyReads, readOnly, type PolicyReads } from './policy-reads.analysis';
 import { policyTextParts, type PolicyPart } from './policy-text.parts';
 
 /** Options of CedarPolicyEngine.compile. */
@@ -38,13 +39,14 @@ type Cedar = 'share' | 'shareRaw' | 'import' | 'importRaw' | 'lookup';
 
 /**
  * A jurisdiction policy merged with the baseline, preparsed once. Every decision is cached by
- * equivalence class (the facts Cedar sees), and any evaluation error fails closed.
+ * equivalence class (the facts the policies read), and any evaluation error fails closed.
  */
 export class CedarPolicyEngine implements ImportPolicy, ExportPolicy {
   /** Lower-case hex SHA-256 of the jurisdiction policy text (UTF-8). */
   readonly sha256: string;
   private readonly policySetId: string;
   private readonly order: Map<string, number>;
+  private readonly reads: PolicyReads;
   private readonly cache: DecisionCache<Decision<string>>;
   private readonly counters: CedarEngineStats = { requests: 0, evaluations: 0 };
 
@@ -53,6 +55,7 @@ export class CedarPolicyEngine implements ImportPolicy, ExportPolicy {
     const all = [...BASELINE_PARTS, ...parts];
     this.order = new Map(all.map((p, i) => [p.id!, i]));
     this.policySetId = preparePolicySet(this, Object.fromEntries(all.map((p) => [p.id!, p.text])));
+    this.reads = policyReads(all.map((p) => p.text));
     this.cache = new DecisionCache(options.cacheSize ?? DEFAULT_DECISION_CACHE_SIZE);
   }
 
@@ -105,13 +108,19 @@ export class CedarPolicyEngine implements ImportPolicy, ExportPolicy {
       query = null;
     }
     if (!query) return { action: closed, reasons: [REQUEST_INVALID_REASON] };
-    const key = `${kind}\u0000${query.key}`;
+    const key = this.classKey(kind, query);
     let decision = this.cache.get(key) as Decision<A> | undefined;
     if (!decision) {
       decision = evaluate(query);
       this.cache.set(key, decision);
     }
     return { action: decision.action, reasons: [...decision.reasons] };
+  }
+
+  // The equivalence class: the facts some policy of this set reads (and the entity ids), nothing else.
+  private classKey(kind: string, q: CedarQuery): string {
+    const { principal, resource, context } = this.reads;
+    return JSON.stringify([kind, q.principal.id, q.resource.id, readOnly(q.principalAttrs, principal), readOnly(q.resourceAttrs, resource), readOnly(q.context, context)]);
   }
 
   // The gate action decides whether the indicator goes at all; the raw action whether it goes whole.
@@ -165,8 +174,12 @@ export class CedarPolicyEngine implements ImportPolicy, ExportPolicy {
 const EXPORT_ACTIONS = ['share', 'share-stripped', 'withhold'] as const;
 const IMPORT_ACTIONS = ['accept', 'accept-pseudonymized', 'reject'] as const;
 
-const BASELINE_PARTS: PolicyPart[] = (() => {
+// The baseline, split once at load; its ids must be exactly BASELINE_RULE_IDS (documented, tested).
+function baselineParts(): PolicyPart[] {
   const split = policyTextParts(BASELINE_POLICY_TEXT);
-  if (!split.ok || split.parts.some((p) => !p.id?.startsWith('baseline.'))) throw new Error('baseline policy text is broken');
+  if (!split.ok || JSON.stringify(split.parts.map((p) => p.id)) !== JSON.stringify(BASELINE_RULE_IDS)) {
+    throw new Error('baseline policy text does not match BASELINE_RULE_IDS');
+  }
   return split.parts;
-})();
+}
+const BASELINE_PARTS = baselineParts();

@@ -31,7 +31,7 @@ export function preparePolicySet(owner: object, policies: Record<string, string>
     if (answer.type === 'failure') throw new Error(`policy set does not parse: ${answer.errors.map((e) => e.message).join('; ')}`);
   }
   holders.set(id, count + 1);
-  // finalizer.register(owner, id);
+  finalizer.register(owner, id);
   return id;
 }
 

@@ -22,11 +22,9 @@ export function checkPolicyText(text: string): PolicyProblem[] {
   if (early) return [early];
   const split = policyTextParts(text);
   if (!split.ok) return split.errors.map((e) => problemAt(text, e, 'error'));
-  const problems = [
-    ...split.templates.map((t) => problemAtIndex(text, t, 'templates (policies with ?principal or ?resource slots) are not supported')),
-    ...idProblems(text, split.parts),
-    ...schemaProblems(text, split.parts),
-  ];
+  const templates = split.templates.map((t) => problemAtIndex(text, t, 'templates (policies with ?principal or ?resource slots) are not supported'));
+  // Cedar does not validate a text with templates as a static policy set: report them and stop there.
+  const problems = [...templates, ...idProblems(text, split.parts), ...(templates.length > 0 ? [] : schemaProblems(text, split.parts))];
   return distinct(problems).sort((a, b) => a.line - b.line || a.column - b.column);
 }
 

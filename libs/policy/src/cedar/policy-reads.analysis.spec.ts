@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { BASELINE_POLICY_TEXT } from './baseline.policy';
+import { policyReads, readOnly } from './policy-reads.analysis';
+import { policyTextParts } from './policy-text.parts';
+
+const reads = (text: string) => {
+  const split = policyTextParts(text);
+  if (!split.ok) throw new Error('does not parse');
+  return policyReads(split.parts.map((p) => p.text));
+};
+
+describe('policyReads', () => {
+  it('the baseline reads these facts, and not confidence, tags, age, jurisdiction or adequacy', () => {
+    const r = reads(BASELINE_POLICY_TEXT);
+    expect(r.principal).toEqual(new Set());
+    expect(r.resource).toEqual(new Set(['type', 'tlpRank']));
+    expect(r.context).toEqual(
+      new Set(['agreementState', 'agreementDirections', 'agreementTypes', 'agreementMaxTlpRank', 'agreementPseudonymize', 'audience', 'encrypted', 'onward', 'agreementLookups', 'agreementPurposes', 'purpose']),
+    );
+  });
+
+  it('finds attribute reads and `has` tests anywhere in an expression', () => {
+    const r = reads('@id("a") permit (principal, action, resource) when { if principal has adequacy then resource.tags.contains("x") else [resource.ageDays].contains(1) };');
+    expect(r).toEqual({ principal: new Set(['adequacy']), resource: new Set(['tags', 'ageDays']), context: new Set() });
+  });
+
+  it('a variable used as a whole reads all of it', () => {
+    expect(reads('@id("a") permit (principal, action, resource) when { context == {} };').context).toBe('all');
+    expect(reads('@id("a") permit (principal, action, resource) when { [resource].contains(resource) };').resource).toBe('all');
+  });
+
+  it('readOnly keeps the attributes read', () => {
+    expect(readOnly({ a: 1, b: 2 }, new Set(['b']))).toEqual({ b: 2 });
+    expect(readOnly({ a: 1, b: 2 }, 'all')).toEqual({ a: 1, b: 2 });
+  });
+});

@@ -1,0 +1,61 @@
+import { policyToJson } from './cedar.wasm';
+
+type Var = 'principal' | 'resource' | 'context';
+/** Attribute names a policy set reads from each variable; `all` when it uses the variable as a whole. */
+export type PolicyReads = Record<Var, Set<string> | 'all'>;
+
+const VARS: readonly string[] = ['principal', 'resource', 'context'];
+
+/**
+ * Which attributes of principal, resource and context `policies` can possibly read. A fact no
+ * policy reads cannot change a decision, so it stays out of the equivalence-class key: an
+ * indicator's confidence or age only splits classes when some policy looks at it.
+ * Unparseable input reads everything (the safe answer).
+ */
+export function policyReads(policies: readonly string[]): PolicyReads {
+  const reads: PolicyReads = { principal: new Set(), resource: new Set(), context: new Set() };
+  for (const text of policies) {
+    const json = policyToJson(text);
+    if (json.type === 'failure') return { principal: 'all', resource: 'all', context: 'all' };
+    for (const clause of json.json.conditions) walk(clause.body, reads);
+  }
+  return reads;
+}
+
+/** Keeps only the attributes of `attrs` that are read (all of them for `all`). */
+export function readOnly(attrs: Record<string, unknown>, read: Set<string> | 'all'): Record<string, unknown> {
+  if (read === 'all') return attrs;
+  const kept: Record<string, unknown> = {};
+  for (const name of Object.keys(attrs)) if (read.has(name)) kept[name] = attrs[name];
+  return kept;
+}
+
+// Expressions are JSON trees; `x.attr` and `x has attr` on a variable read one attribute, any
+// other appearance of the variable (`context == {...}`, a variable passed to a function) reads all.
+function walk(node: unknown, reads: PolicyReads): void {
+  if (Array.isArray(node)) {
+    for (const child of node) walk(child, reads);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const access = attributeAccess(node as Record<string, unknown>);
+  if (access) {
+    const current = reads[access.variable];
+    if (current !== 'all') current.add(access.attr);
+    return;
+  }
+  const variable = (node as { Var?: unknown }).Var;
+  if (typeof variable === 'string' && VARS.includes(variable)) {
+    reads[variable as Var] = 'all';
+    return;
+  }
+  for (const [key, child] of Object.entries(node)) if (key !== 'Value') walk(child, reads);
+}
+
+function attributeAccess(node: Record<string, unknown>): { variable: Var; attr: string } | undefined {
+  const op = (node['.'] ?? node['has']) as { left?: { Var?: unknown }; attr?: unknown } | undefined;
+  const variable = op?.left?.Var;
+  if (typeof variable !== 'string' || !VARS.includes(variable)) return undefined;
+  const attr = Array.isArray(op!.attr) ? op!.attr[0] : op!.attr;
+  return typeof attr === 'string' ? { variable: variable as Var, attr } : undefined;
+}
