@@ -4,7 +4,7 @@ import type { IndicatorType, Tlp, WireIndicator } from '@palermo/indicators';
 import { agree } from '../../apps/cli/src/agreements.setup';
 import { loadNodeKeys } from '../../apps/node/src/keys/node-keys';
 import { command, draft, outbound, publish } from './support/agreements.probes';
-import { aMinuteAgo, bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
+import { bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
 import { bundleAt, signedBundle, wireIndicator } from './support/hostile.bundle-factory';
 import { keyMaterial } from './support/hostile.cases';
 import { RawNatsClient } from './support/hostile.nats-wire';
@@ -40,7 +40,7 @@ async function setUp(node: TestNode, c: AgreementCase): Promise<void> {
   const terms = { directions: c.terms.directions, types: c.terms.types, maxTlp: c.terms.maxTlp, pseudonymize: c.terms.pseudonymize };
   if (c.state === 'draft') return void (await draft(node, c.partner, terms));
   const window =
-    c.state === 'expired' ? { validFrom: iso(-2 * DAY), validUntil: iso(-DAY) } : c.state === 'not-yet-valid' ? { validFrom: iso(DAY), validUntil: null } : { validFrom: aMinuteAgo() };
+    c.state === 'expired' ? { validFrom: iso(-2 * DAY), validUntil: iso(-DAY) } : c.state === 'not-yet-valid' ? { validFrom: iso(DAY), validUntil: null } : {};
   const { id } = await agree(node.party, c.partner, { ...terms, ...window });
   if (c.state === 'suspended') expect((await command(node, id, 'suspend', 'policy-officer', 'matrix')).status).toBe(200);
   if (c.state === 'terminated') expect((await command(node, id, 'terminate', 'policy-officer', 'matrix')).status).toBe(200);

@@ -9,7 +9,7 @@ import { bootFederation, eventually, type Federation, type TestNode } from './su
 import { RawNatsClient } from './support/hostile.nats-wire';
 import { getBytes, getBytesIfKept, listAll, psql, run } from './support/hostile.node-io';
 
-// Three jurisdictions on one NATS, each pair under an active two-way agreement (OPEN_TERMS: every
+// Three jurisdictions on one NATS, each pair under an active two-way agreement (openTerms(): every
 // type up to TLP:AMBER): nl-police publishes; de-bka's policy keeps phone numbers only as pseudonyms;
 // us-hsi's policy keeps only high-confidence indicators up to TLP:GREEN. The community chain `all`
 // carries TLP:CLEAR only; GREEN and AMBER go on each partner's own chain.

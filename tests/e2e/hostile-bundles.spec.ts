@@ -4,7 +4,7 @@ import { dearmorSignature } from '@palermo/bundles';
 import { feedStreamName, feedSubject } from '@palermo/federation';
 import { agree } from '../../apps/cli/src/agreements.setup';
 import { loadNodeKeys } from '../../apps/node/src/keys/node-keys';
-import { aMinuteAgo, bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
+import { bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
 import { bundleAt, freshMsgId, sha256, signedBundle, wireIndicator, type RawFeedMessage } from './support/hostile.bundle-factory';
 import {
   A,
@@ -85,7 +85,7 @@ async function pinOther(): Promise<Signer> {
     body: { nodeId: OTHER, jurisdiction: 'US', publicKey: made.armoredPublicKey, fingerprint: made.fingerprint },
   });
   expect(pin.status, JSON.stringify(pin.body)).toBe(201);
-  await agree(de.party, OTHER, { directions: ['import'], validFrom: aMinuteAgo() });
+  await agree(de.party, OTHER, { directions: ['import'] });
   return made;
 }
 

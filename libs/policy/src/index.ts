@@ -8,4 +8,5 @@ export { DEFAULT_POLICY_TEXT } from './cedar/default.policy';
 export { checkPolicyText, MAX_POLICY_TEXT_LENGTH, POLICY_ID_PATTERN, RESERVED_ID_PREFIXES } from './cedar/policy-text.check';
 export { CedarPolicyEngine, type CedarEngineOptions, type CedarEngineStats } from './cedar/cedar.engine';
 export { DEFAULT_DECISION_CACHE_SIZE } from './cedar/decision.cache';
+export { MAX_POLICY_DEPTH } from './cedar/policy-text.depth';
 export * from './pseudonym.hmac';

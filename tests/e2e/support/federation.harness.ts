@@ -1,8 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgreementInput } from '@palermo/policy';
 import { createTestDatabase, NodeProcess, startNatsServer, tempDir, type NatsServerHandle, type TestDatabase } from '@palermo/testing';
-import { agree, type AgreementParty } from '../../../apps/cli/src/agreements.setup';
+import { agree, type AgreementParty, type AgreementTermsBody } from '../../../apps/cli/src/agreements.setup';
 import { initNode } from '../../../apps/cli/src/commands/init.command';
 import { pinAll } from '../../../apps/cli/src/commands/partners.command';
 import { createToken } from '../../../apps/cli/src/commands/tokens.command';
@@ -11,8 +10,8 @@ import { ROLES, type Role } from '../../../apps/node/src/auth/roles';
 /** Which database the nodes of a test federation run on. */
 export type DatabaseKind = 'postgres' | 'pglite';
 
-/** Terms of an agreement a test sets up (anything not given comes from OPEN_TERMS). */
-export type AgreementTermsSpec = Partial<Omit<AgreementInput, 'partner'>>;
+/** Terms of an agreement a test sets up (anything not given comes from openTerms(): in effect from a minute ago). */
+export type AgreementTermsSpec = Partial<AgreementTermsBody>;
 
 export interface NodeSpec {
   nodeId: string;
@@ -21,7 +20,7 @@ export interface NodeSpec {
   policy?: string;
   /**
    * The agreements this node's officers draft and approve once every node runs: 'all' (default) =
-   * one on OPEN_TERMS with every other node of the federation; 'none'; or the listed ones.
+   * one on openTerms() with every other node of the federation; 'none'; or the listed ones.
    */
   agreements?: 'all' | 'none' | { partner: string; terms?: AgreementTermsSpec }[];
   /** Jurisdictions this node treats as adequate (PALERMO_ADEQUACY). */
@@ -162,7 +161,7 @@ export async function bootFederation(specs: NodeSpec[], db: DatabaseKind = 'post
     });
     nodes.push(...started);
     for (const node of nodes) {
-      for (const { partner, terms } of agreementsOf(node.spec, specs)) await agree(node.party, partner, { validFrom: aMinuteAgo(), ...terms });
+      for (const { partner, terms } of agreementsOf(node.spec, specs)) await agree(node.party, partner, terms);
     }
   } catch (err) {
     // A spec only gets `fed` for its afterAll when boot succeeded: clean up what was started here.

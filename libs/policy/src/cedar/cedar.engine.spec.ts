@@ -76,6 +76,16 @@ when { context.agreementRetentionDays + 9223372036854775807 > 0 };`;
     expect(erring.decideImport([importFrom()], NOW)).toEqual([{ action: 'reject', reasons: ['policy.evaluation-error', 'x.raw-overflow'] }]);
   });
 
+  it('a Cedar call that throws fails closed, and is not remembered for the class', () => {
+    const e = CedarPolicyEngine.compile(DEFAULT_POLICY_TEXT);
+    // Tags that read fine once (the request check) and then throw (when handed to Cedar).
+    let reads = 0;
+    const tags = ['ht:labour'];
+    Object.defineProperty(tags, 0, { get: () => (++reads > 1 ? (() => { throw new Error('boom'); })() : 'ht:labour') });
+    expect(e.decideImport([importFrom({ indicator: facts({ tags }) })], NOW)).toEqual([{ action: 'reject', reasons: ['policy.evaluation-error'] }]);
+    expect(e.decideImport([importFrom()], NOW)).toEqual([{ action: 'accept', reasons: ['default.import', 'default.import-raw'] }]);
+  });
+
   const invalidExports: [string, ExportRequest][] = [
     ['a partner chain without the partner', exportTo({ partner: null })],
     ['the community chain with a partner', exportTo({ audience: 'all' })],

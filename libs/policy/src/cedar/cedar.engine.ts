@@ -49,6 +49,7 @@ export class CedarPolicyEngine implements ImportPolicy, ExportPolicy {
   private readonly reads: PolicyReads;
   private readonly cache: DecisionCache<Decision<string>>;
   private readonly counters: CedarEngineStats = { requests: 0, evaluations: 0 };
+  private threw = false;
 
   private constructor(text: string, parts: PolicyPart[], options: CedarEngineOptions) {
     this.sha256 = sha256Hex(text);
@@ -79,24 +80,17 @@ export class CedarPolicyEngine implements ImportPolicy, ExportPolicy {
 
   /** One decision per request, in order: share, share-stripped (no description) or withhold. */
   decideExport(requests: readonly ExportRequest[], now: Date = new Date()): ExportDecision[] {
-    return this.decideAll(requests, (r) => this.decide('export', () => exportQuery(r, now), (q) => this.twoStep(q, 'share', 'shareRaw', EXPORT_ACTIONS), 'withhold'));
+    return requests.map((r) => this.decide('export', () => exportQuery(r, now), (q) => this.twoStep(q, 'share', 'shareRaw', EXPORT_ACTIONS), 'withhold'));
   }
 
   /** One decision per request, in order: accept, accept-pseudonymized or reject. */
   decideImport(requests: readonly ImportRequest[], now: Date = new Date()): ImportDecision[] {
-    return this.decideAll(requests, (r) => this.decide('import', () => importQuery(r, now), (q) => this.twoStep(q, 'import', 'importRaw', IMPORT_ACTIONS), 'reject'));
+    return requests.map((r) => this.decide('import', () => importQuery(r, now), (q) => this.twoStep(q, 'import', 'importRaw', IMPORT_ACTIONS), 'reject'));
   }
 
   /** One decision per lookup request, in order: allow or refuse. */
   decideLookup(requests: readonly LookupRequest[], now: Date = new Date()): LookupDecision[] {
-    return this.decideAll(requests, (r) => this.decide('lookup', () => lookupQuery(r, now), (q) => this.lookup(q), 'refuse'));
-  }
-
-  // A plain loop: wasm is never entered from inside an Array builtin's callback (see README, "V8").
-  private decideAll<R, D>(requests: readonly R[], one: (r: R) => D): D[] {
-    const decisions: D[] = [];
-    for (const r of requests) decisions.push(one(r));
-    return decisions;
+    return requests.map((r) => this.decide('lookup', () => lookupQuery(r, now), (q) => this.lookup(q), 'refuse'));
   }
 
   private decide<A extends string>(kind: string, build: () => CedarQuery | null, evaluate: (q: CedarQuery) => Decision<A>, closed: A): Decision<A> {
@@ -111,8 +105,10 @@ export class CedarPolicyEngine implements ImportPolicy, ExportPolicy {
     const key = this.classKey(kind, query);
     let decision = this.cache.get(key) as Decision<A> | undefined;
     if (!decision) {
+      this.threw = false;
       decision = evaluate(query);
-      this.cache.set(key, decision);
+      // A thrown call (e.g. the JS stack ran out) says nothing about the class: decide again next time.
+      if (!this.threw) this.cache.set(key, decision);
     }
     return { action: decision.action, reasons: [...decision.reasons] };
   }
@@ -161,6 +157,7 @@ export class CedarPolicyEngine implements ImportPolicy, ExportPolicy {
       if (decision === 'allow') return { outcome: 'allow', reasons: this.sorted(diagnostics.reason) };
       return { outcome: 'deny', reasons: diagnostics.reason.length > 0 ? this.sorted(diagnostics.reason) : [DEFAULT_DENY_REASON] };
     } catch {
+      this.threw = true;
       return { outcome: 'error', reasons: [EVALUATION_ERROR_REASON] };
     }
   }

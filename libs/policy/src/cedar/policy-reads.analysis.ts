@@ -30,8 +30,8 @@ export function readOnly(attrs: Record<string, unknown>, read: Set<string> | 'al
   return kept;
 }
 
-// Expressions are JSON trees; `x.attr` and `x has attr` on a variable read one attribute, any
-// other appearance of the variable (`context == {...}`, a variable passed to a function) reads all.
+// Expressions are JSON trees; `x.attr` and `x has attr` on a variable read one attribute, `x is T`
+// reads its type; any other appearance of the variable (`context == {...}`, `principal == E`) reads all.
 function walk(node: unknown, reads: PolicyReads): void {
   if (Array.isArray(node)) {
     for (const child of node) walk(child, reads);
@@ -42,6 +42,12 @@ function walk(node: unknown, reads: PolicyReads): void {
   if (access) {
     const current = reads[access.variable];
     if (current !== 'all') current.add(access.attr);
+    return;
+  }
+  const typeTest = (node as { is?: { left?: { Var?: unknown }; in?: unknown } }).is;
+  if (typeTest && typeof typeTest.left?.Var === 'string') {
+    // `principal is Palermo::Community` reads the entity type, which the key holds with the id.
+    walk(typeTest.in, reads);
     return;
   }
   const variable = (node as { Var?: unknown }).Var;

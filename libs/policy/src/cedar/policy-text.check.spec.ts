@@ -87,6 +87,41 @@ describe('checkPolicyText', () => {
     expect(only(checkPolicyText(`// ${'x'.repeat(MAX_POLICY_TEXT_LENGTH)}`)).message).toMatch(/longer than/);
   });
 
+  describe('policies nested too deeply for the engine are refused before Cedar sees them', () => {
+    // Past ~130 nested brackets or ~365 chained operators Cedar's wasm build corrupts its memory and
+    // every later call in the process fails: the guard must refuse these, and Cedar must still work after.
+    const permit = (body: string) => `// a comment (with "quotes"
+@id("deep")
+permit (principal, action == ${IMPORT}, resource)
+when { ${body} };`;
+    const chain = (n: number, op: string) => Array.from({ length: n }, () => 'resource.confidence').join(` ${op} `) + ' > 0';
+    it.each<[string, string]>([
+      ['200 nested parentheses', `${'('.repeat(200)}true${')'.repeat(200)}`],
+      ['200 nested sets', `${'['.repeat(200)}${']'.repeat(200)} == []`],
+      ['a chain of 400 additions', chain(400, '+')],
+      ['400 nested if-then-else', `${'if true then '.repeat(400)}true${' else false'.repeat(400)}`],
+      ['a chain of 400 attribute reads', `context${'.agreementTypes'.repeat(400)}.isEmpty()`],
+      ['parentheses around long chains', `(((${chain(60, '+')}) + ${chain(30, '+')}) + ${chain(30, '+')})`],
+      ['a chain of 400 comparisons joined by &&', Array.from({ length: 400 }, () => 'resource.confidence > 1').join(' && ')],
+      ['a chain of 400 alternatives joined by ||', Array.from({ length: 400 }, () => 'resource.type == "url"').join(' || ')],
+    ])('%s', (_name, body) => {
+      expect(only(checkPolicyText(permit(body)))).toMatchObject({ severity: 'error', message: expect.stringContaining('nested too deeply') });
+    });
+
+    it.each<[string, string]>([
+      ['100 comparisons joined by &&', Array.from({ length: 100 }, () => 'resource.confidence > 1').join(' && ')],
+      ['a long set', `[${Array.from({ length: 2000 }, (_, i) => `"t${i}"`).join(', ')}].contains(resource.type)`],
+      ['30 nested parentheses', `${'('.repeat(30)}resource.confidence > 1${')'.repeat(30)}`],
+      ['a chain of 50 additions', chain(50, '+')],
+      ['operators inside strings and comments do not count', `"${'((((+.'.repeat(500)}" == resource.type`],
+    ])('accepted just below the limit, and Cedar survives: %s', (_name, body) => {
+      expect(checkPolicyText(permit(body))).toEqual([]);
+      const engine = CedarPolicyEngine.compile(`${permit(body)}\n@id("raw") permit (principal, action == Palermo::Action::"importRaw", resource);`);
+      expect(() => engine.decideImport([], new Date())).not.toThrow();
+      expect(checkPolicyText(DEFAULT_POLICY_TEXT)).toEqual([]);
+    });
+  });
+
   it('problems come sorted by position, several at once', () => {
     const text = 'permit (principal, action, resource);\n@id("a") permit (principal, action, resource) when { resource.size > 1 };';
     const lines = checkPolicyText(text).map((p) => p.line);

@@ -1,6 +1,7 @@
 import { validate, type DetailedError, type ValidationError } from './cedar.wasm';
 import type { PolicyProblem } from '../policy.types';
 import { POLICY_SCHEMA_TEXT } from './policy.schema';
+import { MAX_POLICY_DEPTH, tooDeepAt } from './policy-text.depth';
 import { policyTextParts, type PolicyPart } from './policy-text.parts';
 import { positionOfByteOffset, positionOfIndex } from './source.position';
 
@@ -20,6 +21,15 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export function checkPolicyText(text: string): PolicyProblem[] {
   const early = textProblem(text);
   if (early) return [early];
+  try {
+    return cedarProblems(text);
+  } catch (error) {
+    // Defence in depth behind the depth guard: a throwing check refuses the text, it never passes it.
+    return [{ severity: 'error', line: 1, column: 1, message: `the policy engine could not check this text: ${error instanceof Error ? error.message : String(error)}` }];
+  }
+}
+
+function cedarProblems(text: string): PolicyProblem[] {
   const split = policyTextParts(text);
   if (!split.ok) return split.errors.map((e) => problemAt(text, e, 'error'));
   const templates = split.templates.map((t) => problemAtIndex(text, t, 'templates (policies with ?principal or ?resource slots) are not supported'));
@@ -44,6 +54,11 @@ function textProblem(text: string): PolicyProblem | undefined {
   // A lone surrogate has no UTF-8 form: Cedar would see another text than the officer wrote.
   const surrogate = LONE_SURROGATE.exec(text);
   if (surrogate) return { severity: 'error', ...positionOfIndex(text, surrogate.index), message: 'contains a lone UTF-16 surrogate (not valid text)' };
+  const deep = tooDeepAt(text);
+  if (deep) {
+    const message = `policy is nested too deeply for the engine (estimated depth ${deep.depth}, at most ${MAX_POLICY_DEPTH}): split it or use fewer parentheses`;
+    return { severity: 'error', ...positionOfIndex(text, deep.index), message };
+  }
   return undefined;
 }
 
