@@ -48,8 +48,9 @@ export class AgreementsService {
       nextAgreementState(current.state, command, by, { createdBy: current.createdBy, suspendedBy: current.suspendedBy }),
     );
     this.logger.log(`agreement ${id} with ${changed.partner}: ${command} by ${by.name} → ${changed.state}`);
-    // A newly active agreement starts its partner's backfill; a stopped one may strand stored bundles.
-    this.exporter.nudge();
+    // Takes effect at once: when this returns, nothing read under the old state is published any more
+    // (and a newly active agreement starts its partner's backfill).
+    await this.exporter.agreementChanged(changed.partner);
     return view(changed);
   }
 }

@@ -37,6 +37,9 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  /** Bumped per partner when its agreement changes; a page read under an older value is abandoned. */
+  private readonly epochs = new Map<string, number>();
+  private inFlight: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly store: Store,
@@ -161,11 +164,24 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
    */
   private async publishStored(): Promise<boolean> {
     for (;;) {
+      // Taken before the agreements are read: a change after this point abandons the page below.
+      const epochs = new Map(this.epochs);
       const audiences = await this.openAudiences();
       const page = await this.store.bundles.unpublishedOutbound(100, audiences);
       if (page.length === 0) return true;
-      if (!(await this.publishPage(page))) return false;
+      if (!(await this.publishPage(page, epochs))) return false;
     }
+  }
+
+  /**
+   * An agreement with `partner` changed (suspended, terminated, superseded, approved, resumed):
+   * nothing more is published to it from a page read before the change. Resolves once a publish
+   * already on the wire has settled, so when the officer's call returns, export has stopped.
+   */
+  async agreementChanged(partner: string): Promise<void> {
+    this.epochs.set(partner, (this.epochs.get(partner) ?? 0) + 1);
+    await this.inFlight.catch(() => undefined);
+    this.nudge();
   }
 
   /** The community chain and every partner whose agreement allows export right now. */
@@ -177,10 +193,12 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
 
 
   /** Publishes stored bundles in chain order; false when NATS is away (the rest wait). */
-  private async publishPage(page: (BundleRecord & { bytes: Uint8Array })[]): Promise<boolean> {
+  private async publishPage(page: (BundleRecord & { bytes: Uint8Array })[], epochs: Map<string, number>): Promise<boolean> {
     for (const stored of page) {
+      // Its agreement changed since the page was read: read the page again under the new state.
+      if (this.epochs.get(stored.audience) !== epochs.get(stored.audience)) return true;
       try {
-        const ack = await this.publisher.publish({
+        const publishing = this.publisher.publish({
           publisher: stored.publisher,
           audience: stored.audience,
           hash: stored.hash,
@@ -188,6 +206,8 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
           signerFingerprint: stored.signer,
           signature: stored.signature,
         });
+        this.inFlight = publishing;
+        const ack = await publishing;
         await this.store.bundles.markPublished(stored.hash, ack.streamSeq);
       } catch (err) {
         if (err instanceof DomainError && err.code === 'NATS_UNAVAILABLE') {
