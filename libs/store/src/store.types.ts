@@ -250,6 +250,11 @@ export interface ImportEntryDecision extends EntryDecisionFields {
   value?: string;
   /** Pseudonym to store for `accept-pseudonymized` (required there). */
   pseudonym?: string;
+  /**
+   * For a `reject`: keep an older copy this node holds (the rejection is about the agreement or the
+   * sender, not about the new content). Otherwise a rejected newer version drops the older copy.
+   */
+  keepsOlder?: boolean;
   indicator: WireIndicator;
 }
 

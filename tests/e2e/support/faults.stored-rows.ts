@@ -57,6 +57,12 @@ export class StoredRows {
     return res.rows[0];
   }
 
+  /** Outbound bundles of `audience`'s chain stored but not yet published (cheap enough to poll every few ms). */
+  async unpublishedOutbound(audience: string): Promise<number> {
+    const res = await this.client.query(`select count(*)::int as n from bundle where direction = 'out' and audience = $1 and published_at is null`, [audience]);
+    return res.rows[0].n;
+  }
+
   /**
    * Time travel: marks the given indicators (by origin id) and bundles (by hash) as having expired a
    * minute ago, as if their agreement's retention had run out. Returns the rows changed.

@@ -103,6 +103,14 @@ describe('ExportPlanner.decide', () => {
     ]);
   });
 
+  it('sends the revocation\'s own reason only where free text may go (share), a generic one where only share-stripped is allowed', () => {
+    const text = `${DEFAULT_POLICY_TEXT}\n@id("test.no-raw-email")\nforbid (principal, action == Palermo::Action::"shareRaw", resource) when { resource.type == "email" };\n`;
+    const [revoked] = pending(1, 'green', 1);
+    const plans = planner(text).decide([COMMUNITY, toPartner], [revoked], new Map([[revoked.id, new Set([partner])]]), now);
+    expect(entriesOf(plans, partner)).toEqual([{ op: 'revoke', id: revoked.id, reason: 'revoked by the origin' }]);
+    expect(plans[1].decisions[0]!.reasons).toEqual(expect.arrayContaining(['test.no-raw-email', 'export.revoked-by-origin']));
+  });
+
   it('withdraws an older version from a partner when the new one may no longer go there (TLP raised)', () => {
     const [raised] = pending(1, 'red');
     const plans = planner().decide([COMMUNITY, toPartner], [{ ...raised, version: 2 }], new Map([[raised.id, new Set([partner, 'all'])]]), now);

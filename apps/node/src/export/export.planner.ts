@@ -22,7 +22,7 @@ export interface AudiencePlan {
   entryDecision: number[];
 }
 
-/** The reason a revocation carries to an audience that may not see the current version. */
+/** The reason a revocation carries where the current version may not go, or only without its free text. */
 export const WITHHELD_REVOKE_REASON = 'revoked by the origin';
 /** The reason sent when a newer version may no longer go where an older one went. */
 export const WITHDRAWN_REASON = 'withdrawn by the origin';
@@ -94,8 +94,9 @@ function decideOne(audience: string, p: PendingExport, verdict: ExportDecision, 
   if (p.revoked) {
     // A revocation goes wherever some version went; where the current one may not go, its reason stays home.
     if (!holds) return record(p, 'withhold', [...verdict.reasons, EXPORT_REASONS.revoked]);
-    const reason = verdict.action === 'withhold' ? WITHHELD_REVOKE_REASON : p.revoked.reason;
-    return record(p, 'revoke', [EXPORT_REASONS.revoked], { op: 'revoke', id: p.id, reason });
+    // The analyst's reason is free text: it travels only where free text may (a plain `share`).
+    const reason = verdict.action === 'share' ? p.revoked.reason : WITHHELD_REVOKE_REASON;
+    return record(p, 'revoke', [...verdict.reasons, EXPORT_REASONS.revoked], { op: 'revoke', id: p.id, reason });
   }
   if (verdict.action === 'withhold') {
     // A partner holding an older version that the new one may not follow gets it withdrawn (a v1

@@ -29,6 +29,20 @@ export const ORIGIN_NOT_PUBLISHER = 'import.origin-not-publisher';
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Rejections about the agreement or the sender rather than the new content: an older copy this node
+ * imported lawfully stays (a suspension or a narrower agreement must not erase what was kept). Any
+ * other rejection of a newer version (TLP raised, confidence lowered, ...) drops the older copy.
+ */
+const KEEP_OLDER_REASONS = new Set([
+  'baseline.agreement-not-active',
+  'baseline.import-not-agreed',
+  'baseline.type-not-agreed',
+  'policy.evaluation-error',
+  'policy.request-invalid',
+  ORIGIN_NOT_PUBLISHER,
+]);
+
 /** Step 5: runs this node's live import policy on every upsert of a verified bundle. */
 @Injectable()
 export class ImportDecider {
@@ -65,7 +79,8 @@ export class ImportDecider {
   }
 
   private shape(entryIndex: number, indicator: WireIndicator, action: ImportAction, reasons: string[]): ImportEntryDecision {
-    const base = { entryIndex, originNode: indicator.origin, originId: indicator.id, version: indicator.version, action, reasons };
+    const keepsOlder = action === 'reject' && reasons.some((r) => KEEP_OLDER_REASONS.has(r));
+    const base = { entryIndex, originNode: indicator.origin, originId: indicator.id, version: indicator.version, action, reasons, ...(keepsOlder ? { keepsOlder } : {}) };
     if (action !== 'accept-pseudonymized') return { ...base, indicator, value: action === 'accept' ? indicator.value : undefined };
     // Keep only the keyed HMAC: the value, and free text that may repeat it, stay out of this database.
     const pseudonym = pseudonymize(this.keys.pseudonymSecret, indicator.type, indicator.value);

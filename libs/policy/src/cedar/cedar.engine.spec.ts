@@ -206,6 +206,15 @@ const policies: [string, string][] = [
   ...readdirSync(SAMPLES_DIR)
     .filter((f) => f.endsWith('.cedar'))
     .map((f): [string, string] => [f, readFileSync(join(SAMPLES_DIR, f), 'utf8')]),
+  // Reads facts through entity literals instead of `resource.` / `principal.`: the cache must key on them too.
+  [
+    'entity literals',
+    `${DEFAULT_POLICY_TEXT}
+@id("lit.low-confidence") forbid (principal, action == Palermo::Action::"import", resource) when { Palermo::Indicator::"indicator".confidence < 50 };
+@id("lit.no-raw-tags") forbid (principal, action == Palermo::Action::"shareRaw", resource) when { Palermo::Indicator::"indicator".tags.contains("ht:labour") };
+@id("lit.adequate-only") forbid (principal, action == Palermo::Action::"importRaw", resource) when { !Palermo::Partner::"de-bka".adequacy };
+`,
+  ],
 ];
 const SAMPLE_IDS = /@id\("([^"]+)"\)/g;
 

@@ -29,6 +29,15 @@ describe('policyReads', () => {
     expect(reads('@id("a") permit (principal, action, resource) when { [resource].contains(resource) };').resource).toBe('all');
   });
 
+  it('an entity literal of the request\'s own kind reads all of that variable (it is the same entity)', () => {
+    const lit = reads('@id("a") forbid (principal, action, resource) when { Palermo::Indicator::"indicator".confidence < 50 };');
+    expect(lit.resource).toBe('all');
+    expect(lit.principal).toEqual(new Set());
+    expect(reads('@id("a") permit (principal, action, resource) when { [Palermo::Partner::"de-bka"].contains(principal) };').principal).toBe('all');
+    // A literal of an unrelated kind (here none exists) or a plain value reads nothing.
+    expect(reads('@id("a") permit (principal, action, resource) when { ["x"].contains("x") };')).toEqual({ principal: new Set(), resource: new Set(), context: new Set() });
+  });
+
   it('readOnly keeps the attributes read', () => {
     expect(readOnly({ a: 1, b: 2 }, new Set(['b']))).toEqual({ b: 2 });
     expect(readOnly({ a: 1, b: 2 }, 'all')).toEqual({ a: 1, b: 2 });

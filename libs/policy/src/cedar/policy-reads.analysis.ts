@@ -55,7 +55,35 @@ function walk(node: unknown, reads: PolicyReads): void {
     reads[variable as Var] = 'all';
     return;
   }
-  for (const [key, child] of Object.entries(node)) if (key !== 'Value') walk(child, reads);
+  if ('Value' in node) {
+    // An entity literal reads that entity's attributes without naming the variable
+    // (`Palermo::Indicator::"indicator".confidence`): key on all of the variable it stands for.
+    for (const type of entityTypes((node as { Value: unknown }).Value)) {
+      const variable = ENTITY_VARIABLE[type];
+      if (variable) reads[variable] = 'all';
+    }
+    return;
+  }
+  for (const child of Object.values(node)) walk(child, reads);
+}
+
+// Entity ids are constant per kind of request, so a literal of these types is the request's own entity.
+const ENTITY_VARIABLE: Record<string, Var> = {
+  'Palermo::Indicator': 'resource',
+  'Palermo::IndicatorKind': 'resource',
+  'Palermo::Partner': 'principal',
+  'Palermo::Community': 'principal',
+};
+
+/** The entity types referenced anywhere inside a literal value (sets and records included). */
+function entityTypes(value: unknown, found: string[] = []): string[] {
+  if (Array.isArray(value)) for (const v of value) entityTypes(v, found);
+  else if (value !== null && typeof value === 'object') {
+    const entity = (value as { __entity?: { type?: unknown } }).__entity;
+    if (entity && typeof entity.type === 'string') found.push(entity.type);
+    for (const v of Object.values(value)) entityTypes(v, found);
+  }
+  return found;
 }
 
 function attributeAccess(node: Record<string, unknown>): { variable: Var; attr: string } | undefined {

@@ -109,8 +109,9 @@ describe.each(BACKENDS)('commitImport (%s)', (backend) => {
   });
 
   it('drops the kept copy when a newer version is rejected by policy, but never for an older one', async () => {
-    const next = chain();
-    const v1 = wire('y-origin', { version: 1, tlp: 'green' });
+    const publisher = nodeId('p');
+    const next = chain(publisher);
+    const v1 = wire(publisher, { version: 1, tlp: 'green' });
     await store.imports.commitImport(acceptAll(next([{ op: 'upsert', indicator: v1 }])));
     const reject = { action: 'reject' as const, reasons: ['import.tlp-above-maximum'] };
     await store.imports.commitImport(acceptAll(next([{ op: 'upsert', indicator: { ...v1, version: 1, tlp: 'red' } }]), reject));
@@ -119,6 +120,22 @@ describe.each(BACKENDS)('commitImport (%s)', (backend) => {
     await store.imports.commitImport(acceptAll(raised, reject));
     expect(await store.indicators.getWithProvenance(v1.id)).toBeNull();
     expect((await store.decisions.forBundle(raised.hash))[0]).toMatchObject({ action: 'reject', version: 2, reasons: ['import.tlp-above-maximum'] });
+  });
+
+  it('keeps the older copy when the rejection is about the agreement, or when another node sends a version of it', async () => {
+    const origin = nodeId('p');
+    const fromOrigin = chain(origin);
+    const kept = wire(origin, { version: 1, tlp: 'green' });
+    await store.imports.commitImport(acceptAll(fromOrigin([{ op: 'upsert', indicator: kept }])));
+    // A suspension: the next version is rejected for the agreement's sake, what was kept stays.
+    const suspended = { action: 'reject' as const, reasons: ['baseline.agreement-not-active'], keepsOlder: true };
+    await store.imports.commitImport(acceptAll(fromOrigin([{ op: 'upsert', indicator: { ...kept, version: 2 } }]), suspended));
+    expect((await store.indicators.getWithProvenance(kept.id))?.indicator).toMatchObject({ version: 1 });
+    // Another pinned partner claims a newer version of the origin's indicator: rejected, and it cannot erase ours.
+    const forger = chain(nodeId('p'));
+    const claim = { action: 'reject' as const, reasons: ['import.origin-not-publisher'] };
+    await store.imports.commitImport(acceptAll(forger([{ op: 'upsert', indicator: { ...kept, version: 99 } }]), claim));
+    expect((await store.indicators.getWithProvenance(kept.id))?.indicator).toMatchObject({ version: 1 });
   });
 
   it('keeps the highest version when one bundle carries an indicator twice', async () => {

@@ -122,7 +122,11 @@ async function writeEntries(em: EntityManager, input: ImportCommit): Promise<voi
   // over a shared JSON document, on PostgreSQL 15 with 2,000-entry bundles.
   const kept = decisions.filter((d) => d.action !== 'reject').map(toIndicatorRow);
   if (kept.length > 0) await query(em, UPSERT_IMPORTED_SQL, [hash, expiresAt, JSON.stringify(kept)]);
-  const rejected = decisions.filter((d) => d.action === 'reject').map((d) => ({ origin_node: d.originNode, origin_id: d.originId, version: d.version }));
+  // Only the publisher's own indicators, and only when the rejection is about the new content: a
+  // partner can never make this node forget what another origin (or the same one, lawfully) shared.
+  const rejected = decisions
+    .filter((d) => d.action === 'reject' && !d.keepsOlder && d.originNode === bundle.publisher)
+    .map((d) => ({ origin_node: d.originNode, origin_id: d.originId, version: d.version }));
   if (rejected.length > 0) await query(em, DROP_SUPERSEDED_SQL, [JSON.stringify(rejected)]);
   if (decisions.length > 0) {
     await query(em, INSERT_DECISIONS_SQL, [hash, policyVersion, agreementId, JSON.stringify(decisions.map(toDecisionRow))]);
