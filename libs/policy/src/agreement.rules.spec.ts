@@ -49,6 +49,8 @@ describe('nextAgreementState (four eyes)', () => {
   it.each<[string, AgreementState, AgreementCommand, ActorRef, AgreementActors]>([
     ['the creator approves alone', 'draft', 'approve', alice, actors],
     ['the creator approves with another token of hers', 'draft', 'approve', { tokenId: 'tok-alice-2', name: 'alice' }, actors],
+    ['the creator approves under a differently typed name', 'draft', 'approve', { tokenId: 'tok-alice-3', name: ' Alice.' }, actors],
+    ['the creator approves with accents and spacing added', 'draft', 'approve', { tokenId: 'tok-alice-4', name: 'ÁLI CE' }, actors],
     ['the suspender resumes alone', 'suspended', 'resume', bob, suspendedByBob],
   ])('AGREEMENT_FOUR_EYES when %s', (_name, current, command, actor, who) => {
     expect(() => nextAgreementState(current, command, actor, who)).toThrowError(expect.objectContaining({ code: 'AGREEMENT_FOUR_EYES' }));

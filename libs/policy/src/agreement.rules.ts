@@ -46,5 +46,14 @@ export function nextAgreementState(current: AgreementState, command: AgreementCo
 
 // The same token, or another token issued to the same name: either way one person acting twice.
 function sameOfficer(a: ActorRef, b: ActorRef): boolean {
-  return a.tokenId === b.tokenId || a.name === b.name;
+  return a.tokenId === b.tokenId || officerName(a.name) === officerName(b.name);
+}
+
+/** A name as a person, not as typed: case, accents, spacing and punctuation do not make a second officer. */
+function officerName(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '');
 }

@@ -212,7 +212,15 @@ export interface OutboundBatch {
   /** Every export decision of this batch, withheld ones included (bundleHash null). */
   decisions: ExportDecisionInput[];
   /** Advances one agreement's backfill cursor in the same transaction. */
-  backfill?: { agreementId: string; /** last own indicator pk covered */ pk: string; /** sets backfilledAt */ done: boolean };
+  backfill?: {
+    agreementId: string;
+    /** last own indicator pk covered */
+    pk: string;
+    /** sets backfilledAt */
+    done: boolean;
+    /** the cursor this page started from (null = the start); if it moved meanwhile (a resume restarted it), nothing is stored */
+    from?: string | null;
+  };
 }
 
 /** What the export policy did with one own indicator version for one audience. */

@@ -52,7 +52,7 @@ export function registerPolicy(program: Command): void {
     .action(async (opts: SimulateOptions) => {
       if (opts.bundle && opts.last) throw new UsageError('give either --bundle or --last, not both');
       const last = opts.last === undefined ? undefined : Number(opts.last);
-      if (last !== undefined && (!Number.isInteger(last) || last < 1 || last > 1000)) throw new UsageError(`--last ${opts.last}: expected 1 to 1000`);
+      if (last !== undefined && (!Number.isInteger(last) || last < 1 || last > 200)) throw new UsageError(`--last ${opts.last}: expected 1 to 200`);
       const body = {
         policy: opts.policy ? readText('--policy', opts.policy) : undefined,
         bundle: opts.bundle ? parseJsonFile('--bundle', opts.bundle) : undefined,

@@ -9,10 +9,11 @@ export function registerTokens(program: Command): void {
     .command('create')
     .description('create a token for a role and print it (shown once; stored hashed)')
     .requiredOption('--role <role>', ROLES.join(' | '))
-    .option('--name <name>', 'who holds it', 'unnamed')
+    .option('--name <name>', 'who holds it (required for policy officers: four-eyes tells officers apart by name)')
     .option('--data-dir <dir>', "the node's data dir")
-    .action(async (opts: NodeDirOptions & { role: string; name: string }) => {
-      const token = await createToken(opts, opts.role, opts.name);
+    .action(async (opts: NodeDirOptions & { role: string; name?: string }) => {
+      if (opts.role === 'policy-officer' && !opts.name?.trim()) throw new UsageError('--name is required for a policy-officer token (four-eyes tells officers apart by name)');
+      const token = await createToken(opts, opts.role, opts.name?.trim() || 'unnamed');
       process.stdout.write(`${token}\n`);
     });
 }

@@ -42,16 +42,40 @@ export class AgreementsService {
     return { ...view(agreement), history: await this.store.agreements.history(id) };
   }
 
-  /** Applies approve/suspend/resume/terminate; the exporter reacts at once. */
+  /**
+   * Applies approve/suspend/resume/terminate. Publishing to the partner pauses first (a publish
+   * already on the wire settles), so when this returns the change is in effect for the exporter.
+   */
   async transition(id: string, command: AgreementCommand, by: ActorRef, reason: string | null): Promise<AgreementView> {
-    const changed = await this.store.agreements.transition(id, command, by, reason, (current) =>
-      nextAgreementState(current.state, command, by, { createdBy: current.createdBy, suspendedBy: current.suspendedBy }),
-    );
-    this.logger.log(`agreement ${id} with ${changed.partner}: ${command} by ${by.name} → ${changed.state}`);
-    // Takes effect at once: when this returns, nothing read under the old state is published any more
-    // (and a newly active agreement starts its partner's backfill).
-    await this.exporter.agreementChanged(changed.partner);
-    return view(changed);
+    const current = await this.store.agreements.get(id);
+    if (!current) throw new DomainError('AGREEMENT_NOT_FOUND', `no agreement ${id}`);
+    if (command === 'approve') await this.refuseEarlySupersede(current);
+    await this.exporter.pauseAudience(current.partner);
+    try {
+      const changed = await this.store.agreements.transition(id, command, by, reason, (row) =>
+        nextAgreementState(row.state, command, by, { createdBy: row.createdBy, suspendedBy: row.suspendedBy }),
+      );
+      this.logger.log(`agreement ${id} with ${changed.partner}: ${command} by ${by.name} → ${changed.state}`);
+      return view(changed);
+    } finally {
+      // Whatever happened, the exporter re-reads the agreements (and a newly active one starts its backfill).
+      await this.exporter.agreementChanged(current.partner);
+    }
+  }
+
+  /**
+   * Approving supersedes the partner's current agreement at once; a draft that only starts later
+   * would leave the partner with no agreement in effect until then. Approve it on its start day.
+   */
+  private async refuseEarlySupersede(draft: AgreementRecord): Promise<void> {
+    if (Date.parse(draft.validFrom) <= Date.now()) return;
+    const current = await this.store.agreements.activeFor(draft.partner);
+    if (current && current.id !== draft.id) {
+      throw new DomainError(
+        'AGREEMENT_STATE_CONFLICT',
+        `this draft starts ${draft.validFrom}; approving it now would end agreement ${current.id} with ${draft.partner} today and leave nothing in effect until then — approve it on its start day`,
+      );
+    }
   }
 }
 

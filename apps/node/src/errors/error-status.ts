@@ -12,6 +12,7 @@ const STATUS: Record<string, number> = {
   AGREEMENT_FOUR_EYES: 403,
   POLICY_INVALID: 422,
   AGREEMENT_CHANGED: 409,
+  POLICY_NOT_LOADED: 503,
 };
 
 /** Maps a stable domain error code to the HTTP status the API answers with. */

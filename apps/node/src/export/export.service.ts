@@ -12,6 +12,7 @@ import { ExportPlanner } from './export.planner';
 interface Backfill {
   agreementId: string;
   partner: string;
+  from: string | null;
   pk: string;
   done: boolean;
 }
@@ -114,7 +115,7 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
       const last = page.at(-1)?.pk ?? agreement.backfillPk ?? '0';
       await this.storeBundles(
         page.map((p) => p.item),
-        { agreementId: agreement.id, partner: agreement.partner, pk: last, done: page.length < BACKFILL_PAGE },
+        { agreementId: agreement.id, partner: agreement.partner, from: agreement.backfillPk, pk: last, done: page.length < BACKFILL_PAGE },
       );
       if (!(await this.publishStored())) return;
     }
@@ -142,7 +143,7 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
       bundles: signed,
       exported: backfill ? [] : pending.map((p) => ({ id: p.indicator.id, version: p.indicator.version })),
       decisions: plans.flatMap((plan) => plan.decisions),
-      backfill: backfill ? { agreementId: backfill.agreementId, pk: backfill.pk, done: backfill.done } : undefined,
+      backfill: backfill ? { agreementId: backfill.agreementId, from: backfill.from, pk: backfill.pk, done: backfill.done } : undefined,
     });
     if (signed.length) this.logger.log(`stored ${signed.length} bundle(s) for ${pending.length} indicator(s)${backfill ? ` (backfill for ${backfill.partner})` : ''}`);
   }
@@ -179,9 +180,17 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
    * already on the wire has settled, so when the officer's call returns, export has stopped.
    */
   async agreementChanged(partner: string): Promise<void> {
+    await this.pauseAudience(partner);
+    this.nudge();
+  }
+
+  /**
+   * Stops publishing to `partner` from pages already read and waits for a publish on the wire to
+   * settle; called before an agreement change commits (and again after it, by agreementChanged).
+   */
+  async pauseAudience(partner: string): Promise<void> {
     this.epochs.set(partner, (this.epochs.get(partner) ?? 0) + 1);
     await this.inFlight.catch(() => undefined);
-    this.nudge();
   }
 
   /** The community chain and every partner whose agreement allows export right now. */
@@ -197,6 +206,9 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     for (const stored of page) {
       // Its agreement changed since the page was read: read the page again under the new state.
       if (this.epochs.get(stored.audience) !== epochs.get(stored.audience)) return true;
+      // Recorded before it is handed to NATS: from here on it may arrive even without an ack, so an
+      // ended agreement must not cancel it (its chain position stays taken). Gone = cancelled meanwhile.
+      if (!(await this.store.bundles.markAttempted(stored.hash))) return true;
       try {
         const publishing = this.publisher.publish({
           publisher: stored.publisher,
@@ -208,7 +220,9 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
         });
         this.inFlight = publishing;
         const ack = await publishing;
-        await this.store.bundles.markPublished(stored.hash, ack.streamSeq);
+        if (!(await this.store.bundles.markPublished(stored.hash, ack.streamSeq))) {
+          this.logger.error(`bundle ${stored.hash.slice(0, 12)} for ${stored.audience} was acked by JetStream but is no longer stored`);
+        }
       } catch (err) {
         if (err instanceof DomainError && err.code === 'NATS_UNAVAILABLE') {
           this.logger.warn(`NATS unavailable; ${stored.hash.slice(0, 12)} and later bundles wait for the next pass`);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '@palermo/indicators';
 import { checkPolicyText, type ActorRef } from '@palermo/policy';
 import { Store } from '@palermo/store';
+import { ExportService } from '../export/export.service';
 import { PolicyHolder } from './policy.holder';
 import type { PutPolicyBody } from './policy.query';
 
@@ -11,6 +12,7 @@ export class PolicyService {
   constructor(
     private readonly store: Store,
     private readonly holder: PolicyHolder,
+    private readonly exporter: ExportService,
   ) {}
 
   /** The active version with its text. */
@@ -20,9 +22,15 @@ export class PolicyService {
     return active;
   }
 
-  /** Validates, stores and activates; an invalid text is refused with positions and changes nothing. */
-  replace(body: PutPolicyBody, author: ActorRef) {
-    return this.holder.replace(body.text, author, body.comment ?? null);
+  /**
+   * Validates, stores and activates; an invalid text is refused with positions and changes nothing.
+   * What was stored for export but never sent is decided again under the new version (the store
+   * queues it), so the exporter is nudged at once.
+   */
+  async replace(body: PutPolicyBody, author: ActorRef) {
+    const stored = await this.holder.replace(body.text, author, body.comment ?? null);
+    this.exporter.nudge();
+    return stored;
   }
 
   /** Checks a text against the schema without storing it. */

@@ -40,6 +40,10 @@ export class BundleEntity {
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
   publishedAt!: Date | null;
 
+  /** When this node first handed the outbound bundle to NATS (it may have arrived even without an ack). */
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  publishAttemptedAt?: Date | null;
+
   @Property({ type: new BigIntType('number'), nullable: true })
   streamSeq!: number | null;
 

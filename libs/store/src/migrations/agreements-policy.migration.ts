@@ -121,6 +121,9 @@ const STATEMENTS = [
   // Backfill pages through own indicators (revoked ones too) in pk order.
   `create index indicator_own_current on indicator (pk) where own`,
   `alter table bundle add column expires_at timestamptz`,
+  // Set before an outbound bundle is handed to NATS: from then on it may have reached its audience
+  // even without an ack, so it is never cancelled (its chain position stays taken).
+  `alter table bundle add column publish_attempted_at timestamptz`,
   `create index bundle_expiry on bundle (expires_at) where direction = 'in' and expires_at is not null and bytes is not null`,
   `alter table quarantine add column payload_cleared_at timestamptz`,
   `create index quarantine_uncleared on quarantine (received_at) where payload_cleared_at is null`,
@@ -131,6 +134,7 @@ const DOWN = [
   `alter table quarantine drop column if exists payload_cleared_at`,
   `drop index if exists bundle_expiry`,
   `alter table bundle drop column if exists expires_at`,
+  `alter table bundle drop column if exists publish_attempted_at`,
   `drop index if exists indicator_own_current`,
   `drop index if exists indicator_expiry`,
   `alter table indicator drop column if exists expires_at`,

@@ -29,11 +29,12 @@ const MAX_TEXT = 2000;
 const PARTNER_LOCK_SQL = 'select pg_advisory_xact_lock(7362003, hashtext(?::text))';
 const PARTNER_OF_SQL = 'select partner from agreement where id = ?';
 // Bundles stored for a partner under an agreement that just ended (terminated, or superseded by a
-// new one) never reached it; they go, so nothing decided under the old terms leaves later. The new
+// new one) and never handed to NATS cannot have reached it; they go, so nothing decided under the old terms leaves later. The new
 // agreement's backfill (restarted in the same transaction) re-decides whatever they carried.
 const CANCEL_UNPUBLISHED_SQL = `
   with gone as (
-    delete from bundle where direction = 'out' and published_at is null and audience = ? returning hash
+    delete from bundle where direction = 'out' and published_at is null and publish_attempted_at is null and audience = ?
+    returning hash
   ), decisions as (
     delete from export_decision where bundle_hash in (select hash from gone) returning 1
   )

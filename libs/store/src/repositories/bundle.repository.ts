@@ -39,12 +39,18 @@ const ADVANCE_BACKFILL_SQL = `
   update agreement set backfill_pk = ?::bigint, backfilled_at = case when ?::boolean then now() else null end
   where id = ?::uuid
   returning id`;
+// Compare-and-set: a page cut from a cursor that a resume or a policy change restarted meanwhile must
+// not overwrite the restart (what changed in between would never reach the partner).
+const ADVANCE_BACKFILL_FROM_SQL = `
+  update agreement set backfill_pk = ?::bigint, backfilled_at = case when ?::boolean then now() else null end
+  where id = ?::uuid and backfill_pk is not distinct from ?::bigint and backfilled_at is null
+  returning id`;
 
-// Never-published bundles never reached anyone: dropping them (and their decisions) frees their
-// chain positions, so the chain continues from the last published bundle without a gap.
+// Bundles never handed to NATS never reached anyone: dropping them (and their decisions) frees their
+// chain positions, so the chain continues from the last one that may have gone out, without a gap.
 const CANCEL_UNPUBLISHED_SQL = `
   with gone as (
-    delete from bundle where direction = 'out' and published_at is null and audience = ? returning hash
+    delete from bundle where direction = 'out' and published_at is null and publish_attempted_at is null and audience = ? returning hash
   ), decisions as (
     delete from export_decision where bundle_hash in (select hash from gone) returning 1
   )
@@ -90,6 +96,7 @@ export class BundleRepository extends Repository {
         // An empty batch still marks: the policy may have withheld every pending change.
         if (saved.length === 0 && bundles.length > 0) return 'duplicate' as const;
         await checkInForce(em, saved, decisions);
+        await checkPolicyVersion(em, decisions);
         if (input.exported.length > 0) await query(em, MARK_EXPORTED_SQL, [JSON.stringify(input.exported)]);
         const savedHashes = new Set(saved.map((b) => b.hash));
         await insertExportDecisions(em, decisions.filter((d) => d.bundleHash === null || savedHashes.has(d.bundleHash)));
@@ -126,6 +133,19 @@ export class BundleRepository extends Repository {
     );
     // Outbound bundles always keep their bytes: they are what this node signed and must re-publish.
     return rows.map(toBundleRecord) as (BundleRecord & { bytes: Uint8Array })[];
+  }
+
+  /**
+   * Records that an outbound bundle is about to be handed to NATS (first attempt only): from then
+   * on it may have reached its audience, so an ended agreement no longer cancels it. False when no
+   * such outbound bundle exists (it was cancelled: do not publish it).
+   */
+  async markAttempted(hash: string): Promise<boolean> {
+    const em = this.fork();
+    const found = await em.count(BundleEntity, { hash, direction: 'out' });
+    if (found === 0) return false;
+    await em.nativeUpdate(BundleEntity, { hash, direction: 'out', publishAttemptedAt: null }, { publishAttemptedAt: new Date() });
+    return true;
   }
 
   /** Records JetStream's ack of an outbound bundle; false when no such outbound bundle exists. */
@@ -183,7 +203,7 @@ function checkOutbound(hashes: readonly string[], decisions: readonly ExportDeci
       throw new DomainError('EXPORT_DECISION_BUNDLE_UNKNOWN', `export decision for ${d.originId} → ${d.audience} names a bundle outside this batch`);
     }
   }
-  if (backfill && (!PK_PATTERN.test(backfill.pk) || !isUuid(backfill.agreementId))) {
+  if (backfill && (!PK_PATTERN.test(backfill.pk) || !isUuid(backfill.agreementId) || (backfill.from != null && !PK_PATTERN.test(backfill.from)))) {
     throw new DomainError('BACKFILL_INVALID', 'a backfill cursor is an agreement id (uuid) and an indicator pk (decimal)');
   }
 }
@@ -209,7 +229,28 @@ async function checkInForce(em: EntityManager, saved: readonly SignedBundle[], d
   }
 }
 
+// Shared with policies.add's exclusive lock: a batch commits entirely before or after a policy change.
+const POLICY_VERSION_SQL = `select pg_advisory_xact_lock_shared(7362004), (select coalesce(max(version), 0) from policy_version)::int as version`;
+
+/** POLICY_CHANGED when the batch was decided under a policy version that is no longer the active one. */
+async function checkPolicyVersion(em: EntityManager, decisions: readonly ExportDecisionInput[]): Promise<void> {
+  const used = new Set(decisions.map((d) => d.policyVersion).filter((v): v is number => v !== null));
+  if (used.size === 0) return;
+  const [row] = await query<{ version: number }>(em, POLICY_VERSION_SQL);
+  const stale = [...used].find((v) => v !== row!.version);
+  if (stale !== undefined) {
+    throw new DomainError('POLICY_CHANGED', `decided under policy version ${stale}, but version ${row!.version} is active now; nothing is stored`);
+  }
+}
+
 async function advanceBackfill(em: EntityManager, backfill: NonNullable<OutboundBatch['backfill']>): Promise<void> {
+  if (backfill.from !== undefined) {
+    const moved = await query(em, ADVANCE_BACKFILL_FROM_SQL, [backfill.pk, backfill.done, backfill.agreementId, backfill.from]);
+    if (moved.length > 0) return;
+    if ((await query(em, 'select 1 from agreement where id = ?::uuid', [backfill.agreementId])).length > 0) {
+      throw new DomainError('BACKFILL_MOVED', `the backfill of agreement ${backfill.agreementId} was restarted meanwhile; nothing is stored`);
+    }
+  }
   const updated = await query(em, ADVANCE_BACKFILL_SQL, [backfill.pk, backfill.done, backfill.agreementId]);
   if (updated.length === 0) throw new DomainError('AGREEMENT_NOT_FOUND', `no agreement ${backfill.agreementId}`);
 }

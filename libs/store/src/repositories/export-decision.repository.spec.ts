@@ -37,7 +37,7 @@ describe.each(BACKENDS)('export decisions and outbound batches (%s)', (backend) 
   }
 
   function decision(d: Partial<ExportDecisionInput> & Pick<ExportDecisionInput, 'audience' | 'originId' | 'action'>): ExportDecisionInput {
-    return { version: 1, reasons: ['baseline.share'], policyVersion: 3, agreementId: null, bundleHash: null, entryIndex: null, ...d };
+    return { version: 1, reasons: ['baseline.share'], policyVersion: null, agreementId: null, bundleHash: null, entryIndex: null, ...d };
   }
 
   it('stores every decision with its batch, queryable per bundle and per indicator', async () => {
@@ -65,8 +65,8 @@ describe.each(BACKENDS)('export decisions and outbound batches (%s)', (backend) 
     ]);
     const aboutB = await store.exportDecisions.forIndicator(b!.id);
     expect(aboutB.map((d) => [d.audience, d.action, d.reasons, d.policyVersion, d.bundleHash])).toEqual([
-      [partner, 'share-stripped', ['baseline.share'], 3, forPartner.hash],
-      ['all', 'withhold', ['baseline.community-clear-only'], 3, null],
+      [partner, 'share-stripped', ['baseline.share'], null, forPartner.hash],
+      ['all', 'withhold', ['baseline.community-clear-only'], null, null],
     ]);
     expect(aboutB[0]!.decidedAt).toMatch(/Z$/);
 
@@ -305,5 +305,52 @@ describe.each(BACKENDS)('export decisions and outbound batches (%s)', (backend) 
     await store.agreements.transition(second.id, 'terminate', OFFICER_A, 'ended', fourEyes('terminate', OFFICER_A));
     expect(await store.bundles.exists(late.hash)).toBe(false);
     expect(await store.exportDecisions.forBundle(late.hash)).toEqual([]);
+  });
+
+  it('refuses a batch decided under a policy version that is no longer active; a new version re-decides what never left', async () => {
+    const owner = nodeId('me');
+    const partner = nodeId('p');
+    const agreement = await activeAgreement(store, partner);
+    const sha = (n: number) => String(n).padStart(64, '0');
+    const v = (await store.policies.add({ text: `// v${Date.now()}\n`, sha256: sha(1), author: null })).version;
+    const [x] = await store.indicators.upsertOwn(owner, [input({ value: `pv-${owner}@example.org` })]);
+    const toPartner = chain(owner, partner);
+    const stored = toPartner([{ op: 'upsert', indicator: wire(owner, { id: x!.id }) }]);
+    const decided = (made: typeof stored, policyVersion: number) =>
+      decision({ audience: partner, originId: x!.id, action: 'share', agreementId: agreement.id, policyVersion, bundleHash: made.hash, entryIndex: 0 });
+    await expect(
+      store.bundles.saveOutbound({ bundles: [stored], exported: [{ id: x!.id, version: 1 }], decisions: [decided(stored, v - 1)] }),
+    ).rejects.toMatchObject({ code: 'POLICY_CHANGED' });
+    expect(await store.bundles.exists(stored.hash)).toBe(false);
+    await store.bundles.saveOutbound({ bundles: [stored], exported: [{ id: x!.id, version: 1 }], decisions: [decided(stored, v)] });
+    expect((await store.indicators.pendingExport(10_000)).some((p) => p.id === x!.id)).toBe(false);
+
+    // A new version: the bundle never handed to NATS goes, its indicator is pending again, backfills restart.
+    await store.policies.add({ text: `// v${Date.now()} stricter\n`, sha256: sha(2), author: OFFICER_A });
+    expect(await store.bundles.exists(stored.hash)).toBe(false);
+    expect((await store.indicators.pendingExport(10_000)).some((p) => p.id === x!.id)).toBe(true);
+    expect(await store.agreements.backfillState(agreement.id)).toEqual({ pk: null, done: false, backfilledAt: null });
+  });
+
+  it('never cancels a bundle once it was handed to NATS (it may have arrived without an ack)', async () => {
+    const owner = nodeId('me');
+    const partner = nodeId('p');
+    const agreement = await activeAgreement(store, partner);
+    const toPartner = chain(owner, partner);
+    const [attempted, fresh] = [toPartner([{ op: 'upsert', indicator: wire(owner) }]), toPartner([{ op: 'upsert', indicator: wire(owner) }])];
+    const idOf = (made: typeof attempted) => (made.bundle.entries[0] as { indicator: { id: string } }).indicator.id;
+    await store.bundles.saveOutbound({
+      bundles: [attempted, fresh],
+      exported: [],
+      decisions: [attempted, fresh].map((made) => decision({ audience: partner, originId: idOf(made), action: 'share', agreementId: agreement.id, bundleHash: made.hash, entryIndex: 0 })),
+    });
+    expect(await store.bundles.markAttempted(attempted.hash)).toBe(true);
+    await store.agreements.transition(agreement.id, 'terminate', OFFICER_A, null, fourEyes('terminate', OFFICER_A));
+    expect(await store.bundles.exists(attempted.hash)).toBe(true);
+    expect(await store.bundles.exists(fresh.hash)).toBe(false);
+    // The chain continues after the one that may have gone out; what it carried is still known to be held.
+    expect(await store.bundles.chainHead(owner, partner)).toEqual({ seq: 1, hash: attempted.hash });
+    expect((await store.exportDecisions.sharedAudiences([idOf(attempted)])).get(idOf(attempted))).toEqual(new Set([partner]));
+    expect(await store.bundles.markAttempted(fresh.hash)).toBe(false);
   });
 });

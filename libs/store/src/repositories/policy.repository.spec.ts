@@ -38,8 +38,8 @@ describe.each(BACKENDS)('policy versions (%s)', (backend) => {
 
     const audit = await store.audit.list({ action: 'policy.changed' });
     expect(audit.items.map((e) => [e.subjectId, e.actor, e.details])).toEqual([
-      ['2', OFFICER_A, { version: 2, sha256: sha(v2Text), comment: null }],
-      ['1', null, { version: 1, sha256: sha(v1Text), comment: 'seeded from file' }],
+      ['2', OFFICER_A, { version: 2, sha256: sha(v2Text), comment: null, unsentBundlesRedecided: 0, backfillsRestarted: 0 }],
+      ['1', null, { version: 1, sha256: sha(v1Text), comment: 'seeded from file', unsentBundlesRedecided: 0, backfillsRestarted: 0 }],
     ]);
     expect(JSON.stringify(audit.items)).not.toContain('permit');
   });

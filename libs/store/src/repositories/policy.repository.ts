@@ -15,6 +15,23 @@ const INSERT_SQL = `
   returning version, created_at`;
 
 const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+
+// A new policy version applies to everything not yet handed to NATS: stored bundles that never left
+// are dropped and what they carried is queued again, and every current agreement's backfill restarts
+// (so partners get withdrawals of what the new version no longer lets them hold).
+const REDECIDE_SQL = `
+  with gone as (
+    delete from bundle where direction = 'out' and published_at is null and publish_attempted_at is null returning hash
+  ), decided as (
+    delete from export_decision where bundle_hash in (select hash from gone) returning origin_id
+  ), requeued as (
+    update indicator set exported_version = 0, updated_at = now()
+    where own and origin_id in (select origin_id from decided) returning 1
+  ), restarted as (
+    update agreement set backfill_pk = null, backfilled_at = null where state in ('active', 'suspended') returning 1
+  )
+  select (select count(*) from gone)::int as bundles, (select count(*) from requeued)::int as requeued,
+         (select count(*) from restarted)::int as backfills`;
 const SUMMARY_FIELDS = ['version', 'sha256', 'authorToken', 'authorName', 'comment', 'createdAt'] as const;
 
 /** Versions of the jurisdiction policy text; the newest is the active one. */
@@ -46,13 +63,14 @@ export class PolicyRepository extends Repository {
         comment,
       ]);
       const version = row!.version;
+      const [redecided] = await query<{ bundles: number; requeued: number; backfills: number }>(em, REDECIDE_SQL);
       await appendAudit(em, [
         {
           actor: input.author,
           action: 'policy.changed',
           subjectType: 'policy',
           subjectId: String(version),
-          details: { version, sha256: input.sha256, comment },
+          details: { version, sha256: input.sha256, comment, unsentBundlesRedecided: redecided?.bundles ?? 0, backfillsRestarted: redecided?.backfills ?? 0 },
         },
       ]);
       return {
