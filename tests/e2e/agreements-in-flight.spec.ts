@@ -95,7 +95,7 @@ describe('bundles already stored when the agreement stops', () => {
     await eventually(`${C} to receive the rest after the resume`, async () => holds(us, ids.at(-1)!), 60_000);
   });
 
-  it('bundles stored under a terminated agreement never leave under the next, narrower one, and the partner’s chain goes on', async () => {
+  it('bundles stored under a terminated agreement never leave under the next, narrower one (only the one already handed to NATS may), and the partner’s chain goes on', async () => {
     const open = await currentAgreement(nl, C);
     expect(open).toMatchObject({ state: 'active', maxTlp: 'amber' });
     let ids: string[] = [];
@@ -123,11 +123,18 @@ describe('bundles already stored when the agreement stops', () => {
 
     const after = (await outbound(nl, C)).filter((b) => b.publishedAt !== null && Date.parse(b.publishedAt) > endedAt);
     const carrying = [];
+    const withdrawn = new Set<string>();
     for (const b of after) {
-      const items = (await nl.api('GET', `/bundles/${b.hash}/decisions`, { role: 'auditor' })).body.items as { originId: string; agreementId: string }[];
-      if (items.some((d) => ids.includes(d.originId))) carrying.push(`#${b.seq} (decided under ${items[0]!.agreementId}, published ${b.publishedAt})`);
+      const items = (await nl.api('GET', `/bundles/${b.hash}/decisions`, { role: 'auditor' })).body.items as { originId: string; agreementId: string; action: string }[];
+      // Withdrawals (revoke entries) of what went out under the old terms are the new terms at work, not a leak.
+      for (const d of items) if (d.action === 'revoke' && ids.includes(d.originId)) withdrawn.add(d.originId);
+      if (items.some((d) => d.action !== 'revoke' && ids.includes(d.originId))) carrying.push(`#${b.seq} (decided under ${items[0]!.agreementId}, published ${b.publishedAt})`);
     }
-    expect.soft(carrying, 'bundles decided under the terminated agreement and published after it ended').toEqual([]);
+    // Only the bundle already handed to NATS when the officer acted may still go out (it may have
+    // arrived without an ack, so it keeps its chain position); nothing else decided under the ended terms.
+    expect.soft(carrying.length, `bundles decided under the terminated agreement and published after it ended: ${carrying.join(', ')}`).toBeLessThanOrEqual(1);
+    // What went out under the old terms is withdrawn under the narrower ones (keywords are not in them).
+    if (carrying.length > 0) expect.soft(withdrawn.size, 'keywords withdrawn from us-hsi under the new terms').toBeGreaterThan(0);
     const keptKeywords = (await keptFrom(us, A)).filter((id) => ids.includes(id));
     // At most the bundle whose publish was already on the wire when NATS froze may have arrived.
     expect(keptKeywords.length, `${C} keeps ${keptKeywords.length} keywords decided under the ended agreement`).toBeLessThanOrEqual(150);

@@ -68,7 +68,8 @@ async function waitForExportDecisions(origin: NodeProcess, token: string, ids: s
   const deadline = Date.now() + 60_000;
   for (;;) {
     const decisions: ExportDecision[] = [];
-    for (const id of ids) decisions.push(...(await api<{ exportDecisions: ExportDecision[] }>(origin, token, `/indicators/${id}`)).exportDecisions);
+    // Newest first: the latest decision per audience is the one that stands (a backfill may decide again).
+    for (const id of ids) decisions.push(...latestPer((await api<{ exportDecisions: ExportDecision[] }>(origin, token, `/indicators/${id}`)).exportDecisions, (d) => d.audience));
     if (decisions.length >= ids.length * audiences) return decisions;
     if (Date.now() > deadline) throw new Error(`${origin.nodeId} decided ${decisions.length} of ${ids.length * audiences} exports within 60 s`);
     await new Promise((r) => setTimeout(r, 250));
@@ -81,10 +82,18 @@ async function waitForImportDecisions(node: NodeProcess, token: string, publishe
     const list = await api<{ items: { hash: string }[] }>(node, token, `/bundles?direction=in&partner=${publisher}&limit=500`);
     const decisions: Decision[] = [];
     for (const b of list.items) decisions.push(...(await api<{ items: Decision[] }>(node, token, `/bundles/${b.hash}/decisions`)).items);
-    if (decisions.length >= expected) return decisions;
+    // Bundles come newest first; an indicator received twice (its backfill and its change) counts once.
+    const latest = latestPer(decisions, (d) => d.originId);
+    if (latest.length >= expected) return latest;
     if (Date.now() > deadline) throw new Error(`${node.nodeId} imported ${decisions.length} of ${expected} indicators within 60 s`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** The first item per key, in order. */
+function latestPer<T>(items: T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => !seen.has(key(item)) && seen.add(key(item)));
 }
 
 function label(s: Record<string, unknown>, normalized: string): string {

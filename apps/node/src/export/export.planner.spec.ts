@@ -92,8 +92,8 @@ describe('ExportPlanner.decide', () => {
     const [amber] = pending(1, 'amber', 1);
     const [never] = pending(1, 'green', 1);
     const shared: SharedAudiences = new Map([
-      [red.id, new Set([partner])],
-      [amber.id, new Set([partner])],
+      [red.id, new Map([[partner, 1]])],
+      [amber.id, new Map([[partner, 1]])],
     ]);
     const plans = planner().decide([COMMUNITY, toPartner], [red, amber, never], shared, now);
     expect(entriesOf(plans, 'all')).toEqual([]);
@@ -106,14 +106,36 @@ describe('ExportPlanner.decide', () => {
   it('sends the revocation\'s own reason only where free text may go (share), a generic one where only share-stripped is allowed', () => {
     const text = `${DEFAULT_POLICY_TEXT}\n@id("test.no-raw-email")\nforbid (principal, action == Palermo::Action::"shareRaw", resource) when { resource.type == "email" };\n`;
     const [revoked] = pending(1, 'green', 1);
-    const plans = planner(text).decide([COMMUNITY, toPartner], [revoked], new Map([[revoked.id, new Set([partner])]]), now);
+    const plans = planner(text).decide([COMMUNITY, toPartner], [revoked], new Map([[revoked.id, new Map([[partner, 1]])]]), now);
     expect(entriesOf(plans, partner)).toEqual([{ op: 'revoke', id: revoked.id, reason: 'revoked by the origin' }]);
     expect(plans[1].decisions[0]!.reasons).toEqual(expect.arrayContaining(['test.no-raw-email', 'export.revoked-by-origin']));
   });
 
+  it('in a backfill, counts as delivered on the community chain only what that chain already carries', () => {
+    const [carried, never] = pending(2, 'clear');
+    const plans = planner().decide([COMMUNITY, toPartner], [carried, never], new Map([[carried.id, new Map([['all', 1]])]]), now, 'backfill');
+    // `never` was not CLEAR (or not allowed on `all`) when it changed last: the partner gets it on its own chain.
+    expect(entriesOf(plans, partner).map((e) => (e.op === 'upsert' ? e.indicator.id : e.id))).toEqual([never.id]);
+  });
+
+  it('in a backfill, does not resend what the partner already holds at this version, but still withdraws', () => {
+    const [held, older] = pending(2, 'green');
+    const [raised] = pending(1, 'red');
+    const shared: SharedAudiences = new Map([
+      [held.id, new Map([[partner, 1]])],
+      [older.id, new Map([[partner, 1]])],
+      [raised.id, new Map([[partner, 1]])],
+    ]);
+    const plans = planner().decide([COMMUNITY, toPartner], [held, { ...older, version: 2 }, { ...raised, version: 2 }], shared, now, 'backfill');
+    expect(entriesOf(plans, partner).map((e) => [e.op, e.op === 'upsert' ? e.indicator.id : e.id])).toEqual([
+      ['upsert', older.id],
+      ['revoke', raised.id],
+    ]);
+  });
+
   it('withdraws an older version from a partner when the new one may no longer go there (TLP raised)', () => {
     const [raised] = pending(1, 'red');
-    const plans = planner().decide([COMMUNITY, toPartner], [{ ...raised, version: 2 }], new Map([[raised.id, new Set([partner, 'all'])]]), now);
+    const plans = planner().decide([COMMUNITY, toPartner], [{ ...raised, version: 2 }], new Map([[raised.id, new Map([[partner, 1], ['all', 1]])]]), now);
     expect(entriesOf(plans, partner)).toEqual([{ op: 'revoke', id: raised.id, reason: 'withdrawn by the origin' }]);
     expect(plans[1].decisions[0]).toMatchObject({ action: 'revoke', reasons: expect.arrayContaining(['export.withdrawn']) });
     // CLEAR on the community chain was "without limit": it is not chased.

@@ -9,8 +9,8 @@ import type { ExportAudience } from './export.audiences';
 /** Where each chain stands before this batch: the head the next bundle links to. */
 export type ChainHeads = Map<string, { seq: number; hash: string } | null>;
 
-/** Which audiences already hold some version of an indicator (and were not sent its revocation). */
-export type SharedAudiences = Map<string, Set<string>>;
+/** Which audiences already hold some version of an indicator (and were not sent its revocation), and the highest version each got. */
+export type SharedAudiences = Map<string, Map<string, number>>;
 
 /** One audience's share of a pass: its entries in order, and a decision for every pending indicator. */
 export interface AudiencePlan {
@@ -44,7 +44,7 @@ export class ExportPlanner {
   constructor(private readonly policy: PolicyHolder) {}
 
   /** Decides every pending indicator for every audience, the community chain first. */
-  decide(audiences: readonly ExportAudience[], pending: readonly PendingExport[], shared: SharedAudiences, now: Date): AudiencePlan[] {
+  decide(audiences: readonly ExportAudience[], pending: readonly PendingExport[], shared: SharedAudiences, now: Date, mode: 'changes' | 'backfill' = 'changes'): AudiencePlan[] {
     const { engine, version } = this.policy.current();
     // Every partner also reads the community chain: what goes to `all` is not repeated per partner.
     const community = new Set<string>();
@@ -60,7 +60,14 @@ export class ExportPlanner {
         plan.entries.push(entry);
         plan.entryDecision.push(plan.decisions.length - 1);
       };
-      pending.forEach((p, i) => decideOne(target.audience, p, verdicts[i], shared.get(p.id)?.has(target.audience) ?? false, community, record));
+      pending.forEach((p, i) => {
+        const held = shared.get(p.id)?.get(target.audience);
+        // A backfill does not resend what the audience already holds at this version (receivers ignore it anyway).
+        if (mode === 'backfill' && target.partner && !p.revoked && held !== undefined && held >= p.version && verdicts[i].action !== 'withhold') return;
+        decideOne(target.audience, p, verdicts[i], held !== undefined, community, record);
+      });
+      // A backfill writes no community bundle: only what the community chain already carries counts as delivered there.
+      if (target.audience === COMMUNITY_AUDIENCE && mode === 'backfill') for (const id of [...community]) if (!shared.get(id)?.has(COMMUNITY_AUDIENCE)) community.delete(id);
       return plan;
     });
   }

@@ -128,7 +128,7 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     // A backfill page is decided for the community (to skip what rides on it) and for its partner only.
     if (backfill) audiences = audiences.filter((a) => a.audience === COMMUNITY_AUDIENCE || a.audience === backfill.partner);
     const shared = await this.store.exportDecisions.sharedAudiences(pending.map((p) => p.id));
-    const plans = this.planner.decide(audiences, pending, shared, now).filter((plan) => !backfill || plan.audience === backfill.partner);
+    const plans = this.planner.decide(audiences, pending, shared, now, backfill ? 'backfill' : 'changes').filter((plan) => !backfill || plan.audience === backfill.partner);
     const signed = [];
     for (const plan of plans) {
       const head = await this.store.bundles.chainHead(this.config.nodeId, plan.audience);

@@ -49,7 +49,7 @@ export class PolicyController {
 
   @Post('validate')
   @HttpCode(200)
-  @Roles('policy-officer', 'admin')
+  @Roles('policy-officer', 'auditor', 'admin')
   @ApiOperation({ summary: 'Check a policy text against the schema without storing it' })
   validate(@Body(new ZodPipe(validatePolicySchema)) body: { text: string }) {
     return this.policy.validate(body.text);

@@ -105,8 +105,8 @@ describe.each(BACKENDS)('export decisions and outbound batches (%s)', (backend) 
       ],
     });
     const shared = await store.exportDecisions.sharedAudiences([x!.id, y!.id, z!.id, x!.id, 'unknown']);
-    expect(shared.get(x!.id)).toEqual(new Set([p1, p2]));
-    expect(shared.get(y!.id)).toEqual(new Set([p1, 'all']));
+    expect(shared.get(x!.id)).toEqual(new Map([[p1, 1], [p2, 1]]));
+    expect(shared.get(y!.id)).toEqual(new Map([[p1, 1], ['all', 1]]));
     expect(shared.has(z!.id)).toBe(false);
     expect(shared.has('unknown')).toBe(false);
 
@@ -121,8 +121,8 @@ describe.each(BACKENDS)('export decisions and outbound batches (%s)', (backend) 
       ],
     });
     const after = await store.exportDecisions.sharedAudiences([x!.id, y!.id]);
-    expect(after.get(x!.id)).toEqual(new Set([p2]));
-    expect(after.get(y!.id)).toEqual(new Set([p1, 'all']));
+    expect(after.get(x!.id)).toEqual(new Map([[p2, 1]]));
+    expect(after.get(y!.id)).toEqual(new Map([[p1, 2], ['all', 1]]));
     expect(await store.exportDecisions.sharedAudiences([])).toEqual(new Map());
   });
 
@@ -252,7 +252,7 @@ describe.each(BACKENDS)('export decisions and outbound batches (%s)', (backend) 
     const decisionsB = backfillDecisions.map((d) => ({ ...d, bundleHash: page1b.hash }));
     await store.bundles.saveOutbound({ bundles: [page1b], exported: [], decisions: decisionsB, backfill: { agreementId: agreement.id, pk: ownRows[1]!.pk, done: false } });
     expect(await store.agreements.backfillState(agreement.id)).toEqual({ pk: ownRows[1]!.pk, done: false, backfilledAt: null });
-    expect((await store.exportDecisions.sharedAudiences([made[0]!.id])).get(made[0]!.id)).toEqual(new Set([partner]));
+    expect((await store.exportDecisions.sharedAudiences([made[0]!.id])).get(made[0]!.id)).toEqual(new Map([[partner, 2]]));
 
     await store.bundles.saveOutbound({ bundles: [], exported: [], decisions: [], backfill: { agreementId: agreement.id, pk: ownRows[3]!.pk, done: true } });
     const state = await store.agreements.backfillState(agreement.id);
@@ -350,7 +350,7 @@ describe.each(BACKENDS)('export decisions and outbound batches (%s)', (backend) 
     expect(await store.bundles.exists(fresh.hash)).toBe(false);
     // The chain continues after the one that may have gone out; what it carried is still known to be held.
     expect(await store.bundles.chainHead(owner, partner)).toEqual({ seq: 1, hash: attempted.hash });
-    expect((await store.exportDecisions.sharedAudiences([idOf(attempted)])).get(idOf(attempted))).toEqual(new Set([partner]));
+    expect((await store.exportDecisions.sharedAudiences([idOf(attempted)])).get(idOf(attempted))).toEqual(new Map([[partner, 1]]));
     expect(await store.bundles.markAttempted(fresh.hash)).toBe(false);
   });
 });

@@ -19,7 +19,7 @@ const INSERT_SQL = `
 // Served by export_decision_origin (origin_id, audience). An audience holds an id while its latest
 // sent entry for it (any version) is an upsert: a later revoke entry takes it back.
 const SHARED_AUDIENCES_SQL = `
-  select d.origin_id, d.audience
+  select d.origin_id, d.audience, max(d.version) filter (where d.action in ('share', 'share-stripped'))::int as version
   from export_decision d
   join (select distinct value as origin_id from json_array_elements_text(?::text::json)) k on k.origin_id = d.origin_id
   where d.bundle_hash is not null
@@ -67,19 +67,20 @@ export class ExportDecisionRepository extends Repository {
   }
 
   /**
-   * For each id, the audiences holding it: an upsert of some version of it went out to them in a
-   * bundle (share or share-stripped) and no revoke entry since. Ids no audience holds are absent.
+   * For each id, the audiences holding it, with the highest version sent to each: an upsert of it
+   * went out to them in a bundle (share or share-stripped) and no revoke entry since. Ids no audience
+   * holds are absent.
    * One indexed query for the whole batch.
    */
-  async sharedAudiences(originIds: readonly string[]): Promise<Map<string, Set<string>>> {
-    const shared = new Map<string, Set<string>>();
+  async sharedAudiences(originIds: readonly string[]): Promise<Map<string, Map<string, number>>> {
+    const shared = new Map<string, Map<string, number>>();
     if (originIds.length === 0) return shared;
     const ids = originIds.filter((id) => !hasUnstorableText(id));
-    const rows = await query<{ origin_id: string; audience: string }>(this.fork(), SHARED_AUDIENCES_SQL, [JSON.stringify(ids)]);
+    const rows = await query<{ origin_id: string; audience: string; version: number }>(this.fork(), SHARED_AUDIENCES_SQL, [JSON.stringify(ids)]);
     for (const row of rows) {
       let audiences = shared.get(row.origin_id);
-      if (!audiences) shared.set(row.origin_id, (audiences = new Set()));
-      audiences.add(row.audience);
+      if (!audiences) shared.set(row.origin_id, (audiences = new Map()));
+      audiences.set(row.audience, row.version);
     }
     return shared;
   }

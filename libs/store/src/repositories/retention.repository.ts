@@ -16,6 +16,8 @@ const PURGE_INDICATORS_SQL = `
       select pk from indicator
       where not own and expires_at is not null and expires_at <= ?::timestamptz
       order by expires_at limit ?)
+      -- Re-checked on the row itself: an import that just refreshed the expiry (a newer version) wins.
+      and expires_at <= ?::timestamptz
     returning origin_node, source_bundle_hash
   )
   select coalesce(b.publisher, g.origin_node) as publisher, count(*)::int as n
@@ -84,7 +86,7 @@ interface BatchArgs {
 
 async function purgeBatch(em: EntityManager, args: BatchArgs): Promise<PurgeResult> {
   const { cutoff, quarantineCutoff, batchSize } = args;
-  const byPublisherRows = await query<{ publisher: string; n: number }>(em, PURGE_INDICATORS_SQL, [cutoff, batchSize]);
+  const byPublisherRows = await query<{ publisher: string; n: number }>(em, PURGE_INDICATORS_SQL, [cutoff, batchSize, cutoff]);
   const byPublisher = Object.fromEntries(byPublisherRows.map((r) => [r.publisher, Number(r.n)]));
   const indicators = byPublisherRows.reduce((sum, r) => sum + Number(r.n), 0);
   const [bundles] = await query<{ n: number }>(em, REDACT_BUNDLES_SQL, [cutoff, batchSize]);
