@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BundleEntry } from '@palermo/bundles';
-import { acceptAll, BACKENDS, bundleOf, input, nodeId, openTestStore, wire, type TestStore } from '../store.fixtures';
+import { acceptAll, activeAgreement, BACKENDS, bundleOf, fourEyes, input, nodeId, OFFICER_A, openTestStore, wire, type TestStore } from '../store.fixtures';
 import type { Store } from '../store';
 
 describe.each(BACKENDS)('commitImport (%s)', (backend) => {
@@ -138,6 +138,21 @@ describe.each(BACKENDS)('commitImport (%s)', (backend) => {
     expect((await store.indicators.getWithProvenance(kept.id))?.indicator).toMatchObject({ version: 1 });
   });
 
+  it('refuses to commit acceptances under an agreement suspended between the decision and the commit', async () => {
+    const publisher = nodeId('p');
+    const agreement = await activeAgreement(store, publisher);
+    const next = chain(publisher);
+    const first = next([{ op: 'upsert', indicator: wire(publisher) }]);
+    expect(await store.imports.commitImport({ ...acceptAll(first), agreementId: agreement.id })).toBe('imported');
+    await store.agreements.transition(agreement.id, 'suspend', OFFICER_A, null, fourEyes('suspend', OFFICER_A));
+    const decidedBefore = next([{ op: 'upsert', indicator: wire(publisher) }]);
+    await expect(store.imports.commitImport({ ...acceptAll(decidedBefore), agreementId: agreement.id })).rejects.toMatchObject({ code: 'AGREEMENT_CHANGED' });
+    expect(await store.bundles.exists(decidedBefore.hash)).toBe(false);
+    // Decided again (all rejected), it commits.
+    const rejected = { ...acceptAll(decidedBefore, { action: 'reject', reasons: ['baseline.agreement-not-active'], keepsOlder: true }), agreementId: agreement.id };
+    expect(await store.imports.commitImport(rejected)).toBe('imported');
+  });
+
   it('keeps the highest version when one bundle carries an indicator twice', async () => {
     const base = wire('w-origin');
     const made = chain()([
@@ -215,7 +230,7 @@ describe.each(BACKENDS)('commitImport (%s)', (backend) => {
 
   it('stores the retention, policy version, agreement and facts of every decision', async () => {
     const publisher = nodeId('p');
-    const agreementId = '0190aaaa-0000-7000-8000-000000000001';
+    const agreementId = (await activeAgreement(store, publisher)).id;
     const accepted = wire(publisher, { tags: ['ht:labour', 'ht:payment'], confidence: 40, tlp: 'amber' });
     const rejected = wire(publisher, { type: 'email', value: 'no@example.org', firstSeen: '2024-03-04T05:06:07.089Z' });
     const made = chain(publisher)([

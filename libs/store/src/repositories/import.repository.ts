@@ -103,11 +103,30 @@ export class ImportRepository extends Repository {
           expiresAt: input.expiresAt,
         });
         if (!inserted) return 'duplicate' as const;
+        await checkStillInForce(em, input);
         await writeEntries(em, input);
         return 'imported' as const;
       }),
     );
   }
+}
+
+// Held until the commit: an officer's suspension (which locks the row for update) waits for this
+// import, or this import sees the suspension and is decided again.
+const IMPORT_IN_FORCE_SQL = `
+  select 1 from agreement
+  where id = ?::uuid and state = 'active' and 'import' = any(directions)
+    and valid_from <= now() and (valid_until is null or valid_until > now())
+  for share`;
+
+/**
+ * AGREEMENT_CHANGED when something was accepted under an agreement that stopped being in force
+ * between the decision and this commit: nothing is stored, the message comes back and is decided again.
+ */
+async function checkStillInForce(em: EntityManager, input: ImportCommit): Promise<void> {
+  if (!input.agreementId || !input.decisions.some((d) => d.action !== 'reject')) return;
+  if ((await query(em, IMPORT_IN_FORCE_SQL, [input.agreementId])).length > 0) return;
+  throw new DomainError('AGREEMENT_CHANGED', `agreement ${input.agreementId} is no longer in force; the bundle is decided again`);
 }
 
 /** SQLSTATE class 22 (data exception) or a check violation: deterministic, not worth a retry. */
