@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { agreementInputSchema, type ActorRef, type AgreementInput } from '@palermo/policy';
 import { Actor } from '../auth/principal.decorator';
 import { Roles } from '../auth/roles';
@@ -20,6 +20,7 @@ export class AgreementsController {
   @Post()
   @Roles('policy-officer')
   @ApiOperation({ summary: 'Draft a sharing agreement with a pinned partner (active only after another officer approves it)' })
+  @ApiBody({ schema: { $ref: '#/components/schemas/AgreementInput' } })
   create(@Body(new ZodPipe(agreementInputSchema)) body: AgreementInput, @Actor() by: ActorRef) {
     return this.agreements.create(body, by);
   }
@@ -39,6 +40,7 @@ export class AgreementsController {
   }
 
   @Post(':id/approve')
+  @ApiBody({ schema: { $ref: '#/components/schemas/AgreementTransition' } })
   @HttpCode(200)
   @Roles('policy-officer')
   @ApiOperation({ summary: 'Approve a draft (four-eyes: not by the officer who drafted it); supersedes the partner’s previous agreement' })
@@ -47,6 +49,7 @@ export class AgreementsController {
   }
 
   @Post(':id/suspend')
+  @ApiBody({ schema: { $ref: '#/components/schemas/AgreementTransition' } })
   @HttpCode(200)
   @Roles('policy-officer')
   @ApiOperation({ summary: 'Suspend at once: no further export, the partner’s bundles are rejected' })
@@ -55,6 +58,7 @@ export class AgreementsController {
   }
 
   @Post(':id/resume')
+  @ApiBody({ schema: { $ref: '#/components/schemas/AgreementTransition' } })
   @HttpCode(200)
   @Roles('policy-officer')
   @ApiOperation({ summary: 'Resume a suspended agreement (four-eyes: not by the officer who suspended it)' })
@@ -63,6 +67,7 @@ export class AgreementsController {
   }
 
   @Post(':id/terminate')
+  @ApiBody({ schema: { $ref: '#/components/schemas/AgreementTransition' } })
   @HttpCode(200)
   @Roles('policy-officer')
   @ApiOperation({ summary: 'Terminate for good (draft, active or suspended)' })

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { ActorRef } from '@palermo/policy';
 import { Actor } from '../auth/principal.decorator';
 import { Roles } from '../auth/roles';
@@ -27,6 +27,7 @@ export class PolicyController {
   }
 
   @Put()
+  @ApiBody({ schema: { $ref: '#/components/schemas/PolicyPut' } })
   @Roles('policy-officer')
   @ApiOperation({ summary: 'Store and activate a new policy version; 422 POLICY_INVALID with line:column for every problem (the active one stays)' })
   replace(@Body(new ZodPipe(putPolicySchema)) body: PutPolicyBody, @Actor() by: ActorRef) {
@@ -48,6 +49,7 @@ export class PolicyController {
   }
 
   @Post('validate')
+  @ApiBody({ schema: { $ref: '#/components/schemas/PolicyValidate' } })
   @HttpCode(200)
   @Roles('policy-officer', 'auditor', 'admin')
   @ApiOperation({ summary: 'Check a policy text against the schema without storing it' })
@@ -56,6 +58,7 @@ export class PolicyController {
   }
 
   @Post('simulate')
+  @ApiBody({ schema: { $ref: '#/components/schemas/PolicySimulate' } })
   @HttpCode(200)
   @Roles('policy-officer', 'auditor')
   @ApiOperation({ summary: 'Run the live policy (and a candidate) on a bundle or the last N received; shows what would change, stores nothing' })
