@@ -43,3 +43,20 @@ export function exportAudiences(partners: PartnerRecord[], agreements: Agreement
       .map((p) => ({ audience: p.nodeId, partner: partnerFacts(p, adequacy), agreement: byPartner.get(p.nodeId)! })),
   ];
 }
+
+/**
+ * Partners no agreement lets this node export to right now, and not merely suspended (a suspended
+ * one gets its revocations from the backfill when resumed): they receive revocations of what they
+ * hold, and nothing else.
+ */
+export function revocationOnlyAudiences(partners: PartnerRecord[], agreements: AgreementRecord[], now: Date): string[] {
+  const byPartner = new Map(agreements.map((a) => [a.partner, a]));
+  return partners
+    .filter((p) => {
+      const agreement = byPartner.get(p.nodeId);
+      return !allowsExport(agreement, now) && agreement?.state !== 'suspended';
+    })
+    .map((p) => p.nodeId)
+    .sort();
+}
+

@@ -133,6 +133,14 @@ describe('ExportPlanner.decide', () => {
     ]);
   });
 
+  it('sends a partner no agreement covers any more only the revocations of what it holds, with the generic reason', () => {
+    const [heldRevoked, notHeld] = pending(2, 'green', 1);
+    const [live] = pending(1, 'green');
+    const plan = planner().revocationsFor(partner, [heldRevoked, { ...notHeld, revoked: { at: now.toISOString(), reason: 'named someone' } }, live], new Map([[heldRevoked.id, new Map([[partner, 1]])], [live.id, new Map([[partner, 1]])]]));
+    expect(plan.entries).toEqual([{ op: 'revoke', id: heldRevoked.id, reason: 'revoked by the origin' }]);
+    expect(plan.decisions).toEqual([expect.objectContaining({ action: 'revoke', agreementId: null, reasons: ['export.revoked-by-origin', 'export.revocation-without-agreement'] })]);
+  });
+
   it('withdraws an older version from a partner when the new one may no longer go there (TLP raised)', () => {
     const [raised] = pending(1, 'red');
     const plans = planner().decide([COMMUNITY, toPartner], [{ ...raised, version: 2 }], new Map([[raised.id, new Map([[partner, 1], ['all', 1]])]]), now);

@@ -32,6 +32,7 @@ export const EXPORT_REASONS = {
   revoked: 'export.revoked-by-origin',
   withdrawn: 'export.withdrawn',
   viaCommunity: 'export.via-community',
+  withoutAgreement: 'export.revocation-without-agreement',
 } as const;
 
 /**
@@ -70,6 +71,22 @@ export class ExportPlanner {
       if (target.audience === COMMUNITY_AUDIENCE && mode === 'backfill') for (const id of [...community]) if (!shared.get(id)?.has(COMMUNITY_AUDIENCE)) community.delete(id);
       return plan;
     });
+  }
+
+  /**
+   * Revocations for a partner no agreement covers any more, of what it holds: a correction carries
+   * only the id and a generic reason, never data, so it still goes (nothing else does).
+   */
+  revocationsFor(audience: string, pending: readonly PendingExport[], shared: SharedAudiences): AudiencePlan {
+    const { version } = this.policy.current();
+    const plan: AudiencePlan = { audience, entries: [], decisions: [], entryDecision: [] };
+    for (const p of pending) {
+      if (!p.revoked || !shared.get(p.id)?.has(audience)) continue;
+      plan.decisions.push({ audience, originId: p.id, version: p.version, action: 'revoke', reasons: [EXPORT_REASONS.revoked, EXPORT_REASONS.withoutAgreement], policyVersion: version, agreementId: null, bundleHash: null, entryIndex: null });
+      plan.entries.push({ op: 'revoke', id: p.id, reason: WITHHELD_REVOKE_REASON });
+      plan.entryDecision.push(plan.decisions.length - 1);
+    }
+    return plan;
   }
 
   /**

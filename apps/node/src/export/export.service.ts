@@ -5,7 +5,7 @@ import { FeedPublisher } from '@palermo/federation';
 import { COMMUNITY_AUDIENCE, DomainError } from '@palermo/indicators';
 import { Store, type BundleRecord, type PendingExport } from '@palermo/store';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
-import { allowsExport, exportAudiences } from './export.audiences';
+import { allowsExport, exportAudiences, revocationOnlyAudiences } from './export.audiences';
 import { ExportPlanner } from './export.planner';
 
 /** Where a backfill page stands: whose agreement, and the last own indicator (pk) it covers. */
@@ -129,6 +129,12 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     if (backfill) audiences = audiences.filter((a) => a.audience === COMMUNITY_AUDIENCE || a.audience === backfill.partner);
     const shared = await this.store.exportDecisions.sharedAudiences(pending.map((p) => p.id));
     const plans = this.planner.decide(audiences, pending, shared, now, backfill ? 'backfill' : 'changes').filter((plan) => !backfill || plan.audience === backfill.partner);
+    if (!backfill) {
+      for (const partner of revocationOnlyAudiences(partners, agreements, now)) {
+        const revocations = this.planner.revocationsFor(partner, pending, shared);
+        if (revocations.entries.length > 0) plans.push(revocations);
+      }
+    }
     const signed = [];
     for (const plan of plans) {
       const head = await this.store.bundles.chainHead(this.config.nodeId, plan.audience);
@@ -169,9 +175,25 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
       const epochs = new Map(this.epochs);
       const audiences = await this.openAudiences();
       const page = await this.store.bundles.unpublishedOutbound(100, audiences);
-      if (page.length === 0) return true;
+      if (page.length === 0) return this.publishRevocations();
       if (!(await this.publishPage(page, epochs))) return false;
     }
+  }
+
+  /**
+   * To a partner no agreement covers any more, only revocation-only bundles go, in chain order: a
+   * bundle with data ahead of them (stored before the agreement ended) holds them back.
+   */
+  private async publishRevocations(): Promise<boolean> {
+    const now = new Date();
+    const [partners, agreements] = await Promise.all([this.store.partners.list(), this.store.agreements.allCurrent()]);
+    for (const partner of revocationOnlyAudiences(partners, agreements, now)) {
+      const epochs = new Map(this.epochs);
+      const queued = await this.store.bundles.unpublishedOutbound(100, [partner]);
+      const revocationsOnly = queued.slice(0, indexOrEnd(queued.findIndex((b) => b.upsertCount > 0), queued.length));
+      if (revocationsOnly.length > 0 && !(await this.publishPage(revocationsOnly, epochs))) return false;
+    }
+    return true;
   }
 
   /**
@@ -238,4 +260,8 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
   private nudgeLater(): void {
     if (!this.stopped) setTimeout(() => this.nudge(), 1_000).unref();
   }
+}
+
+function indexOrEnd(index: number, length: number): number {
+  return index < 0 ? length : index;
 }

@@ -213,7 +213,9 @@ function checkOutbound(hashes: readonly string[], decisions: readonly ExportDeci
  * in force, and AGREEMENT_CHANGED when their entries were decided under another agreement than the
  * one in force now (it was superseded while the batch was being made): the exporter decides again.
  */
-async function checkInForce(em: EntityManager, saved: readonly SignedBundle[], decisions: readonly ExportDecisionInput[]): Promise<void> {
+async function checkInForce(em: EntityManager, all: readonly SignedBundle[], decisions: readonly ExportDecisionInput[]): Promise<void> {
+  // Revocation-only bundles carry ids and a reason, no data: they may go to a partner whose agreement ended.
+  const saved = all.filter((b) => b.bundle.entries.length === 0 || b.bundle.entries.some((e) => e.op !== 'revoke'));
   const partners = [...new Set(saved.map((b) => b.bundle.audience).filter((a) => a !== COMMUNITY_AUDIENCE))];
   if (partners.length === 0) return;
   const rows = await query<{ id: string; partner: string }>(em, IN_FORCE_SQL, [JSON.stringify(partners)]);

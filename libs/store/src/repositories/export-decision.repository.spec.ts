@@ -353,4 +353,21 @@ describe.each(BACKENDS)('export decisions and outbound batches (%s)', (backend) 
     expect((await store.exportDecisions.sharedAudiences([idOf(attempted)])).get(idOf(attempted))).toEqual(new Map([[partner, 1]]));
     expect(await store.bundles.markAttempted(fresh.hash)).toBe(false);
   });
+
+  it('stores a revocation-only bundle for a partner whose agreement ended, and nothing with data', async () => {
+    const owner = nodeId('me');
+    const partner = nodeId('p');
+    const agreement = await activeAgreement(store, partner);
+    await store.agreements.transition(agreement.id, 'terminate', OFFICER_A, null, fourEyes('terminate', OFFICER_A));
+    const toPartner = chain(owner, partner);
+    const revokeOnly = toPartner([{ op: 'revoke', id: '0190ffff-0000-7000-8000-0000000000aa', reason: 'revoked by the origin' }]);
+    await store.bundles.saveOutbound({
+      bundles: [revokeOnly],
+      exported: [],
+      decisions: [decision({ audience: partner, originId: '0190ffff-0000-7000-8000-0000000000aa', action: 'revoke', bundleHash: revokeOnly.hash, entryIndex: 0 })],
+    });
+    expect(await store.bundles.exists(revokeOnly.hash)).toBe(true);
+    const withData = toPartner([{ op: 'upsert', indicator: wire(owner) }]);
+    await expect(store.bundles.saveOutbound({ bundles: [withData], exported: [], decisions: [] })).rejects.toMatchObject({ code: 'AGREEMENT_NOT_ACTIVE' });
+  });
 });
