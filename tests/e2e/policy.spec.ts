@@ -313,6 +313,17 @@ describe('the palermo CLI of a policy officer', () => {
     expect(missing.stderr).toMatch(/nope\.cedar: no such file/);
   });
 
+  it('policy show schema|baseline|default prints what a policy is written against; the default validates', () => {
+    const schema = palermo('policy', 'show', 'schema');
+    expect(schema.status, schema.stderr).toBe(0);
+    expect(schema.stdout).toContain('namespace Palermo');
+    expect(palermo('policy', 'show', 'baseline').stdout).toContain('@id("baseline.community-clear-only")');
+    const fallback = join(dir, 'default.cedar');
+    writeFileSync(fallback, palermo('policy', 'show', 'default').stdout);
+    expect(palermo('policy', 'validate', fallback).status).toBe(0);
+    expect(palermo('policy', 'show', 'everything').status).toBe(2);
+  });
+
   it('policy simulate --api --token: the live policy against the recorded decisions, and a candidate as JSON', () => {
     const live = palermo('policy', 'simulate', '--api', de.url, '--token', de.officers[0], '--last', '1');
     expect(live.status, live.stderr).toBe(0);

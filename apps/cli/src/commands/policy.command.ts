@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { checkPolicyText } from '@palermo/policy';
+import { BASELINE_POLICY_TEXT, checkPolicyText, DEFAULT_POLICY_TEXT, POLICY_SCHEMA_TEXT } from '@palermo/policy';
 import { ApiClient, type ApiOptions } from '../api.client';
 import { UsageError } from '../node-env';
 
@@ -38,6 +38,15 @@ export function registerPolicy(program: Command): void {
         return;
       }
       process.stdout.write(`${file}: valid\n`);
+    });
+  policy
+    .command('show')
+    .description('print what every policy is written against: the Cedar schema, the baseline (TLP 2.0 and agreements) or the default policy')
+    .argument('<what>', 'schema | baseline | default')
+    .action((what: string) => {
+      const texts: Record<string, string> = { schema: POLICY_SCHEMA_TEXT, baseline: BASELINE_POLICY_TEXT, default: DEFAULT_POLICY_TEXT };
+      if (!texts[what]) throw new UsageError(`${what}: expected schema, baseline or default`);
+      process.stdout.write(texts[what]);
     });
   policy
     .command('simulate')
