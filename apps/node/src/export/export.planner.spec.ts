@@ -118,7 +118,7 @@ describe('ExportPlanner.decide', () => {
     expect(entriesOf(plans, partner).map((e) => (e.op === 'upsert' ? e.indicator.id : e.id))).toEqual([never.id]);
   });
 
-  it('in a backfill, does not resend what the partner already holds at this version, but still withdraws', () => {
+  it('does not resend what a partner already holds at this version (backfill or change), but still withdraws', () => {
     const [held, older] = pending(2, 'green');
     const [raised] = pending(1, 'red');
     const shared: SharedAudiences = new Map([
@@ -126,11 +126,13 @@ describe('ExportPlanner.decide', () => {
       [older.id, new Map([[partner, 1]])],
       [raised.id, new Map([[partner, 1]])],
     ]);
-    const plans = planner().decide([COMMUNITY, toPartner], [held, { ...older, version: 2 }, { ...raised, version: 2 }], shared, now, 'backfill');
-    expect(entriesOf(plans, partner).map((e) => [e.op, e.op === 'upsert' ? e.indicator.id : e.id])).toEqual([
-      ['upsert', older.id],
-      ['revoke', raised.id],
-    ]);
+    for (const mode of ['backfill', 'changes'] as const) {
+      const plans = planner().decide([COMMUNITY, toPartner], [held, { ...older, version: 2 }, { ...raised, version: 2 }], shared, now, mode);
+      expect(entriesOf(plans, partner).map((e) => [e.op, e.op === 'upsert' ? e.indicator.id : e.id]), mode).toEqual([
+        ['upsert', older.id],
+        ['revoke', raised.id],
+      ]);
+    }
   });
 
   it('sends a partner no agreement covers any more only the revocations of what it holds, with the generic reason', () => {

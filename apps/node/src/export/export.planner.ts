@@ -63,8 +63,12 @@ export class ExportPlanner {
       };
       pending.forEach((p, i) => {
         const held = shared.get(p.id)?.get(target.audience);
-        // A backfill does not resend what the audience already holds at this version (receivers ignore it anyway).
-        if (mode === 'backfill' && target.partner && !p.revoked && held !== undefined && held >= p.version && verdicts[i].action !== 'withhold') return;
+        // What the audience already holds at this version is not sent again (a backfill and a change can
+        // meet; receivers would ignore it anyway); the decision that sent it stands.
+        if (!p.revoked && held !== undefined && held >= p.version && verdicts[i].action !== 'withhold') {
+          if (target.audience === COMMUNITY_AUDIENCE) community.add(p.id);
+          return;
+        }
         decideOne(target.audience, p, verdicts[i], held !== undefined, community, record);
       });
       // A backfill writes no community bundle: only what the community chain already carries counts as delivered there.
