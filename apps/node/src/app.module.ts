@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
@@ -38,13 +39,22 @@ export function storeOptions(config: NodeConfig) {
   return config.databaseUrl ? { databaseUrl: config.databaseUrl } : { pgliteDir: join(config.dataDir, 'pglite') };
 }
 
+/**
+ * How the node reaches NATS: its replies under `_INBOX.<node id>` (a server that isolates nodes grants
+ * each only its own inbox), and its nkey when the server authenticates nodes (deploy/nats).
+ */
+export function federationOptions(config: NodeConfig) {
+  const nkeySeed = config.natsNkeySeedFile ? readFileSync(config.natsNkeySeedFile, 'utf8').trim() : undefined;
+  return { natsUrl: config.natsUrl, name: `palermo-${config.nodeId}`, inboxPrefix: `_INBOX.${config.nodeId}`, nkeySeed };
+}
+
 /** One agency's node: HTTP API, exporter and importer in one process. */
 @Module({})
 export class AppModule {
   static forRoot(config: NodeConfig, keys: NodeKeys): DynamicModule {
     return {
       module: AppModule,
-      imports: [StoreModule.forRoot(storeOptions(config)), FederationModule.forRoot({ natsUrl: config.natsUrl, name: `palermo-${config.nodeId}` })],
+      imports: [StoreModule.forRoot(storeOptions(config)), FederationModule.forRoot(federationOptions(config))],
       controllers: [
         IndicatorsController,
         BundlesController,

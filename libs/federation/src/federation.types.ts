@@ -16,6 +16,13 @@ export interface FederationOptions {
   pass?: string;
   /** Optional token authentication. */
   token?: string;
+  /** NKey seed (`SU…`) for nkey authentication (deploy/nats configs give each node one user). */
+  nkeySeed?: string;
+  /**
+   * Prefix of this client's reply inboxes, e.g. `_INBOX.nl-police`: pulled messages are delivered to
+   * the puller's inbox, so servers that isolate nodes grant each only its own prefix (default `_INBOX`).
+   */
+  inboxPrefix?: string;
 }
 
 /** Connection state as health reports it. */

@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection as NatsClient, Status } from '@nats-io/nats-core';
+import { nkeyAuthenticator, type NatsConnection as NatsClient, type Status } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { errorMessage, natsUnavailable } from './federation.errors';
 import type { FederationOptions, NatsHealth, NatsState } from './federation.types';
@@ -134,6 +134,8 @@ export class NatsConnection implements OnModuleInit, OnApplicationShutdown {
           user: this.options.user,
           pass: this.options.pass,
           token: this.options.token,
+          authenticator: this.options.nkeySeed ? nkeyAuthenticator(new TextEncoder().encode(this.options.nkeySeed)) : undefined,
+          inboxPrefix: this.options.inboxPrefix,
         });
         if (this.closing) {
           await client.close();

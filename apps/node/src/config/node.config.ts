@@ -11,6 +11,8 @@ export interface NodeConfig {
   host: string;
   port: number;
   natsUrl: string;
+  /** File holding this node's NATS nkey seed (SU…), when its NATS server authenticates nodes by nkey. */
+  natsNkeySeedFile?: string;
   /** PostgreSQL URL; absent = embedded PGlite under `<dataDir>/pglite`. */
   databaseUrl?: string;
   dataDir: string;
@@ -44,6 +46,7 @@ const fileSchema = z
     host: z.string().optional(),
     port: z.number().int().min(0).max(65535).optional(),
     natsUrl: z.string().optional(),
+    natsNkeySeedFile: z.string().optional(),
     databaseUrl: z.string().optional(),
     export: z
       .object({
@@ -127,6 +130,15 @@ function parseAdequacy(raw: string | undefined, fromFile: string[] | undefined):
   return [...new Set(codes)];
 }
 
+/** NATS_NKEY_SEED_FILE or YAML natsNkeySeedFile, resolved against the data dir; it must exist. */
+function parseSeedFile(raw: string | undefined, fromFile: string | undefined, dataDir: string): string | undefined {
+  const given = raw || fromFile;
+  if (!given) return undefined;
+  const path = resolve(dataDir, given);
+  if (!existsSync(path)) throw new ConfigError(`${raw ? 'NATS_NKEY_SEED_FILE' : 'natsNkeySeedFile'}=${given}: file not found`);
+  return path;
+}
+
 /** PALERMO_POLICY_FILE or YAML policy.file, resolved against the data dir; it must exist. */
 function parsePolicyFile(raw: string | undefined, fromFile: string | undefined, dataDir: string): string | undefined {
   const given = raw || fromFile;
@@ -176,6 +188,7 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     host: env.HOST ?? file.host ?? '127.0.0.1',
     port: intFrom('PORT', env.PORT, file.port ?? 8080, 0, 65535),
     natsUrl,
+    natsNkeySeedFile: parseSeedFile(env.NATS_NKEY_SEED_FILE, file.natsNkeySeedFile, dataDir),
     databaseUrl,
     dataDir,
     configFile: configFile && existsSync(configFile) ? configFile : undefined,

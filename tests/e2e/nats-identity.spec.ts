@@ -1,0 +1,72 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot, startNatsServer, tempDir, type NatsServerHandle } from '@palermo/testing';
+import { DE_BKA, NL_POLICE, US_HSI, type TestNkey } from '../integration/fixtures/nats-nkeys';
+import { holds, publish } from './support/agreements.probes';
+import { bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
+
+// The nodes themselves, not a hand-made client, on a nats-server that knows each node only by its
+// nkey and holds it to its permission block (deploy/nats/single-nkeys.conf as shipped): the
+// subjects, stream, durables and inbox libs/federation really uses must be exactly what the block
+// allows, or nothing flows.
+
+let nats: NatsServerHandle;
+let fed: Federation;
+let nl: TestNode;
+let de: TestNode;
+let us: TestNode;
+
+function seedFile(dir: string, key: TestNkey): string {
+  const path = join(dir, `${key.nodeId}.nk`);
+  writeFileSync(path, `${key.seed}\n`, { mode: 0o600 });
+  return path;
+}
+
+beforeAll(async () => {
+  nats = await startNatsServer({ configFile: join(repoRoot(), 'deploy', 'nats', 'single-nkeys.conf') });
+  const seeds = tempDir('palermo-nkeys-');
+  fed = await bootFederation(
+    [NL_POLICE, DE_BKA, US_HSI].map((key, i) => ({
+      nodeId: key.nodeId,
+      jurisdiction: ['NL', 'DE', 'US'][i]!,
+      env: { NATS_NKEY_SEED_FILE: seedFile(seeds, key) },
+      // us-hsi has no agreement with anyone: it may read the community chain and nothing else.
+      agreements: key === US_HSI ? ('none' as const) : ('all' as const),
+    })),
+    'postgres',
+    nats,
+  );
+  [nl, de, us] = [fed.node('nl-police'), fed.node('de-bka'), fed.node('us-hsi')];
+}, 180_000);
+
+afterAll(async () => {
+  await fed?.stop();
+  await nats?.stop();
+});
+
+describe('nodes on a NATS server that authenticates them by nkey and enforces their subjects', () => {
+  it('connect with their own nkey and report the broker connected', async () => {
+    for (const node of [nl, de, us]) {
+      await eventually(`${node.nodeId} connected`, async () => (await node.api('GET', '/health', { role: 'auditor' })).body?.nats?.connected === true);
+    }
+  });
+
+  it('a partner chain and the community chain flow end to end under the permissions', async () => {
+    const [amber, clear] = await publish(nl, [
+      { type: 'email', value: 'nkey-amber@example.org', tlp: 'amber', confidence: 80, tags: [] },
+      { type: 'url', value: 'https://nkey-clear.example.org/ad', tlp: 'clear', confidence: 80, tags: [] },
+    ]);
+    await eventually('de-bka to import both', async () => (await holds(de, amber!)) && (await holds(de, clear!)));
+    // us-hsi reads the community chain (its durable on `all` is allowed) but has no agreement: it keeps nothing,
+    // and the bundle it received is recorded with the reason.
+    await eventually('us-hsi to receive the community bundle', async () => {
+      const res = await us.api('GET', '/bundles?direction=in&partner=nl-police', { role: 'auditor' });
+      return res.status === 200 && res.body.items.some((b: { audience: string }) => b.audience === 'all');
+    });
+    expect(await holds(us, clear!)).toBe(false);
+    expect(await holds(us, amber!)).toBe(false);
+    const quarantined = await us.api('GET', '/quarantine', { role: 'auditor' });
+    expect(quarantined.body.items).toEqual([]);
+  });
+});
