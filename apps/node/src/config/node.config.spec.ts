@@ -110,6 +110,7 @@ describe('loadNodeConfig from the environment', () => {
     ['an import limit of 1 GB', { ...BASE, PALERMO_IMPORT_MAX_BYTES: '1073741824' }, /^PALERMO_IMPORT_MAX_BYTES=/],
     ['an adequacy list with a lower-case code', { ...BASE, PALERMO_ADEQUACY: 'DE,gb' }, /^PALERMO_ADEQUACY: "gb"/],
     ['a policy file that does not exist', { ...BASE, PALERMO_POLICY_FILE: '/nonexistent/policy.cedar' }, /^PALERMO_POLICY_FILE=\/nonexistent\/policy.cedar: file not found/],
+    ['a NATS seed file that does not exist', { ...BASE, NATS_NKEY_SEED_FILE: '/nonexistent/node.nk' }, /^NATS_NKEY_SEED_FILE=\/nonexistent\/node.nk: file not found/],
     ['the retired PALERMO_EXPORT_PARTNERS', { ...BASE, PALERMO_EXPORT_PARTNERS: 'de-bka' }, /^PALERMO_EXPORT_PARTNERS: .*agreements/],
     ['a purge interval of 10 ms', { ...BASE, PALERMO_PURGE_INTERVAL_MS: '10' }, /^PALERMO_PURGE_INTERVAL_MS=10/],
     ['a PALERMO_CONFIG that does not exist', { ...BASE, PALERMO_CONFIG: '/nonexistent/palermo.yaml' }, /^PALERMO_CONFIG=\/nonexistent\/palermo.yaml: file not found/],
