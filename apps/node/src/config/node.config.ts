@@ -130,21 +130,12 @@ function parseAdequacy(raw: string | undefined, fromFile: string[] | undefined):
   return [...new Set(codes)];
 }
 
-/** NATS_NKEY_SEED_FILE or YAML natsNkeySeedFile, resolved against the data dir; it must exist. */
-function parseSeedFile(raw: string | undefined, fromFile: string | undefined, dataDir: string): string | undefined {
+/** A file named by an environment variable or a YAML key, resolved against the data dir; it must exist. */
+function existingFile(names: { env: string; yaml: string }, raw: string | undefined, fromFile: string | undefined, dataDir: string): string | undefined {
   const given = raw || fromFile;
   if (!given) return undefined;
   const path = resolve(dataDir, given);
-  if (!existsSync(path)) throw new ConfigError(`${raw ? 'NATS_NKEY_SEED_FILE' : 'natsNkeySeedFile'}=${given}: file not found`);
-  return path;
-}
-
-/** PALERMO_POLICY_FILE or YAML policy.file, resolved against the data dir; it must exist. */
-function parsePolicyFile(raw: string | undefined, fromFile: string | undefined, dataDir: string): string | undefined {
-  const given = raw || fromFile;
-  if (!given) return undefined;
-  const path = resolve(dataDir, given);
-  if (!existsSync(path)) throw new ConfigError(`${raw ? 'PALERMO_POLICY_FILE' : 'policy.file'}=${given}: file not found`);
+  if (!existsSync(path)) throw new ConfigError(`${raw ? names.env : names.yaml}=${given}: file not found`);
   return path;
 }
 
@@ -188,7 +179,7 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     host: env.HOST ?? file.host ?? '127.0.0.1',
     port: intFrom('PORT', env.PORT, file.port ?? 8080, 0, 65535),
     natsUrl,
-    natsNkeySeedFile: parseSeedFile(env.NATS_NKEY_SEED_FILE, file.natsNkeySeedFile, dataDir),
+    natsNkeySeedFile: existingFile({ env: 'NATS_NKEY_SEED_FILE', yaml: 'natsNkeySeedFile' }, env.NATS_NKEY_SEED_FILE, file.natsNkeySeedFile, dataDir),
     databaseUrl,
     dataDir,
     configFile: configFile && existsSync(configFile) ? configFile : undefined,
@@ -200,7 +191,7 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
       maxBundleBytes: intFrom('PALERMO_IMPORT_MAX_BYTES', env.PALERMO_IMPORT_MAX_BYTES, file.import?.maxBundleBytes ?? 1024 * 1024, 4096, 8 * 1024 * 1024),
     },
     policy: {
-      file: parsePolicyFile(env.PALERMO_POLICY_FILE, file.policy?.file, dataDir),
+      file: existingFile({ env: 'PALERMO_POLICY_FILE', yaml: 'policy.file' }, env.PALERMO_POLICY_FILE, file.policy?.file, dataDir),
       adequacy: parseAdequacy(env.PALERMO_ADEQUACY, file.policy?.adequacy),
     },
     retention: {
