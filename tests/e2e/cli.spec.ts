@@ -278,4 +278,55 @@ describe('palermo CLI', () => {
       expect(readdirSync(join(nl, 'pglite')).length).toBeGreaterThan(0);
     });
   });
+
+  describe('partner cards: palermo partners card, then partners add CARD', () => {
+    let us: string;
+    let fr: string;
+    let cardFile: string;
+    let usFingerprint: string;
+
+    beforeAll(async () => {
+      us = join(root, 'cards-us');
+      fr = join(root, 'cards-fr');
+      const inits = await Promise.all([
+        palermo(['init', '--node-id', 'us-hsi', '--jurisdiction', 'US', '--data-dir', us]),
+        palermo(['init', '--node-id', 'fr-gendarmerie', '--jurisdiction', 'FR', '--data-dir', fr]),
+      ]);
+      expect(inits.map((r) => r.code)).toEqual([0, 0]);
+      const card = await palermo(['partners', 'card', '--valid-days', '30', '--data-dir', us]);
+      expect(card.code, card.stderr).toBe(0);
+      usFingerprint = FINGERPRINT.exec(card.stderr)![1]!;
+      cardFile = join(root, 'us-hsi.card.json');
+      writeFileSync(cardFile, card.stdout);
+      expect(JSON.parse(card.stdout).card).toMatchObject({ spec: 'palermo/partner-card@1', nodeId: 'us-hsi', jurisdiction: 'US', fingerprint: usFingerprint });
+    });
+
+    it('shows the fingerprint to confirm out of band and pins nothing until it is given', async () => {
+      const run = await palermo(['partners', 'add', cardFile, '--data-dir', fr]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`presents key ${usFingerprint}`);
+      expect(run.stderr).toContain(`--fingerprint ${usFingerprint}`);
+      expect((await palermo(['partners', 'list', '--data-dir', fr])).stdout).toBe('');
+    });
+
+    it('refuses a card changed after signing, and a confirmed fingerprint that is not the card\'s', async () => {
+      const card = JSON.parse(await (await import('node:fs/promises')).readFile(cardFile, 'utf8'));
+      const tampered = join(root, 'tampered.card.json');
+      writeFileSync(tampered, JSON.stringify({ ...card, card: { ...card.card, jurisdiction: 'CA' } }));
+      const forged = await palermo(['partners', 'add', tampered, '--fingerprint', usFingerprint, '--data-dir', fr]);
+      expect(forged.code).toBe(1);
+      expect(forged.stderr).toContain('CARD_SIGNATURE_INVALID');
+      const wrong = await palermo(['partners', 'add', cardFile, '--fingerprint', 'cd'.repeat(20), '--data-dir', fr]);
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toContain('PARTNER_FINGERPRINT_MISMATCH');
+      expect((await palermo(['partners', 'list', '--data-dir', fr])).stdout).toBe('');
+    });
+
+    it('pins the partner from its card once the fingerprint is confirmed', async () => {
+      const run = await palermo(['partners', 'add', '--card', cardFile, '--fingerprint', usFingerprint, '--data-dir', fr]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toBe(`pinned us-hsi (US) ${usFingerprint}\n`);
+      expect((await palermo(['partners', 'list', '--data-dir', fr])).stdout).toBe(`us-hsi\tUS\t${usFingerprint}\n`);
+    });
+  });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dearmorSignature, fingerprintOf, generateNodeKey, readPublicKey, verifyDetached } from '@palermo/bundles';
+import { dearmorSignature, fingerprintOf, generateNodeKey, makePartnerCard, readPrivateKey, readPublicKey, verifyDetached } from '@palermo/bundles';
 import { bootFederation, eventually, type ApiAnswer, type Federation, type TestNode } from './support/federation.harness';
 
 // The HTTP API of ONE node, as an analyst, auditor or admin meets it, on both databases a node can run on.
@@ -438,6 +438,24 @@ describe.each(['postgres', 'pglite'] as const)('one node on %s', (db) => {
       expect(pinned.status).toBe(201);
       expect((await call('GET', '/partners')).body.items).toEqual([expect.objectContaining({ nodeId: 'be-police', jurisdiction: 'BE', fingerprint: key.fingerprint })]);
       expect((await call('GET', '/health')).body.following).toContain('be-police');
+    });
+
+    it('pins a partner from its signed card (admin), refusing a forged card and an unconfirmed fingerprint', async () => {
+      const key = await generateNodeKey({ nodeId: 'lu-police', jurisdiction: 'LU' });
+      const signed = await makePartnerCard({ nodeId: 'lu-police', jurisdiction: 'LU', privateKey: await readPrivateKey(key.armoredPrivateKey), armoredPublicKey: key.armoredPublicKey });
+      expect((await call('POST', '/partners/cards', { role: 'analyst', body: { card: signed, fingerprint: key.fingerprint } })).status).toBe(403);
+      const forged = { ...signed, card: { ...signed.card, jurisdiction: 'FR' } };
+      expect(await call('POST', '/partners/cards', { role: 'admin', body: { card: forged, fingerprint: key.fingerprint } })).toMatchObject({
+        status: 400,
+        body: { error: { code: 'CARD_SIGNATURE_INVALID' } },
+      });
+      expect(await call('POST', '/partners/cards', { role: 'admin', body: { card: signed, fingerprint: 'e'.repeat(40) } })).toMatchObject({
+        status: 400,
+        body: { error: { code: 'PARTNER_FINGERPRINT_MISMATCH' } },
+      });
+      const pinned = await call('POST', '/partners/cards', { role: 'admin', body: { card: signed, fingerprint: key.fingerprint } });
+      expect(pinned).toMatchObject({ status: 201, body: { nodeId: 'lu-police', jurisdiction: 'LU', fingerprint: key.fingerprint } });
+      expect((await call('GET', '/health')).body.following).toContain('lu-police');
     });
 
     it('reports NATS connected and the database ok on /health', async () => {

@@ -5,3 +5,4 @@ export * from './bundle.builder';
 export * from './bundle.keys';
 export * from './bundle.signature';
 export * from './bundle.chain';
+export * from './partner.card';

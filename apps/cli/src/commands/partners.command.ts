@@ -1,35 +1,49 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { pinPartner } from '../../../node/src/node/partner.pinning';
-import { isNodeId, JURISDICTION_PATTERN, NODE_ID_RULE } from '@palermo/indicators';
+import { makePartnerCard, verifyPartnerCard } from '@palermo/bundles';
+import { DomainError, isNodeId, JURISDICTION_PATTERN, NODE_ID_RULE } from '@palermo/indicators';
+import { loadNodeKeys } from '../../../node/src/keys/node-keys';
+import { pinPartner, pinPartnerFromCard } from '../../../node/src/node/partner.pinning';
 import { nodeConfig, UsageError, withStore, type NodeDirOptions } from '../node-env';
 
 interface AddOptions extends NodeDirOptions {
-  nodeId: string;
-  jurisdiction: string;
-  key: string;
-  fingerprint: string;
+  nodeId?: string;
+  jurisdiction?: string;
+  key?: string;
+  card?: string;
+  fingerprint?: string;
 }
 
 /** `palermo partners add|list`: pin partner keys while the node is stopped (PGlite is single-process). */
 export function registerPartners(program: Command): void {
   const partners = program.command('partners').description("partners and their pinned keys");
   partners
-    .command('add')
-    .description("pin a partner's public key after confirming its fingerprint out of band")
-    .requiredOption('--node-id <id>', "the partner's node id")
-    .requiredOption('--jurisdiction <cc>', "the partner's jurisdiction (ISO 3166-1 alpha-2)")
-    .requiredOption('--key <file>', "the partner's armored public key (from its `palermo keys export`)")
-    .requiredOption('--fingerprint <fpr>', 'the fingerprint you confirmed with the partner out of band')
+    .command('card')
+    .description("print this node's signed partner card (give it to partners; they confirm its fingerprint with you out of band)")
+    .option('--valid-days <n>', 'how long the card is valid (1–1095 days)', '365')
     .option('--data-dir <dir>', "this node's data dir")
-    .action(async (opts: AddOptions) => {
-      if (!isNodeId(opts.nodeId)) throw new UsageError(`--node-id ${opts.nodeId}: ${NODE_ID_RULE}`);
-      if (!JURISDICTION_PATTERN.test(opts.jurisdiction.toUpperCase())) throw new UsageError(`--jurisdiction ${opts.jurisdiction}: expected two letters, e.g. DE`);
-      const publicKey = readKeyFile(opts.key);
+    .action(async (opts: NodeDirOptions & { validDays: string }) => {
+      const days = Number(opts.validDays);
+      if (!Number.isInteger(days) || days < 1 || days > 1095) throw new UsageError(`--valid-days ${opts.validDays}: expected 1 to 1095`);
       const config = nodeConfig(opts);
-      const pinned = await withStore(config, (store) =>
-        pinPartner(store, config.nodeId, { nodeId: opts.nodeId, jurisdiction: opts.jurisdiction.toUpperCase(), publicKey, fingerprint: opts.fingerprint }),
-      );
+      const keys = await loadNodeKeys(config.dataDir);
+      const card = await makePartnerCard({ nodeId: config.nodeId, jurisdiction: config.jurisdiction, privateKey: keys.privateKey, armoredPublicKey: keys.armoredPublicKey, validDays: days });
+      process.stderr.write(`fingerprint ${card.card.fingerprint}\n`);
+      process.stdout.write(`${JSON.stringify(card, null, 2)}\n`);
+    });
+  partners
+    .command('add')
+    .description("pin a partner's key: from its card (--card) or its key file, after confirming the fingerprint out of band")
+    .argument('[card]', 'the partner card file (same as --card)')
+    .option('--card <file>', "the partner's signed card (from its `palermo partners card`)")
+    .option('--node-id <id>', "without a card: the partner's node id")
+    .option('--jurisdiction <cc>', "without a card: the partner's jurisdiction (ISO 3166-1 alpha-2)")
+    .option('--key <file>', "without a card: the partner's armored public key (from its `palermo keys export`)")
+    .option('--fingerprint <fpr>', 'the fingerprint you confirmed with the partner out of band')
+    .option('--data-dir <dir>', "this node's data dir")
+    .action(async (cardArg: string | undefined, opts: AddOptions) => {
+      const cardFile = opts.card ?? cardArg;
+      const pinned = cardFile ? await addFromCard(cardFile, opts) : await addFromKey(opts);
       process.stdout.write(`pinned ${pinned.nodeId} (${pinned.jurisdiction}) ${pinned.fingerprint}\n`);
     });
   partners
@@ -42,11 +56,42 @@ export function registerPartners(program: Command): void {
     });
 }
 
-function readKeyFile(path: string): string {
+/** Shows the card's fingerprint until the operator confirms it with --fingerprint; then verifies and pins. */
+async function addFromCard(file: string, opts: AddOptions) {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readKeyFile(file, '--card'));
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`--card ${file}: not JSON (${(err as Error).message})`);
+  }
+  const verified = await verifyPartnerCard(raw);
+  if (!verified.ok) throw new DomainError(verified.code, `${file}: ${verified.message}`);
+  const { card } = verified;
+  if (!opts.fingerprint) {
+    throw new UsageError(
+      `${card.nodeId} (${card.jurisdiction}) presents key ${card.fingerprint}; confirm this fingerprint with ${card.nodeId} out of band, then run again with --fingerprint ${card.fingerprint}`,
+    );
+  }
+  const config = nodeConfig(opts);
+  return withStore(config, (store) => pinPartnerFromCard(store, config.nodeId, raw, opts.fingerprint!));
+}
+
+async function addFromKey(opts: AddOptions) {
+  const { nodeId, jurisdiction, key, fingerprint } = opts;
+  if (!nodeId || !jurisdiction || !key || !fingerprint) throw new UsageError('give a partner card (--card FILE), or --node-id, --jurisdiction, --key and --fingerprint');
+  if (!isNodeId(nodeId)) throw new UsageError(`--node-id ${nodeId}: ${NODE_ID_RULE}`);
+  if (!JURISDICTION_PATTERN.test(jurisdiction.toUpperCase())) throw new UsageError(`--jurisdiction ${jurisdiction}: expected two letters, e.g. DE`);
+  const publicKey = readKeyFile(key, '--key');
+  const config = nodeConfig(opts);
+  return withStore(config, (store) => pinPartner(store, config.nodeId, { nodeId, jurisdiction: jurisdiction.toUpperCase(), publicKey, fingerprint }));
+}
+
+function readKeyFile(path: string, flag: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`--key ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new UsageError(`${flag} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { fingerprintOf, readPublicKey } from '@palermo/bundles';
+import { fingerprintOf, readPublicKey, verifyPartnerCard } from '@palermo/bundles';
 import { DomainError, isNodeId, JURISDICTION_PATTERN, NODE_ID_RULE } from '@palermo/indicators';
 import type { Store } from '@palermo/store';
 
@@ -31,3 +31,16 @@ export async function pinPartner(store: Store, selfId: string, input: PinPartner
   await store.partners.upsert({ nodeId: input.nodeId, jurisdiction: input.jurisdiction, fingerprint, armoredPublicKey: input.publicKey }, { refuseKeyChange: true });
   return { nodeId: input.nodeId, jurisdiction: input.jurisdiction, fingerprint };
 }
+
+/**
+ * Pins a partner from its signed partner card, once the operator confirmed the card's fingerprint
+ * out of band: the card must verify (shape, key, subjects, self-signature, validity), and the
+ * confirmed fingerprint must be the card's. CARD_* codes say what is wrong with a card.
+ */
+export async function pinPartnerFromCard(store: Store, selfId: string, signedCard: unknown, confirmedFingerprint: string) {
+  const verified = await verifyPartnerCard(signedCard);
+  if (!verified.ok) throw new DomainError(verified.code, verified.message);
+  const { card } = verified;
+  return pinPartner(store, selfId, { nodeId: card.nodeId, jurisdiction: card.jurisdiction, publicKey: card.publicKey, fingerprint: confirmedFingerprint });
+}
+

@@ -7,6 +7,15 @@ import { ZodPipe } from '../zod.pipe';
 import type { PinPartner } from './partner.pinning';
 import { PartnersService } from './partners.service';
 
+const cardPinSchema = z
+  .object({
+    /** The partner's signed card as `palermo partners card` prints it ({ card, signature }). */
+    card: z.record(z.string(), z.unknown()),
+    /** The fingerprint confirmed with the partner out of band. */
+    fingerprint: z.string().min(16).max(128),
+  })
+  .strict();
+
 const pinSchema = z
   .object({
     nodeId: z.string().refine(isNodeId, NODE_ID_RULE),
@@ -34,5 +43,12 @@ export class PartnersController {
   @ApiOperation({ summary: "Pin a partner's key (fingerprint confirmed out of band) and follow its feed" })
   pin(@Body(new ZodPipe(pinSchema)) body: PinPartner) {
     return this.partners.pin(body);
+  }
+
+  @Post('cards')
+  @Roles('admin')
+  @ApiOperation({ summary: "Pin a partner from its signed partner card; the fingerprint confirmed out of band must be the card's" })
+  pinFromCard(@Body(new ZodPipe(cardPinSchema)) body: { card: Record<string, unknown>; fingerprint: string }) {
+    return this.partners.pinFromCard(body);
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Store } from '@palermo/store';
 import { FeedLifecycle } from './feed.lifecycle';
 import { NODE_CONFIG, type NodeConfig } from './node-context';
-import { pinPartner, type PinPartner } from './partner.pinning';
+import { pinPartner, pinPartnerFromCard, type PinPartner } from './partner.pinning';
 
 /** Partners and their pinned keys: only a pinned key is ever trusted for a publisher. */
 @Injectable()
@@ -22,6 +22,13 @@ export class PartnersService {
   async pin(input: PinPartner) {
     const pinned = await pinPartner(this.store, this.config.nodeId, input);
     await this.feeds.follow(input.nodeId);
+    return pinned;
+  }
+
+  /** Pins a partner from its signed card (fingerprint confirmed out of band) and follows its feed. */
+  async pinFromCard(input: { card: unknown; fingerprint: string }) {
+    const pinned = await pinPartnerFromCard(this.store, this.config.nodeId, input.card, input.fingerprint);
+    await this.feeds.follow(pinned.nodeId);
     return pinned;
   }
 }
