@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dearmorSignature, fingerprintOf, generateNodeKey, makePartnerCard, readPrivateKey, readPublicKey, verifyDetached } from '@palermo/bundles';
+import { nodeSubjects } from '@palermo/federation';
 import { bootFederation, eventually, type ApiAnswer, type Federation, type TestNode } from './support/federation.harness';
 
 // The HTTP API of ONE node, as an analyst, auditor or admin meets it, on both databases a node can run on.
@@ -442,7 +443,7 @@ describe.each(['postgres', 'pglite'] as const)('one node on %s', (db) => {
 
     it('pins a partner from its signed card (admin), refusing a forged card and an unconfirmed fingerprint', async () => {
       const key = await generateNodeKey({ nodeId: 'lu-police', jurisdiction: 'LU' });
-      const signed = await makePartnerCard({ nodeId: 'lu-police', jurisdiction: 'LU', privateKey: await readPrivateKey(key.armoredPrivateKey), armoredPublicKey: key.armoredPublicKey });
+      const signed = await makePartnerCard({ nodeId: 'lu-police', jurisdiction: 'LU', privateKey: await readPrivateKey(key.armoredPrivateKey), armoredPublicKey: key.armoredPublicKey, subjects: nodeSubjects });
       expect((await call('POST', '/partners/cards', { role: 'analyst', body: { card: signed, fingerprint: key.fingerprint } })).status).toBe(403);
       const forged = { ...signed, card: { ...signed.card, jurisdiction: 'FR' } };
       expect(await call('POST', '/partners/cards', { role: 'admin', body: { card: forged, fingerprint: key.fingerprint } })).toMatchObject({

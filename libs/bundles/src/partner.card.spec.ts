@@ -1,6 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateNodeKey, readPrivateKey, type NodeKeyMaterial, type NodePrivateKey } from './bundle.keys';
-import { makePartnerCard, verifyPartnerCard, type SignedPartnerCard } from './partner.card';
+import { makePartnerCard, verifyPartnerCard as verifyWith, type SignedPartnerCard } from './partner.card';
+
+// libs/federation spells subjects (nodeSubjects); a pure-lib spec states the v1 form itself.
+const subjects = (nodeId: string) => ({ feed: `palermo.v1.feed.${nodeId}.>`, receipts: `palermo.v1.receipt.${nodeId}.>`, lookups: `palermo.v1.lookup.${nodeId}` });
+const verifyPartnerCard = (raw: unknown, now?: Date) => verifyWith(raw, subjects, now);
 
 const NOW = new Date('2026-11-29T00:00:00.000Z');
 
@@ -14,7 +18,7 @@ describe('partner cards', () => {
   beforeAll(async () => {
     [nl, de] = await Promise.all([generateNodeKey({ nodeId: 'nl-police', jurisdiction: 'NL' }), generateNodeKey({ nodeId: 'de-bka', jurisdiction: 'DE' })]);
     [nlKey, deKey] = await Promise.all([readPrivateKey(nl.armoredPrivateKey), readPrivateKey(de.armoredPrivateKey)]);
-    card = await makePartnerCard({ nodeId: 'nl-police', jurisdiction: 'NL', privateKey: nlKey, armoredPublicKey: nl.armoredPublicKey, now: NOW });
+    card = await makePartnerCard({ nodeId: 'nl-police', jurisdiction: 'NL', privateKey: nlKey, armoredPublicKey: nl.armoredPublicKey, subjects, now: NOW });
   });
 
   it('a card made by a node verifies, through JSON, with its identity, subjects and fingerprint', async () => {
@@ -47,7 +51,7 @@ describe('partner cards', () => {
   });
 
   it('refuses a card signed by another key than the one it carries (a bad self-signature)', async () => {
-    const forged = await makePartnerCard({ nodeId: 'nl-police', jurisdiction: 'NL', privateKey: deKey, armoredPublicKey: nl.armoredPublicKey, now: NOW });
+    const forged = await makePartnerCard({ nodeId: 'nl-police', jurisdiction: 'NL', privateKey: deKey, armoredPublicKey: nl.armoredPublicKey, subjects, now: NOW });
     // The maker states the fingerprint of the signing key; make it claim nl-police's key instead.
     const claimed = { ...forged, card: { ...forged.card, fingerprint: nl.fingerprint } };
     expect(await verifyPartnerCard(claimed, NOW)).toMatchObject({ ok: false, code: 'CARD_SIGNATURE_INVALID' });

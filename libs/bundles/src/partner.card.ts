@@ -51,10 +51,8 @@ const cardSchema = z.strictObject({
 });
 const signedSchema = z.strictObject({ card: cardSchema, signature: z.string().min(1).max(16 * 1024) });
 
-/** The subjects of a node under wire protocol v1. */
-export function partnerSubjects(nodeId: string): PartnerCard['subjects'] {
-  return { feed: `palermo.v1.feed.${nodeId}.>`, receipts: `palermo.v1.receipt.${nodeId}.>`, lookups: `palermo.v1.lookup.${nodeId}` };
-}
+/** The subjects a node states on its card; libs/federation spells them (`nodeSubjects`). */
+export type PartnerSubjects = (nodeId: string) => PartnerCard['subjects'];
 
 /** The bytes a card's signature covers: UTF-8 of its RFC 8785 serialization. */
 export function partnerCardBytes(card: PartnerCard): Uint8Array {
@@ -65,6 +63,7 @@ export function partnerCardBytes(card: PartnerCard): Uint8Array {
 export async function makePartnerCard(input: {
   nodeId: string;
   jurisdiction: string;
+  subjects: PartnerSubjects;
   privateKey: NodePrivateKey;
   armoredPublicKey: string;
   validDays?: number;
@@ -78,7 +77,7 @@ export async function makePartnerCard(input: {
     jurisdiction: input.jurisdiction,
     fingerprint: fingerprintOf(input.privateKey),
     publicKey: input.armoredPublicKey,
-    subjects: partnerSubjects(input.nodeId),
+    subjects: input.subjects(input.nodeId),
     issuedAt: now.toISOString(),
     validUntil: new Date(now.getTime() + days * DAY_MS).toISOString(),
   };
@@ -87,9 +86,10 @@ export async function makePartnerCard(input: {
 
 /**
  * Checks a card as received (parsed JSON): shape, that the key is a key and has the stated
- * fingerprint, the subjects, the self-signature, and the validity window. Never throws.
+ * fingerprint, that its subjects are `subjects(nodeId)`, the self-signature, and the validity
+ * window. Never throws.
  */
-export async function verifyPartnerCard(raw: unknown, now = new Date()): Promise<{ ok: true; card: PartnerCard } | { ok: false; code: PartnerCardErrorCode; message: string }> {
+export async function verifyPartnerCard(raw: unknown, subjects: PartnerSubjects, now = new Date()): Promise<{ ok: true; card: PartnerCard } | { ok: false; code: PartnerCardErrorCode; message: string }> {
   const parsed = signedSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -105,7 +105,7 @@ export async function verifyPartnerCard(raw: unknown, now = new Date()): Promise
   if (fingerprintOf(key) !== card.fingerprint) {
     return { ok: false, code: 'CARD_FINGERPRINT_MISMATCH', message: `the key's fingerprint is ${fingerprintOf(key)}, the card says ${card.fingerprint}` };
   }
-  if (canonicalJson(card.subjects) !== canonicalJson(partnerSubjects(card.nodeId))) {
+  if (canonicalJson(card.subjects) !== canonicalJson(subjects(card.nodeId))) {
     return { ok: false, code: 'CARD_SUBJECTS_INVALID', message: `the subjects are not those of ${card.nodeId} under wire protocol v1` };
   }
   let binary: Uint8Array;

@@ -65,6 +65,12 @@ export function lookupSubject(responder: string): string {
   return `${PREFIX}.lookup.${responder}`;
 }
 
+/** What a node states on its partner card: its feed streams, the receipts about its bundles, its lookups. */
+export function nodeSubjects(nodeId: string): { feed: string; receipts: string; lookups: string } {
+  assertNodeId(nodeId);
+  return { feed: feedStreamSubject(nodeId), receipts: `${PREFIX}.receipt.${nodeId}.>`, lookups: lookupSubject(nodeId) };
+}
+
 /** Parse a feed subject back into its publisher and audience; null when it is not a valid v1 feed subject. */
 export function parseFeedSubject(subject: string): { publisher: string; audience: string } | null {
   const parts = subject.split('.');

@@ -12,6 +12,7 @@ export {
   feedStreamSubject,
   feedSubject,
   lookupSubject,
+  nodeSubjects,
   parseFeedSubject,
   receiptSubject,
 } from './federation.subjects';

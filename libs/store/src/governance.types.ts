@@ -1,55 +1,26 @@
-import type { IndicatorType, Tlp } from '@palermo/indicators';
+import type { IndicatorType } from '@palermo/indicators';
+import type { ActorRef, AgreementCommand, AgreementInput, AgreementState, AgreementTerms, Direction, Purpose } from '@palermo/policy';
 
-// Agreements, the audit log, policy versions and retention. The string unions are identical to
-// @palermo/policy's (structural, so that the store needs none of the policy lib's types).
+// Agreements, the audit log, policy versions and retention. The agreement vocabulary is
+// @palermo/policy's: the store keeps what the policy decides on.
 
+export type { ActorRef, AgreementCommand };
 /** Directions of an agreement. */
-export type AgreementDirection = 'export' | 'import';
+export type AgreementDirection = Direction;
 /** Purposes an agreement allows. */
-export type AgreementPurpose = 'investigation' | 'prosecution' | 'prevention' | 'victim-protection' | 'intelligence';
+export type AgreementPurpose = Purpose;
 /** Stored state of an agreement (expired / not-yet-valid are computed by the policy from the dates). */
-export type AgreementStateName = 'draft' | 'active' | 'suspended' | 'terminated' | 'superseded';
-/** What a policy officer does to an agreement. */
-export type AgreementCommand = 'approve' | 'suspend' | 'resume' | 'terminate';
+export type AgreementStateName = AgreementState;
 
-/** Who did something: the API token id (uuid) and its name. */
-export interface ActorRef {
-  tokenId: string;
-  name: string;
-}
-
-/** A new agreement as validated by @palermo/policy's agreementInputSchema. Dates ISO 8601. */
-export interface NewAgreement {
-  partner: string;
-  directions: AgreementDirection[];
-  types: IndicatorType[];
-  maxTlp: Tlp;
-  purposes: AgreementPurpose[];
-  retentionDays: number | null;
-  /** Types to pseudonymize on import (default none). */
-  pseudonymize?: IndicatorType[];
-  /** Whether lookups are allowed (default false). */
-  lookups?: boolean;
-  /** Default: now. */
-  validFrom?: string;
-  validUntil?: string | null;
-  note?: string | null;
-}
+/**
+ * A new agreement as validated by @palermo/policy's agreementInputSchema; the defaults of that
+ * schema are optional here (validFrom defaults to now).
+ */
+export type NewAgreement = Omit<AgreementInput, 'pseudonymize' | 'lookups' | 'validFrom' | 'validUntil' | 'note'> &
+  Partial<Pick<AgreementInput, 'lookups' | 'validFrom' | 'validUntil' | 'note'>> & { pseudonymize?: IndicatorType[] };
 
 /** A stored agreement: the terms the policy sees plus who did what. Dates ISO 8601. */
-export interface AgreementRecord {
-  id: string;
-  partner: string;
-  directions: AgreementDirection[];
-  types: IndicatorType[];
-  maxTlp: Tlp;
-  purposes: AgreementPurpose[];
-  retentionDays: number | null;
-  pseudonymize: IndicatorType[];
-  lookups: boolean;
-  validFrom: string;
-  validUntil: string | null;
-  state: AgreementStateName;
+export interface AgreementRecord extends AgreementTerms {
   note: string | null;
   createdBy: ActorRef;
   createdAt: string;

@@ -1,6 +1,6 @@
 import type { Bundle } from '@palermo/bundles';
 import type { IndicatorType, Tlp, WireIndicator } from '@palermo/indicators';
-import type { ImportAction } from '@palermo/policy';
+import type { ExportAction, ImportAction, IndicatorFacts } from '@palermo/policy';
 
 /** Normalized analyst input (validated and normalized by @palermo/indicators). */
 export type { IndicatorInput } from '@palermo/indicators';
@@ -100,16 +100,8 @@ export interface EntryDecisionFields {
   reasons: string[];
 }
 
-/** The facts a policy sees of one indicator (never its value); structurally @palermo/policy's IndicatorFacts. */
-export interface DecisionFacts {
-  /** Node id of the indicator's origin. */
-  origin: string;
-  type: IndicatorType;
-  tlp: Tlp;
-  confidence: number;
-  tags: string[];
-  firstSeen: string;
-}
+/** The facts a policy sees of one indicator (never its value). */
+export type DecisionFacts = IndicatorFacts;
 
 /** An import decision on one entry of an inbound bundle. */
 export interface DecisionRecord extends EntryDecisionFields {
@@ -224,7 +216,7 @@ export interface OutboundBatch {
 }
 
 /** What the export policy did with one own indicator version for one audience. */
-export type ExportDecisionAction = 'share' | 'share-stripped' | 'withhold';
+export type ExportDecisionAction = ExportAction;
 
 /** One export decision as saveOutbound stores it. */
 export interface ExportDecisionInput {

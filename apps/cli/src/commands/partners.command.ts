@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { makePartnerCard, verifyPartnerCard } from '@palermo/bundles';
+import { nodeSubjects } from '@palermo/federation';
 import { DomainError, isNodeId, JURISDICTION_PATTERN, NODE_ID_RULE } from '@palermo/indicators';
 import { loadNodeKeys } from '../../../node/src/keys/node-keys';
 import { pinPartner, pinPartnerFromCard } from '../../../node/src/node/partner.pinning';
@@ -27,7 +28,7 @@ export function registerPartners(program: Command): void {
       if (!Number.isInteger(days) || days < 1 || days > 1095) throw new UsageError(`--valid-days ${opts.validDays}: expected 1 to 1095`);
       const config = nodeConfig(opts);
       const keys = await loadNodeKeys(config.dataDir);
-      const card = await makePartnerCard({ nodeId: config.nodeId, jurisdiction: config.jurisdiction, privateKey: keys.privateKey, armoredPublicKey: keys.armoredPublicKey, validDays: days });
+      const card = await makePartnerCard({ nodeId: config.nodeId, jurisdiction: config.jurisdiction, privateKey: keys.privateKey, armoredPublicKey: keys.armoredPublicKey, subjects: nodeSubjects, validDays: days });
       process.stderr.write(`fingerprint ${card.card.fingerprint}\n`);
       process.stdout.write(`${JSON.stringify(card, null, 2)}\n`);
     });
@@ -65,7 +66,7 @@ async function addFromCard(file: string, opts: AddOptions) {
     if (err instanceof UsageError) throw err;
     throw new UsageError(`--card ${file}: not JSON (${(err as Error).message})`);
   }
-  const verified = await verifyPartnerCard(raw);
+  const verified = await verifyPartnerCard(raw, nodeSubjects);
   if (!verified.ok) throw new DomainError(verified.code, `${file}: ${verified.message}`);
   const { card } = verified;
   if (!opts.fingerprint) {

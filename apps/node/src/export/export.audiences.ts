@@ -1,6 +1,7 @@
 import { COMMUNITY_AUDIENCE } from '@palermo/indicators';
 import { effectiveAgreementState, type AgreementTerms, type PartnerFacts } from '@palermo/policy';
 import type { AgreementRecord, PartnerRecord } from '@palermo/store';
+import { partnerFacts } from '../policy/partner.facts';
 
 /** One audience the exporter may write to: the community chain or a partner under its agreement. */
 export interface ExportAudience {
@@ -17,16 +18,6 @@ export const COMMUNITY: ExportAudience = { audience: COMMUNITY_AUDIENCE, partner
 /** Whether an agreement lets this node write a partner's chain right now. */
 export function allowsExport(agreement: AgreementTerms | null | undefined, now: Date): boolean {
   return !!agreement && effectiveAgreementState(agreement, now) === 'active' && agreement.directions.includes('export');
-}
-
-/** Whether an agreement lets this node take bundles from a partner right now. */
-export function allowsImport(agreement: AgreementTerms | null | undefined, now: Date): boolean {
-  return !!agreement && effectiveAgreementState(agreement, now) === 'active' && agreement.directions.includes('import');
-}
-
-/** A pinned partner's facts for the policy: adequacy is this node's list, not the partner's claim. */
-export function partnerFacts(partner: Pick<PartnerRecord, 'nodeId' | 'jurisdiction'>, adequacy: readonly string[]): PartnerFacts {
-  return { nodeId: partner.nodeId, jurisdiction: partner.jurisdiction, adequacy: adequacy.includes(partner.jurisdiction) };
 }
 
 /**

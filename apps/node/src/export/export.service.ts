@@ -185,16 +185,19 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
    * bundle with data ahead of them (stored before the agreement ended) holds them back.
    */
   private async publishRevocations(): Promise<boolean> {
-    const now = new Date();
     const [partners, agreements] = await Promise.all([this.store.partners.list(), this.store.agreements.allCurrent()]);
-    for (const partner of revocationOnlyAudiences(partners, agreements, now)) {
-      const epochs = new Map(this.epochs);
-      const queued = await this.store.bundles.unpublishedOutbound(100, [partner]);
-      const revocationsOnly = queued.slice(0, indexOrEnd(queued.findIndex((b) => b.upsertCount > 0), queued.length));
-      if (revocationsOnly.length > 0 && !(await this.publishPage(revocationsOnly, epochs))) return false;
-    }
-    return true;
+    const closed = revocationOnlyAudiences(partners, agreements, new Date());
+    if (closed.length === 0) return true;
+    const epochs = new Map(this.epochs);
+    // One read for all of them, in chain order; per partner, stop at the first bundle that carries data.
+    const held = new Set<string>();
+    const sendable = (await this.store.bundles.unpublishedOutbound(100, closed)).filter((b) => {
+      if (b.upsertCount > 0) held.add(b.audience);
+      return !held.has(b.audience);
+    });
+    return sendable.length === 0 || this.publishPage(sendable, epochs);
   }
+
 
   /**
    * An agreement with `partner` changed (suspended, terminated, superseded, approved, resumed):
@@ -260,8 +263,4 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
   private nudgeLater(): void {
     if (!this.stopped) setTimeout(() => this.nudge(), 1_000).unref();
   }
-}
-
-function indexOrEnd(index: number, length: number): number {
-  return index < 0 ? length : index;
 }

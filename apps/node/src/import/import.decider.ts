@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { WireIndicator } from '@palermo/indicators';
 import { pseudonymize, type AgreementTerms, type ImportAction, type ImportDecision, type ImportPolicy, type IndicatorFacts } from '@palermo/policy';
 import type { ImportEntryDecision } from '@palermo/store';
-import { partnerFacts } from '../export/export.audiences';
+import { partnerFacts } from '../policy/partner.facts';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
 import { PolicyHolder } from '../policy/policy.holder';
 import type { VerifiedBundle } from './bundle.verifier';

@@ -1,5 +1,6 @@
 import { fingerprintOf, readPublicKey, verifyPartnerCard } from '@palermo/bundles';
 import { DomainError, isNodeId, JURISDICTION_PATTERN, NODE_ID_RULE } from '@palermo/indicators';
+import { nodeSubjects } from '@palermo/federation';
 import type { Store } from '@palermo/store';
 
 /** Input to pin a partner: its id, jurisdiction and armored public key (fingerprint checked out of band). */
@@ -38,7 +39,7 @@ export async function pinPartner(store: Store, selfId: string, input: PinPartner
  * confirmed fingerprint must be the card's. CARD_* codes say what is wrong with a card.
  */
 export async function pinPartnerFromCard(store: Store, selfId: string, signedCard: unknown, confirmedFingerprint: string) {
-  const verified = await verifyPartnerCard(signedCard);
+  const verified = await verifyPartnerCard(signedCard, nodeSubjects);
   if (!verified.ok) throw new DomainError(verified.code, verified.message);
   const { card } = verified;
   return pinPartner(store, selfId, { nodeId: card.nodeId, jurisdiction: card.jurisdiction, publicKey: card.publicKey, fingerprint: confirmedFingerprint });

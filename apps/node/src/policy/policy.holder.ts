@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { CedarPolicyEngine, DEFAULT_POLICY_TEXT, type ActorRef } from '@palermo/policy';
+import { CedarPolicyEngine, DEFAULT_POLICY_TEXT, policySha256, type ActorRef } from '@palermo/policy';
 import { DomainError } from '@palermo/indicators';
 import { Store, type PolicyVersionRecord } from '@palermo/store';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
@@ -32,8 +32,7 @@ export class PolicyHolder implements OnModuleInit {
     const active = (await this.store.policies.active()) ?? (await this.seed());
     this.live = { engine: compileStored(active), version: active.version };
     if (this.config.policy.file) {
-      const fileEngine = CedarPolicyEngine.compile(readFileSync(this.config.policy.file, 'utf8'));
-      if (fileEngine.sha256 !== active.sha256) {
+      if (policySha256(readFileSync(this.config.policy.file, 'utf8')) !== active.sha256) {
         this.logger.warn(`${this.config.policy.file} differs from policy version ${active.version}; the stored version stays active (PUT /api/v1/policy changes it)`);
       }
     }

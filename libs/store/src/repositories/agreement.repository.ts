@@ -17,6 +17,7 @@ import type {
 } from '../governance.types';
 import { toAgreementRecord, toTermsSnapshot } from './agreement.mapper';
 import { appendAudit, checkActor, subjectHistory } from './audit.repository';
+import { dropNeverSent } from './bundle.sql';
 import { Repository } from './repository.base';
 
 const STATES: readonly AgreementStateName[] = ['draft', 'active', 'suspended', 'terminated', 'superseded'];
@@ -28,18 +29,6 @@ const MAX_TEXT = 2000;
 // meeting the partial unique index agreement_one_current.
 const PARTNER_LOCK_SQL = 'select pg_advisory_xact_lock(7362003, hashtext(?::text))';
 const PARTNER_OF_SQL = 'select partner from agreement where id = ?';
-// Bundles stored for a partner under an agreement that just ended (terminated, or superseded by a
-// new one) and never handed to NATS cannot have reached it; they go, so nothing decided under the old terms leaves later. The new
-// agreement's backfill (restarted in the same transaction) re-decides whatever they carried.
-const CANCEL_UNPUBLISHED_SQL = `
-  with gone as (
-    delete from bundle where direction = 'out' and published_at is null and publish_attempted_at is null and audience = ?
-    returning hash
-  ), decisions as (
-    delete from export_decision where bundle_hash in (select hash from gone) returning 1
-  )
-  select (select count(*) from gone)::int as bundles`;
-
 /** Sharing agreements: data with four-eyes transitions, every change audited in its transaction. */
 export class AgreementRepository extends Repository {
   /** Stores a new agreement as a draft, created by `by`; audit 'agreement.created'. */
@@ -152,7 +141,10 @@ export class AgreementRepository extends Repository {
       applyTransition(row, command, next, by, why, now);
       await em.flush();
       const ended = next === 'terminated' || superseded.length > 0;
-      const cancelled = ended ? ((await query<{ bundles: number }>(em, CANCEL_UNPUBLISHED_SQL, [partner]))[0]?.bundles ?? 0) : 0;
+      // Bundles stored under the terms that just ended and never handed to NATS cannot have reached the
+      // partner; they go, so nothing decided under the old terms leaves later. The new agreement's
+      // backfill (restarted in this transaction) re-decides whatever they carried.
+      const cancelled = ended ? await dropNeverSent(em, partner) : 0;
       const after = toAgreementRecord(row);
       await appendAudit(em, [
         ...superseded.map((other) => ({

@@ -14,7 +14,8 @@ import type {
   Page,
   SignedBundle,
 } from '../store.types';
-import { insertBundleRow, toBundleRecord, toBundleSummary, withChainConflicts } from './bundle.sql';
+import { inForceFor } from './agreement.sql';
+import { dropNeverSent, insertBundleRow, toBundleRecord, toBundleSummary, withChainConflicts } from './bundle.sql';
 import { insertExportDecisions } from './export-decision.repository';
 import { Repository } from './repository.base';
 
@@ -31,8 +32,7 @@ const MARK_EXPORTED_SQL = `
 // a bundle either was stored before the suspension (cancelUnpublished takes it back) or is refused.
 const IN_FORCE_SQL = `
   select id::text as id, partner from agreement
-  where partner in (select json_array_elements_text(?::text::json)) and state = 'active' and 'export' = any(directions)
-    and valid_from <= now() and (valid_until is null or valid_until > now())
+  where partner in (select json_array_elements_text(?::text::json)) and ${inForceFor('export')}
   for share`;
 
 const ADVANCE_BACKFILL_SQL = `
@@ -46,15 +46,11 @@ const ADVANCE_BACKFILL_FROM_SQL = `
   where id = ?::uuid and backfill_pk is not distinct from ?::bigint and backfilled_at is null
   returning id`;
 
-// Bundles never handed to NATS never reached anyone: dropping them (and their decisions) frees their
-// chain positions, so the chain continues from the last one that may have gone out, without a gap.
-const CANCEL_UNPUBLISHED_SQL = `
-  with gone as (
-    delete from bundle where direction = 'out' and published_at is null and publish_attempted_at is null and audience = ? returning hash
-  ), decisions as (
-    delete from export_decision where bundle_hash in (select hash from gone) returning 1
-  )
-  select (select count(*) from gone)::int as bundles, (select count(*) from decisions)::int as decisions`;
+// One statement on the publish path: the first attempt's time is kept, later attempts only confirm the row exists.
+const MARK_ATTEMPTED_SQL = `
+  update bundle set publish_attempted_at = coalesce(publish_attempted_at, now())
+  where hash = ? and direction = 'out'
+  returning 1`;
 
 const COMMUNITY_AUDIENCE = 'all';
 const PK_PATTERN = /^[0-9]{1,19}$/;
@@ -113,8 +109,7 @@ export class BundleRepository extends Repository {
    */
   async cancelUnpublished(audience: string): Promise<number> {
     if (hasUnstorableText(audience)) return 0;
-    const [row] = await query<{ bundles: number }>(this.fork(), CANCEL_UNPUBLISHED_SQL, [audience]);
-    return row?.bundles ?? 0;
+    return dropNeverSent(this.fork(), audience);
   }
 
   /**
@@ -141,11 +136,8 @@ export class BundleRepository extends Repository {
    * such outbound bundle exists (it was cancelled: do not publish it).
    */
   async markAttempted(hash: string): Promise<boolean> {
-    const em = this.fork();
-    const found = await em.count(BundleEntity, { hash, direction: 'out' });
-    if (found === 0) return false;
-    await em.nativeUpdate(BundleEntity, { hash, direction: 'out', publishAttemptedAt: null }, { publishAttemptedAt: new Date() });
-    return true;
+    const rows = await query(this.fork(), MARK_ATTEMPTED_SQL, [hash]);
+    return rows.length > 0;
   }
 
   /** Records JetStream's ack of an outbound bundle; false when no such outbound bundle exists. */

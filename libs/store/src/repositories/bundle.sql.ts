@@ -113,3 +113,21 @@ export function toBundleSummary(row: BundleEntity): BundleSummary {
 export function toBundleRecord(row: BundleEntity): BundleRecord {
   return { ...toBundleSummary(row), bytes: row.bytes === null ? null : toBytes(row.bytes), signature: toBytes(row.signature) };
 }
+
+// Bundles never handed to NATS never reached anyone: dropping them (and their decisions) frees their
+// chain positions, so the chain continues from the last one that may have gone out, without a gap.
+const DROP_NEVER_SENT_SQL = `
+  with gone as (
+    delete from bundle where direction = 'out' and published_at is null and publish_attempted_at is null and audience = ?
+    returning hash
+  ), decisions as (
+    delete from export_decision where bundle_hash in (select hash from gone) returning 1
+  )
+  select (select count(*) from gone)::int as bundles`;
+
+/** Drops an audience's outbound bundles that were never handed to NATS (in the caller's transaction); how many. */
+export async function dropNeverSent(em: EntityManager, audience: string): Promise<number> {
+  const [row] = await query<{ bundles: number }>(em, DROP_NEVER_SENT_SQL, [audience]);
+  return row?.bundles ?? 0;
+}
+

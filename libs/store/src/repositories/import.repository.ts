@@ -3,6 +3,7 @@ import { DomainError } from '@palermo/indicators';
 import { BundleEntity } from '../entities/bundle.entity';
 import { isUuid, query } from '../sql.helper';
 import type { ImportCommit, ImportEntryDecision } from '../store.types';
+import { inForceFor } from './agreement.sql';
 import { insertBundleRow, withChainConflicts } from './bundle.sql';
 import { Repository } from './repository.base';
 
@@ -113,11 +114,7 @@ export class ImportRepository extends Repository {
 
 // Held until the commit: an officer's suspension (which locks the row for update) waits for this
 // import, or this import sees the suspension and is decided again.
-const IMPORT_IN_FORCE_SQL = `
-  select 1 from agreement
-  where id = ?::uuid and state = 'active' and 'import' = any(directions)
-    and valid_from <= now() and (valid_until is null or valid_until > now())
-  for share`;
+const IMPORT_IN_FORCE_SQL = `select 1 from agreement where id = ?::uuid and ${inForceFor('import')} for share`;
 
 /**
  * AGREEMENT_CHANGED when something was accepted under an agreement that stopped being in force
