@@ -9,6 +9,8 @@ export const INDICATOR_TYPES = [
   'crypto-wallet',
   'iban',
   'keyword',
+  'text-fingerprint',
+  'image-hash',
   'file-sha256',
 ] as const;
 export type IndicatorType = (typeof INDICATOR_TYPES)[number];

@@ -15,6 +15,8 @@ const SAMPLES: Record<IndicatorType, string[]> = {
   'crypto-wallet': ['1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa', 'BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4', 'bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0'],
   iban: ['nl91 abna 0417 1643 00', 'DE89-3704-0044-0532-0130-00', 'FR14 2004 1010 0505 0001 3M02 606'],
   keyword: ['New  in Town', 'ﬁrst time', 'ΟΔΟΣ 🌹', 'cafe\u0301'],
+  'text-fingerprint': ['simhash64:0F1E2D3C4B5A6978', 'a1b2c3d4e5f60718'],
+  'image-hash': ['pdq:' + 'F'.repeat(8) + '0123456789abcdef'.repeat(3) + '01234567', 'PHASH:d1c4e2a3b4f50617', '8e1f0c3a5b7d9e2f'],
   'file-sha256': ['E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855'],
 };
 const ETH_SAMPLES = ['0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', '0X8617E340B3D01FA5F11F306F4090FD50E238070D'];

@@ -5,10 +5,12 @@ import { normalizeCryptoWallet } from './normalizers/crypto-wallet.normalizer';
 import { normalizeDomain } from './normalizers/domain.normalizer';
 import { normalizeEmail } from './normalizers/email.normalizer';
 import { normalizeFileSha256 } from './normalizers/file-sha256.normalizer';
+import { normalizeImageHash } from './normalizers/image-hash.normalizer';
 import { normalizeIban } from './normalizers/iban.normalizer';
 import { normalizeIp } from './normalizers/ip.normalizer';
 import { normalizeKeyword } from './normalizers/keyword.normalizer';
 import { normalizePhone } from './normalizers/phone.normalizer';
+import { normalizeTextFingerprint } from './normalizers/text-fingerprint.normalizer';
 import { normalizeUrl } from './normalizers/url.normalizer';
 import { normalizeUsername } from './normalizers/username.normalizer';
 import { findTextProblem, MAX_RAW_VALUE_LENGTH } from './text.guard';
@@ -23,6 +25,8 @@ const NORMALIZERS: Record<IndicatorType, Normalizer> = {
   'crypto-wallet': normalizeCryptoWallet,
   iban: normalizeIban,
   keyword: normalizeKeyword,
+  'text-fingerprint': normalizeTextFingerprint,
+  'image-hash': normalizeImageHash,
   'file-sha256': normalizeFileSha256,
 };
 

@@ -85,6 +85,10 @@ export function sample(type: IndicatorType, prefix: 'pub' | 'inj', n: number): {
       return { value: iban(`ABNA${p}${String(n).padStart(9, '0')}`) };
     case 'keyword':
       return { value: `${prefix} matrix ${n}` };
+    case 'text-fingerprint':
+      return { value: `simhash64:${hex(16)}` };
+    case 'image-hash':
+      return { value: `pdq:${hex(64)}` };
     case 'file-sha256':
       return { value: hex(64) };
   }
