@@ -1,2 +1,3 @@
-// STIX 2.1 / MISP mapping arrives with the interoperability issue; the lib exists so the layout is complete.
-export {};
+/** STIX 2.1 and MISP mapping (pure: no Nest, no database, no NATS). */
+export * from './stix';
+export * from './misp';

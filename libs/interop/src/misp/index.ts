@@ -1,0 +1,2 @@
+// MISP event mapping: filled by the interoperability work (issue 6).
+export {};
