@@ -81,7 +81,10 @@ function tokenize(text: string): Token[] {
       if (word) {
         // t'…', h'…', b'…' are timestamp, hex and binary literals.
         if (word[0].length === 1 && 'thb'.includes(word[0]) && text[i + 1] === "'") {
-          throw unsupported(`only string literals are supported; found a ${word[0]}'…' literal at ${i}`);
+          const [, end] = readQuoted(text, i + 1);
+          tokens.push({ kind: 'other', text: `${word[0]}'…'`, at: i });
+          i = end;
+          continue;
         }
         tokens.push({ kind: 'word', text: word[0], at: i });
         i += word[0].length;
@@ -166,6 +169,7 @@ class PatternReader {
     if (value.kind !== 'string') {
       if (value.kind === 'word' && (value.text === 'true' || value.text === 'false')) throw unsupported(`only string literals are supported; found ${value.text} at ${value.at}`);
       if (value.kind === 'other' && /^-?[0-9]/.test(value.text)) throw unsupported(`only string literals are supported; found the number ${value.text} at ${value.at}`);
+      if (value.kind === 'other' && /^[thb]'/.test(value.text)) throw unsupported(`only string literals are supported; found a ${value.text} literal at ${value.at}`);
       throw this.unexpected(value, 'a string literal');
     }
     return { objectType: first.text, path, value: value.text };
