@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { TLP_LEVELS, parseIndicatorBatch, parseIndicatorInput, type Tlp } from '@palermo/indicators';
 import { indicatorToStix, identityToStix, sightingToStix } from './stix-export.mapper';
 import { stixObjectToIndicator } from './stix-import.mapper';
+import type { StixImportOptions } from './stix.types';
 import { TLP1_MARKING_IDS, TLP_MARKING_DEFINITIONS, TLP_MARKING_IDS } from './stix.markings';
 import { STIX_SAMPLE_VALUES, sampleIndicator } from './stix.fixtures';
 
-const OPTIONS = { defaultTlp: 'amber' as Tlp };
+const OPTIONS: StixImportOptions = { defaultTlp: 'amber' };
 const ID = 'indicator--8e2e2d2b-17d4-4cbd-938a-5a1a2b6f4a5c';
 
 /** A foreign (non-Palermo) STIX 2.1 indicator, as OpenCTI or MISP would write it. */
