@@ -9,6 +9,7 @@ export {
   tlpMarkingRef,
   tlpForMarkingRef,
   stricterTlp,
+  tlpOfMarkingDefinition,
   type TlpMarkingDefinition,
 } from './stix.markings';
 export { parseStixTimestamp, toStixTimestamp } from './stix.timestamps';

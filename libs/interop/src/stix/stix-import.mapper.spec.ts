@@ -3,7 +3,7 @@ import { TLP_LEVELS, parseIndicatorBatch, parseIndicatorInput, type Tlp } from '
 import { indicatorToStix, identityToStix, sightingToStix } from './stix-export.mapper';
 import { stixObjectToIndicator } from './stix-import.mapper';
 import type { StixImportOptions } from './stix.types';
-import { TLP1_MARKING_IDS, TLP_MARKING_DEFINITIONS, TLP_MARKING_IDS } from './stix.markings';
+import { TLP1_MARKING_IDS, TLP_MARKING_DEFINITIONS, TLP_MARKING_IDS, tlpOfMarkingDefinition } from './stix.markings';
 import { STIX_SAMPLE_VALUES, sampleIndicator } from './stix.fixtures';
 
 const OPTIONS: StixImportOptions = { defaultTlp: 'amber' };
@@ -210,4 +210,17 @@ describe('stixObjectToIndicator', () => {
       expect(({} as Record<string, unknown>).revoked).toBeUndefined();
     });
   });
+});
+
+describe('tlpOfMarkingDefinition', () => {
+  it.each([
+    [TLP_MARKING_DEFINITIONS['amber+strict'], 'amber+strict'],
+    [{ type: 'marking-definition', id: 'marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9', definition_type: 'tlp', definition: { tlp: 'white' } }, 'clear'],
+    [{ type: 'marking-definition', id: 'marking-definition--089a6ecb-cc15-43cc-9494-767639779123', definition_type: 'TLP', definition: 'TLP:AMBER' }, 'amber'],
+    [{ type: 'marking-definition', definition_type: 'statement', definition: { statement: 'Copyright' } }, undefined],
+    [{ type: 'marking-definition', definition_type: 'tlp', definition: { tlp: 'purple' } }, undefined],
+    [{ type: 'marking-definition', definition_type: 'tlp', definition: { tlp: '__proto__' } }, undefined],
+    [{ type: 'indicator', definition_type: 'tlp', definition: { tlp: 'red' } }, undefined],
+    [null, undefined],
+  ])('%# → %s', (object, tlp) => expect(tlpOfMarkingDefinition(object)).toBe(tlp));
 });

@@ -71,3 +71,30 @@ export function tlpForMarkingRef(ref: string): Tlp | undefined {
 export function stricterTlp(a: Tlp, b: Tlp): Tlp {
   return tlpRank(a) >= tlpRank(b) ? a : b;
 }
+
+const TLP_NAMES: Readonly<Record<string, Tlp>> = { white: 'clear', clear: 'clear', green: 'green', amber: 'amber', 'amber+strict': 'amber+strict', red: 'red' };
+
+/**
+ * The TLP a marking-definition object declares, however it spells it: the TLP 2.0 extension
+ * (`tlp_2_0`), TLP 1.0 (`definition_type: "tlp"`, `definition.tlp`), or OpenCTI's
+ * (`definition_type: "TLP"`, `definition: "TLP:AMBER"`). Undefined for anything else (statements, …).
+ * For importers that accept markings defined earlier in the same bundle (StixImportOptions.markings).
+ */
+export function tlpOfMarkingDefinition(object: unknown): Tlp | undefined {
+  if (typeof object !== 'object' || object === null) return undefined;
+  const marking = object as Record<string, unknown>;
+  if (marking.type !== 'marking-definition') return undefined;
+  const extension = (marking.extensions as Record<string, unknown> | undefined)?.[TLP_2_0_EXTENSION_ID] as Record<string, unknown> | undefined;
+  const candidates = [
+    extension?.tlp_2_0,
+    typeof marking.definition_type === 'string' && marking.definition_type.toLowerCase() === 'tlp'
+      ? typeof marking.definition === 'string'
+        ? marking.definition.replace(/^tlp:/i, '')
+        : (marking.definition as Record<string, unknown> | undefined)?.tlp
+      : undefined,
+  ];
+  for (const candidate of candidates) {
+    if (typeof candidate === 'string' && Object.prototype.hasOwnProperty.call(TLP_NAMES, candidate.toLowerCase())) return TLP_NAMES[candidate.toLowerCase()];
+  }
+  return undefined;
+}
