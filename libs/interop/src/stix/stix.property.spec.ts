@@ -16,7 +16,8 @@ const indicatorArb: fc.Arbitrary<WireIndicator> = fc
     version: fc.integer({ min: 1, max: 1_000_000 }),
     tlp: fc.constantFrom(...TLP_LEVELS),
     confidence: fc.integer({ min: 0, max: 100 }),
-    tags: fc.uniqueArray(fc.stringMatching(/^[a-z0-9][a-z0-9:._-]{0,20}$/), { maxLength: 6 }),
+    // Not in the ht: namespace: those must be taxonomy tags (the vocabulary's check), not random strings.
+    tags: fc.uniqueArray(fc.stringMatching(/^[a-z0-9][a-z0-9:._-]{0,20}$/).filter((tag) => !tag.startsWith('ht:')), { maxLength: 6 }),
     seen: fc.tuple(isoDate, isoDate).map(([a, b]) => (a <= b ? [a, b] : [b, a])),
     validUntil: fc.option(isoDate, { nil: null }),
     description: fc.option(fc.string({ unit: DESCRIPTION_CHARS, minLength: 1, maxLength: 60 }).filter((d) => d.trim() === d && d !== ''), { nil: undefined }),
