@@ -26,7 +26,7 @@ export interface NewSighting {
   note?: string | null;
   /** Who recorded it (API token id and name), or null for the system. */
   actor: ActorRef | null;
-  /** When it was recorded (default now); millisecond precision, the paging key. */
+  /** Tests only: earliest recording time to use (default now); the stored createdAt may be later. */
   at?: Date;
 }
 
@@ -79,10 +79,17 @@ const FIND_INDICATOR_SQL = `
   where i.origin_id = ? and (?::text is null or i.origin_node = ?::text)
   order by i.own desc, i.pk asc limit 1`;
 
+// Recording is serialized and createdAt strictly increases (1 ms past the newest row at least),
+// so (createdAt, id) order is commit order: a reader paging with pageSince while sightings arrive
+// sees each exactly once, never one that commits later under a key it has already passed.
+const RECORD_LOCK = 'select pg_advisory_xact_lock(7362101)';
+
 const INSERT_SQL = `
   insert into sighting as s (id, indicator_pk, indicator_origin, indicator_origin_id, sighted_by, count, first_seen,
     last_seen, note, created_by_token, created_by_name, created_at)
-  values (?::uuid, ?::bigint, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?, ?::uuid, ?, ?::timestamptz)
+  select ?::uuid, ?::bigint, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?, ?::uuid, ?,
+    greatest(date_trunc('milliseconds', greatest(clock_timestamp(), ?::timestamptz)),
+             (select max(created_at) from sighting) + interval '1 millisecond')
   returning ${COLUMNS}`;
 
 const PAGE_SINCE_SQL = `
@@ -122,15 +129,20 @@ interface IndicatorRef {
  * to the origin is issue 5.
  */
 export class SightingRepository extends Repository {
-  /** Records one sighting; INDICATOR_NOT_FOUND, INDICATOR_REVOKED or SIGHTING_INVALID otherwise. */
+  /**
+   * Records one sighting; INDICATOR_NOT_FOUND, INDICATOR_REVOKED or SIGHTING_INVALID otherwise.
+   * createdAt is the database clock at commit time, at millisecond precision, strictly after every
+   * earlier sighting.
+   */
   async record(sighting: NewSighting): Promise<SightingRecord> {
     checkSighting(sighting);
-    const at = (sighting.at ?? new Date()).toISOString();
+    const at = sighting.at === undefined ? '-infinity' : sighting.at.toISOString();
     return this.transaction(async (em) => {
       const indicator = await findIndicator(em, sighting.indicatorId, sighting.indicatorOrigin, true);
       if (indicator.revoked_at !== null) {
         throw new DomainError('INDICATOR_REVOKED', `indicator ${sighting.indicatorId} is revoked; a revoked indicator takes no sightings`);
       }
+      await query(em, RECORD_LOCK);
       const [row] = await query<SightingRow>(em, INSERT_SQL, [
         uuidv7(),
         indicator.pk,
@@ -160,8 +172,10 @@ export class SightingRepository extends Repository {
   }
 
   /**
-   * Every sighting in recording order (oldest first), recorded after `since`: the pages of a STIX
-   * export. Ordered by (created_at, id), both set when the sighting is recorded.
+   * Every sighting in recording order (oldest first), recorded strictly after `since`: the pages of
+   * a STIX export. Recording order is commit order (see INSERT_SQL), so paging while sightings are
+   * recorded returns each exactly once. createdAt is unique: a poller resumes with
+   * `since` = the createdAt of the last sighting it got (nextCursor is null on the last page).
    */
   async pageSince(options: SightingPageQuery): Promise<Page<SightingRecord>> {
     const limit = checkLimit(options.limit, 10_000);
