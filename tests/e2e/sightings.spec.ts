@@ -37,7 +37,7 @@ describe('sightings over HTTP (one node)', () => {
     const before = Date.now();
     const res = await sight(id, {});
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ indicatorId: id, indicatorOrigin: 'nl-police', sightedBy: 'nl-police', count: 1, note: null });
+    expect(res.body).toMatchObject({ indicatorId: id, indicatorOrigin: 'nl-police', indicatorTlp: 'amber', sightedBy: 'nl-police', count: 1, note: null });
     expect(res.body.firstSeen).toBe(res.body.lastSeen);
     expect(Date.parse(res.body.lastSeen)).toBeGreaterThanOrEqual(before - 1000);
     expect(res.body.createdBy).toMatchObject({ name: 'e2e analyst' });

@@ -44,6 +44,7 @@ describe.each(BACKENDS)('sightings (%s)', (backend) => {
       indicatorId: id,
       indicatorOrigin: me,
       indicatorOriginId: id,
+      indicatorTlp: 'green',
       sightedBy: me,
       count: 3,
       firstSeen: '2026-01-01T10:00:00.000Z',
@@ -55,6 +56,7 @@ describe.each(BACKENDS)('sightings (%s)', (backend) => {
     expect(second.id).not.toBe(first.id);
     const page = await store.sightings.forIndicator(id);
     expect(page.items.map((s) => s.id)).toEqual([second.id, first.id]); // newest first
+    expect(page.items[1]).toEqual(first); // what record returned is what is read back
 
     const partner = await imported();
     const theirs = await store.sightings.record(sighting(partner.id, { actor: null }));

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { DomainError, isNodeId } from '@palermo/indicators';
+import { DomainError, isNodeId, type Tlp } from '@palermo/indicators';
 import { v7 as uuidv7 } from 'uuid';
 import type { ActorRef } from '../governance.types';
 import { checkLimit, isUuid, query, toIso } from '../sql.helper';
@@ -40,6 +40,8 @@ export interface SightingRecord {
   indicatorOrigin: string;
   /** The indicator's id at its origin. */
   indicatorOriginId: string;
+  /** The indicator's current TLP: a sighting says "this node holds it", so export marks it the same. */
+  indicatorTlp: Tlp;
   /** Node id of the node that saw it. */
   sightedBy: string;
   /** How many times it was seen. */
@@ -70,12 +72,12 @@ export interface SightingPageQuery {
 export const MAX_SIGHTING_COUNT = 1_000_000;
 
 const COLUMNS = `s.id, s.indicator_origin, s.indicator_origin_id, s.sighted_by, s.count, s.first_seen, s.last_seen,
-  s.note, s.created_by_token, s.created_by_name, s.created_at`;
+  s.note, s.created_by_token, s.created_by_name, s.created_at, i.tlp as indicator_tlp`;
 
 // Own first, like getWithProvenance. FOR SHARE holds off a concurrent revocation until the
 // sighting commits, so a sighting is never recorded against an indicator revoked meanwhile.
 const FIND_INDICATOR_SQL = `
-  select i.pk::text as pk, i.origin_node, i.origin_id, i.revoked_at from indicator i
+  select i.pk::text as pk, i.origin_node, i.origin_id, i.tlp, i.revoked_at from indicator i
   where i.origin_id = ? and (?::text is null or i.origin_node = ?::text)
   order by i.own desc, i.pk asc limit 1`;
 
@@ -85,20 +87,20 @@ const FIND_INDICATOR_SQL = `
 const RECORD_LOCK = 'select pg_advisory_xact_lock(7362101)';
 
 const INSERT_SQL = `
-  insert into sighting as s (id, indicator_pk, indicator_origin, indicator_origin_id, sighted_by, count, first_seen,
+  insert into sighting (id, indicator_pk, indicator_origin, indicator_origin_id, sighted_by, count, first_seen,
     last_seen, note, created_by_token, created_by_name, created_at)
   select ?::uuid, ?::bigint, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?, ?::uuid, ?,
     greatest(date_trunc('milliseconds', greatest(clock_timestamp(), ?::timestamptz)),
              (select max(created_at) from sighting) + interval '1 millisecond')
-  returning ${COLUMNS}`;
+  returning id, created_at`;
 
 const PAGE_SINCE_SQL = `
-  select ${COLUMNS} from sighting s
+  select ${COLUMNS} from sighting s join indicator i on i.pk = s.indicator_pk
   where (s.created_at, s.id) > (?::timestamptz, ?::uuid) and s.created_at > ?::timestamptz
   order by s.created_at asc, s.id asc limit ?`;
 
 const FOR_INDICATOR_SQL = `
-  select ${COLUMNS} from sighting s
+  select ${COLUMNS} from sighting s join indicator i on i.pk = s.indicator_pk
   where s.indicator_pk = ?::bigint and (s.created_at, s.id) < (?::timestamptz, ?::uuid)
   order by s.created_at desc, s.id desc limit ?`;
 
@@ -114,12 +116,14 @@ interface SightingRow {
   created_by_token: string | null;
   created_by_name: string | null;
   created_at: Date | string;
+  indicator_tlp: Tlp;
 }
 
 interface IndicatorRef {
   pk: string;
   origin_node: string;
   origin_id: string;
+  tlp: Tlp;
   revoked_at: Date | string | null;
 }
 
@@ -143,8 +147,11 @@ export class SightingRepository extends Repository {
         throw new DomainError('INDICATOR_REVOKED', `indicator ${sighting.indicatorId} is revoked; a revoked indicator takes no sightings`);
       }
       await query(em, RECORD_LOCK);
-      const [row] = await query<SightingRow>(em, INSERT_SQL, [
-        uuidv7(),
+      const id = uuidv7();
+      const note = sighting.note == null ? null : storableText(sighting.note);
+      const createdByName = sighting.actor ? storableText(sighting.actor.name, 200) : null;
+      const [row] = await query<{ id: string; created_at: Date | string }>(em, INSERT_SQL, [
+        id,
         indicator.pk,
         indicator.origin_node,
         indicator.origin_id,
@@ -152,12 +159,25 @@ export class SightingRepository extends Repository {
         sighting.count,
         sighting.firstSeen,
         sighting.lastSeen,
-        sighting.note == null ? null : storableText(sighting.note),
+        note,
         sighting.actor?.tokenId ?? null,
-        sighting.actor ? storableText(sighting.actor.name, 200) : null,
+        createdByName,
         at,
       ]);
-      return toRecord(row!);
+      return toRecord({
+        id,
+        indicator_origin: indicator.origin_node,
+        indicator_origin_id: indicator.origin_id,
+        sighted_by: sighting.sightedBy,
+        count: sighting.count,
+        first_seen: sighting.firstSeen,
+        last_seen: sighting.lastSeen,
+        note,
+        created_by_token: sighting.actor?.tokenId ?? null,
+        created_by_name: createdByName,
+        created_at: row!.created_at,
+        indicator_tlp: indicator.tlp,
+      });
     });
   }
 
@@ -228,6 +248,7 @@ function toRecord(row: SightingRow): SightingRecord {
     indicatorId: row.indicator_origin_id,
     indicatorOrigin: row.indicator_origin,
     indicatorOriginId: row.indicator_origin_id,
+    indicatorTlp: row.indicator_tlp,
     sightedBy: row.sighted_by,
     count: Number(row.count),
     firstSeen: toIso(row.first_seen),
