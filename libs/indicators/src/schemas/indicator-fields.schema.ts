@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { NODE_ID_PATTERN, COMMUNITY_AUDIENCE, TLP_LEVELS, type IndicatorType } from '../indicator.types';
 import type { NormalizeContext } from '../normalize.types';
 import { normalizePlatform } from '../normalizers/username.normalizer';
+import { findTaxonomyProblem } from '../taxonomy/tag.taxonomy';
 import { findTextProblem, MAX_RAW_VALUE_LENGTH } from '../text.guard';
 import { normalizeValue } from '../value.normalizer';
 
@@ -28,7 +29,17 @@ export const tlpSchema = z.enum(TLP_LEVELS).meta({ description: 'TLP 2.0 marking
 /** Confidence 0–100 (integer). */
 export const confidenceSchema = z.int().min(0).max(100).meta({ description: 'Confidence of the publisher, 0–100' });
 
-const tagSchema = z.string().regex(TAG_PATTERN, { error: 'tag must match ^[a-z0-9][a-z0-9:._-]{0,63}$ (e.g. "ht:labour")' });
+/**
+ * One tag: TAG_PATTERN, and a tag in the taxonomy's namespace (`ht:`) must be in the taxonomy
+ * (TAG_UNKNOWN names the closest one). The same rule for analyst input, bundles and imports.
+ */
+const tagSchema = z
+  .string()
+  .regex(TAG_PATTERN, { error: 'tag must match ^[a-z0-9][a-z0-9:._-]{0,63}$ (e.g. "ht:labour")' })
+  .superRefine((tag, ctx) => {
+    const problem = TAG_PATTERN.test(tag) ? findTaxonomyProblem(tag) : undefined;
+    if (problem) addCodedIssue(ctx, problem.code, problem.message);
+  });
 
 /** Analyst tags: each matching TAG_PATTERN, at most MAX_TAGS; output de-duplicated and sorted. */
 export const inputTagsSchema = z
