@@ -46,7 +46,7 @@ export const inputTagsSchema = z
   .array(tagSchema)
   .max(MAX_TAGS)
   .transform((tags) => [...new Set(tags)].sort())
-  .meta({ description: 'Taxonomy tags (e.g. "ht:recruitment"); stored de-duplicated and sorted' });
+  .meta({ description: 'Tags (e.g. "ht:recruitment"); an ht: tag must be in the trafficking taxonomy (GET /api/v1/vocabulary); stored de-duplicated and sorted' });
 
 /** Wire tags: already de-duplicated and sorted, because the bundle bytes are signed as they are. */
 export const wireTagsSchema = z
