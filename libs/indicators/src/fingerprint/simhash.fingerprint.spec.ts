@@ -1,5 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { normalizeValue } from '../value.normalizer';
 import { adTextTokens } from './ad-text.tokenizer';
 import { hammingDistance } from './hamming.distance';
 import { MAX_FINGERPRINT_TEXT_LENGTH, shingleCounts, textFingerprint } from './simhash.fingerprint';
@@ -115,6 +117,24 @@ describe('textFingerprint (SimHash-64)', () => {
     const hostile = 'new\u0000in\u202Etown\uD800girl\u200B';
     expect(adTextTokens(hostile)).toEqual(['new', 'in', 'town', 'girl']);
     expect(textFingerprint(hostile)).toBe(textFingerprint('new in town girl'));
+  });
+
+  it('on any string returns a value the text-fingerprint normalizer keeps as it is, or refuses with a code', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: 'grapheme', maxLength: 200 })), (text) => {
+        let fingerprint: string;
+        try {
+          fingerprint = textFingerprint(text);
+        } catch (error) {
+          expect(error).toMatchObject({ code: 'TEXT_FINGERPRINT_NO_WORDS' });
+          return;
+        }
+        expect(normalizeValue('text-fingerprint', fingerprint)).toEqual({ ok: true, value: fingerprint });
+        // ASCII case only: lower-casing is not full case folding ("ᾀ" upper-cases to two letters; see README).
+        expect(textFingerprint(text.replace(/[a-z]+/g, (w) => w.toUpperCase()))).toBe(fingerprint);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it.each([
