@@ -96,7 +96,7 @@ describe('palermo demo --once', () => {
     for (const line of ['nl-police → de-bka active', 'nl-police → us-hsi active', 'de-bka → nl-police active', 'us-hsi → nl-police active']) {
       expect(run.stdout).toContain(`[demo] agreement ${line}`);
     }
-    expect(run.stdout).toMatch(/^nl-police published 11 indicators and decided, per audience/m);
+    expect(run.stdout).toMatch(/^nl-police published 13 indicators and decided, per audience/m);
     expect(run.stdout).not.toContain('+31 20 123 4567');
     expect(run.stdout).not.toContain('+31201234567');
     // Every reason is a rule id of the baseline or of a jurisdiction policy; the retired config rules are gone.
@@ -110,23 +110,24 @@ describe('palermo demo --once', () => {
       return { sent: Number(block![1]), rows: block![3]!.trim().split('\n').map((row) => row.trim()) };
     };
     const toDe = withheld('de-bka');
-    expect(toDe.sent).toBe(10);
+    expect(toDe.sent).toBe(12);
     expect(toDe.rows).toEqual([expect.stringMatching(/^phone \(value not shown\) \[TLP:RED c95\] +baseline\.tlp-above-agreement, baseline\.tlp-needs-encryption$/)]);
     const toUs = withheld('us-hsi');
-    expect(toUs.sent).toBe(6);
+    expect(toUs.sent).toBe(7);
     const reason = (prefix: string) => toUs.rows.find((row) => row.startsWith(prefix))?.replace(/^.*\]\s+/, '');
     expect(reason('username')).toBe('baseline.tlp-above-agreement');
     expect(reason('crypto-wallet')).toBe('baseline.tlp-above-agreement');
     expect(reason('iban')).toBe('baseline.type-not-agreed, baseline.tlp-above-agreement');
     expect(reason('keyword')).toBe('baseline.type-not-agreed');
-    expect(toUs.rows).toHaveLength(5);
+    expect(reason('image-hash')).toBe('baseline.tlp-above-agreement');
+    expect(toUs.rows).toHaveLength(6);
   });
 
   it('shows per partner how many indicators were imported, pseudonymized and rejected', () => {
     const reports = parseReport(run.stdout);
     expect([...reports.keys()]).toEqual(['de-bka', 'us-hsi']);
-    expect(reports.get('de-bka')!.decided).toBe(10);
-    expect(reports.get('us-hsi')!.decided).toBe(6);
+    expect(reports.get('de-bka')!.decided).toBe(12);
+    expect(reports.get('us-hsi')!.decided).toBe(7);
     for (const [partner, r] of reports) {
       expect(r.counts.imported + r.counts.pseudonymized + r.counts.rejected, partner).toBe(r.decided);
       for (const kind of ['imported', 'pseudonymized', 'rejected'] as const) expect(r.rows[kind], `${partner} ${kind}`).toHaveLength(r.counts[kind]);
@@ -135,7 +136,7 @@ describe('palermo demo --once', () => {
 
   it('explains de-bka: personal identifiers kept only as pseudonyms (its agreement and its EU policy), nothing rejected', () => {
     const de = parseReport(run.stdout).get('de-bka')!;
-    expect(de.counts).toEqual({ imported: 6, pseudonymized: 4, rejected: 0 });
+    expect(de.counts).toEqual({ imported: 8, pseudonymized: 4, rejected: 0 });
     expect(de.rows.pseudonymized.map((row) => row.split(' ')[0]).sort()).toEqual(['email', 'iban', 'phone', 'username']);
     for (const row of de.rows.pseudonymized) expect(row).toMatch(/ eu\.pseudonymize-personal-identifiers$/);
     for (const kind of ['phone', 'email', 'iban']) expect(de.rows.pseudonymized.find((row) => row.startsWith(kind))).toContain('baseline.pseudonymize-agreed');
@@ -144,7 +145,7 @@ describe('palermo demo --once', () => {
 
   it('explains us-hsi: only what its agreement let through arrives, and low confidence is ignored by its policy', () => {
     const us = parseReport(run.stdout).get('us-hsi')!;
-    expect(us.counts).toEqual({ imported: 5, pseudonymized: 0, rejected: 1 });
+    expect(us.counts).toEqual({ imported: 6, pseudonymized: 0, rejected: 1 });
     expect(us.rows.rejected).toEqual([expect.stringMatching(/^domain .*\[TLP:GREEN c40\] +nored\.ignore-low-confidence$/)]);
   });
 

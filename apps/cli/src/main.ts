@@ -6,6 +6,7 @@ import { ConfigError } from '../../node/src/config/node.config';
 import { registerAgreements } from './commands/agreements.command';
 import { registerBundle, EXIT } from './commands/bundle.command';
 import { registerDemo } from './commands/demo.command';
+import { registerFingerprint } from './commands/fingerprint.command';
 import { registerInit } from './commands/init.command';
 import { registerKeys } from './commands/keys.command';
 import { registerPartners } from './commands/partners.command';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerPolicy(program);
   registerAgreements(program);
   registerDemo(program);
+  registerFingerprint(program);
   return program;
 }
 

@@ -35,6 +35,8 @@ import { RetentionController } from './retention/retention.controller';
 import { RetentionService } from './retention/retention.service';
 import { SightingsController } from './sightings/sightings.controller';
 import { SightingsService } from './sightings/sightings.service';
+import { VocabularyController } from './vocabulary/vocabulary.controller';
+import { VocabularyService } from './vocabulary/vocabulary.service';
 
 /** Where the store lives: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
 export function storeOptions(config: NodeConfig) {
@@ -69,6 +71,7 @@ export class AppModule {
         LivenessController,
         QuarantineController,
         SightingsController,
+        VocabularyController,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -91,6 +94,7 @@ export class AppModule {
         AgreementsService,
         RetentionService,
         SightingsService,
+        VocabularyService,
       ],
     };
   }

@@ -31,3 +31,20 @@ export {
 } from './schemas/indicator-batch.parser';
 export { indicatorJsonSchemas, type IndicatorJsonSchemas } from './schemas/indicator.json-schema';
 export { fieldErrorsFromZod, formatFieldPath } from './schemas/zod-issue.mapper';
+export { textFingerprint, MAX_FINGERPRINT_TEXT_LENGTH, SHINGLE_WORDS } from './fingerprint/simhash.fingerprint';
+export { adTextTokens } from './fingerprint/ad-text.tokenizer';
+export { hammingDistance } from './fingerprint/hamming.distance';
+export { IMAGE_HASH_ALGORITHMS, type ImageHashAlgorithm } from './normalizers/image-hash.normalizer';
+export { TEXT_FINGERPRINT_ALGORITHMS } from './normalizers/text-fingerprint.normalizer';
+export {
+  HT_TAXONOMY,
+  HT_CATEGORIES,
+  TAXONOMY_NAMESPACE,
+  taxonomyTags,
+  findTaxonomyProblem,
+  closestTaxonomyTag,
+  type MispTaxonomy,
+  type TaxonomyCategory,
+  type TaxonomyPredicate,
+} from './taxonomy/tag.taxonomy';
+export { indicatorVocabulary, type IndicatorVocabulary } from './taxonomy/vocabulary';

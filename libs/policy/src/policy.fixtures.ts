@@ -21,7 +21,7 @@ export function agreement(overrides: Partial<AgreementTerms> = {}): AgreementTer
     id: '01890a5d-ac96-774b-bcce-b302099a8057',
     partner: 'de-bka',
     directions: ['export', 'import'],
-    types: ['phone', 'email', 'username', 'url', 'domain', 'ip', 'crypto-wallet', 'iban', 'keyword', 'file-sha256'],
+    types: ['phone', 'email', 'username', 'url', 'domain', 'ip', 'crypto-wallet', 'iban', 'keyword', 'text-fingerprint', 'image-hash', 'file-sha256'],
     maxTlp: 'amber',
     purposes: ['investigation'],
     retentionDays: 365,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { NODE_ID_PATTERN, COMMUNITY_AUDIENCE, TLP_LEVELS, type IndicatorType } from '../indicator.types';
 import type { NormalizeContext } from '../normalize.types';
 import { normalizePlatform } from '../normalizers/username.normalizer';
+import { findTaxonomyProblem } from '../taxonomy/tag.taxonomy';
 import { findTextProblem, MAX_RAW_VALUE_LENGTH } from '../text.guard';
 import { normalizeValue } from '../value.normalizer';
 
@@ -28,18 +29,32 @@ export const tlpSchema = z.enum(TLP_LEVELS).meta({ description: 'TLP 2.0 marking
 /** Confidence 0–100 (integer). */
 export const confidenceSchema = z.int().min(0).max(100).meta({ description: 'Confidence of the publisher, 0–100' });
 
-const tagSchema = z.string().regex(TAG_PATTERN, { error: 'tag must match ^[a-z0-9][a-z0-9:._-]{0,63}$ (e.g. "ht:labour")' });
+const tagFormatSchema = z.string().regex(TAG_PATTERN, { error: 'tag must match ^[a-z0-9][a-z0-9:._-]{0,63}$ (e.g. "ht:labour")' });
+
+/**
+ * One tag made on this node (analyst input, STIX and MISP imports): TAG_PATTERN, and a tag in the
+ * taxonomy's namespace (`ht:`) must be in the taxonomy (TAG_UNKNOWN names the closest one).
+ */
+const tagSchema = tagFormatSchema
+  .superRefine((tag, ctx) => {
+    const problem = TAG_PATTERN.test(tag) ? findTaxonomyProblem(tag) : undefined;
+    if (problem) addCodedIssue(ctx, problem.code, problem.message);
+  });
 
 /** Analyst tags: each matching TAG_PATTERN, at most MAX_TAGS; output de-duplicated and sorted. */
 export const inputTagsSchema = z
   .array(tagSchema)
   .max(MAX_TAGS)
   .transform((tags) => [...new Set(tags)].sort())
-  .meta({ description: 'Taxonomy tags (e.g. "ht:recruitment"); stored de-duplicated and sorted' });
+  .meta({ description: 'Tags (e.g. "ht:recruitment"); an ht: tag must be in the trafficking taxonomy (GET /api/v1/vocabulary); stored de-duplicated and sorted' });
 
-/** Wire tags: already de-duplicated and sorted, because the bundle bytes are signed as they are. */
+/**
+ * Wire tags: already de-duplicated and sorted, because the bundle bytes are signed as they are.
+ * Only their form is checked: a partner on a newer taxonomy may send an `ht:` tag this node does not
+ * know yet, and refusing it would quarantine the bundle and stall that partner's whole chain.
+ */
 export const wireTagsSchema = z
-  .array(tagSchema)
+  .array(tagFormatSchema)
   .max(MAX_TAGS)
   .superRefine((tags, ctx) => {
     const canonical = [...new Set(tags)].sort();
