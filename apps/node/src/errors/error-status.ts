@@ -13,6 +13,7 @@ const STATUS: Record<string, number> = {
   POLICY_INVALID: 422,
   AGREEMENT_CHANGED: 409,
   POLICY_NOT_LOADED: 503,
+  INDICATOR_REVOKED: 409,
 };
 
 /** Maps a stable domain error code to the HTTP status the API answers with. */
