@@ -15,6 +15,7 @@ export type { AgreementRepository } from './repositories/agreement.repository';
 export type { PolicyRepository } from './repositories/policy.repository';
 export type { AuditRepository } from './repositories/audit.repository';
 export type { RetentionRepository } from './repositories/retention.repository';
+export type { ImportObject, ImportOutcome, ImportSession, ImportSource, StixImportRepository } from './repositories/stix-import.repository';
 export type {
   ActorRef,
   AgreementCommand,

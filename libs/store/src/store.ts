@@ -12,6 +12,7 @@ import { PartnerRepository } from './repositories/partner.repository';
 import { PolicyRepository } from './repositories/policy.repository';
 import { QuarantineRepository } from './repositories/quarantine.repository';
 import { RetentionRepository } from './repositories/retention.repository';
+import { StixImportRepository } from './repositories/stix-import.repository';
 import { TokenRepository } from './repositories/token.repository';
 
 /**
@@ -46,6 +47,8 @@ export class Store {
   readonly audit: AuditRepository;
   /** The retention purge. */
   readonly retention: RetentionRepository;
+  /** STIX and MISP imports: which foreign object became which own indicator. */
+  readonly stixImports: StixImportRepository;
 
   private closing: Promise<void> | null = null;
 
@@ -70,6 +73,7 @@ export class Store {
     this.policies = new PolicyRepository(em);
     this.audit = new AuditRepository(em);
     this.retention = new RetentionRepository(em);
+    this.stixImports = new StixImportRepository(em);
   }
 
   /** Whether the database answers, for health endpoints (no URL, no credentials). */
