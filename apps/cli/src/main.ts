@@ -8,8 +8,10 @@ import { registerBundle, EXIT } from './commands/bundle.command';
 import { registerDemo } from './commands/demo.command';
 import { registerInit } from './commands/init.command';
 import { registerKeys } from './commands/keys.command';
+import { registerMisp } from './commands/misp.command';
 import { registerPartners } from './commands/partners.command';
 import { registerPolicy } from './commands/policy.command';
+import { registerStixImport } from './commands/stix-import.command';
 import { registerTokens } from './commands/tokens.command';
 import { UsageError } from './node-env';
 
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerBundle(program);
   registerPolicy(program);
   registerAgreements(program);
+  registerStixImport(program);
+  registerMisp(program);
   registerDemo(program);
   return program;
 }
