@@ -200,8 +200,9 @@ describe('the palermo CLI', () => {
     const run = await palermo(['misp', 'import', file]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    // The values were imported by the tests above (from other attribute uuids): they meet the same indicators.
-    expect(run.stdout).toMatch(/^imported [0-9a-f-]{36}: created 0, updated 0, unchanged 9, revoked 0, ignored 0, failed 0$/m);
+    // Created, or unchanged when the tests above imported the same values (from other attribute uuids).
+    const counts = /^imported [0-9a-f-]{36}: created (\d+), updated 0, unchanged (\d+), revoked 0, ignored 0, failed 0$/m.exec(run.stdout);
+    expect(Number(counts?.[1]) + Number(counts?.[2])).toBe(9);
     expect(run.stdout).toMatch(/skipped .* malware-sample/);
   });
 
