@@ -95,7 +95,7 @@ describe('a mixed STIX file', () => {
       [8, 'STIX_PATTERN_UNSUPPORTED'],
       [9, 'STIX_UNKNOWN_MARKING'],
       [10, 'EMAIL_INVALID'],
-      [11, 'STIX_INVALID_OBJECT'],
+      [11, 'STIX_OBJECT_INVALID'],
     ]);
     expect(first.body.failures[0]).toMatchObject({ id: objects[8] && (objects[8] as any).id, type: 'indicator', reason: expect.any(String) });
   });
@@ -199,7 +199,8 @@ describe('versions of one STIX object', () => {
     const a = indicator(domainPattern('shared-value.example'), { confidence: 20 });
     const b = indicator(domainPattern('SHARED-VALUE.example'), { confidence: 60 });
     const res = await importStix(nl, bundle([a, b]));
-    expect(res.body.counts).toMatchObject({ created: 0, unchanged: 1, updated: 1 });
+    // a widens firstSeen to its valid_from, b raises the confidence: two versions of one indicator.
+    expect(res.body.counts).toMatchObject({ created: 0, updated: 2 });
     expect(await find('domain', 'shared-value.example')).toMatchObject({ id: published.body.items[0].id, confidence: 60 });
   });
 });
@@ -219,7 +220,7 @@ describe('files that change nothing', () => {
     const before = await rows.counts();
     const res = await importStix(nl, body());
     expect(res.status).toBe(status);
-    expect(res.body.error).toMatchObject({ code, details: { position: expect.any(Number) } });
+    expect(res.body.error).toMatchObject({ code, details: { position: { byte: expect.any(Number), line: expect.any(Number) } } });
     expect(await rows.counts()).toEqual(before);
   });
 
@@ -229,7 +230,7 @@ describe('files that change nothing', () => {
     expect(text.length).toBeGreaterThan(SMALL_MAX_BYTES);
     const res = await importStix(small, text, { contentType: 'application/json' });
     expect(res.status).toBe(413);
-    expect(res.body.error).toMatchObject({ code: 'STIX_TOO_LARGE', details: { position: expect.any(Number) } });
+    expect(res.body.error).toMatchObject({ code: 'STIX_TOO_LARGE', details: { position: { byte: expect.any(Number), line: expect.any(Number) } } });
     const search = await small.api('GET', '/indicators?type=domain&value=too-large-0.example');
     expect(search.body.items).toEqual([]);
   });
@@ -257,11 +258,11 @@ describe('files that change nothing', () => {
 describe('hostile objects', () => {
   it('reports each hostile object as a failure, imports the rest, and never echoes a huge value', async () => {
     const good = indicator(domainPattern('hostile-neighbour.example'));
+    const badLabels = indicator(domainPattern('labels.example'), { labels: ['Not A Tag!', 'ht:recruitment'] });
     const objects = [
       indicator(emailPattern('\u202Egro.elpmaxe@xxx')),
       indicator(domainPattern('nul\u0000.example')),
       indicator(domainPattern('x'.repeat(100_000) + '.example')),
-      indicator(domainPattern('labels.example'), { labels: ['Not A Tag!'] }),
       indicator(domainPattern('desc.example'), { description: 'a\u0000b' }),
       indicator(domainPattern('conf.example'), { confidence: 1000 }),
       { ...indicator(domainPattern('bad-id.example')), id: 'indicator--not-a-uuid' },
@@ -270,13 +271,17 @@ describe('hostile objects', () => {
       { type: 'x'.repeat(10_000), id: 'y'.repeat(10_000) },
       null,
       good,
+      badLabels,
     ];
     const res = await importStix(nl, bundle(objects));
     expect(res.status).toBe(201);
-    expect(res.body.counts).toMatchObject({ created: 1, failed: objects.length - 1 });
-    expect(res.body.failures).toHaveLength(objects.length - 1);
+    expect(res.body.counts).toMatchObject({ created: 2, failed: objects.length - 2 });
+    expect(res.body.failures).toHaveLength(objects.length - 2);
     expect(JSON.stringify(res.body).length).toBeLessThan(16_000);
     expect(await find('domain', 'hostile-neighbour.example')).not.toBeNull();
+    // A label that is no Palermo tag is dropped with a warning; the indicator is kept.
+    expect(res.body.warnings).toContainEqual(expect.objectContaining({ id: badLabels.id, message: expect.stringContaining('Not A Tag!') }));
+    expect(await find('domain', 'labels.example')).toMatchObject({ tags: ['ht:recruitment'] });
   });
 
   it('caps the listed failures at 100 and still counts them all', async () => {

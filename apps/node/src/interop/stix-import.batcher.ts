@@ -20,11 +20,25 @@ export interface ImportFailure extends ObjectPlace {
   reason: string;
 }
 
+/** Something dropped or changed on the way in (a label that is no tag, a raised TLP, …). */
+export interface ImportWarning extends ObjectPlace {
+  message: string;
+}
+
 /** Counts and failures of one import (the answer of the import endpoints). */
 export class ImportReport {
   readonly counts = { created: 0, updated: 0, unchanged: 0, revoked: 0, ignored: 0, failed: 0 };
   readonly ignoredByType: Record<string, number> = {};
   readonly failures: ImportFailure[] = [];
+  /** Listed up to MAX_LISTED_FAILURES, like failures. */
+  readonly warnings: ImportWarning[] = [];
+  warningsTotal = 0;
+
+  /** Notes something dropped or changed on the way in; the object itself is imported. */
+  warn(place: ObjectPlace, message: string): void {
+    this.warningsTotal += 1;
+    if (this.warnings.length < MAX_LISTED_FAILURES) this.warnings.push({ ...place, message: message.slice(0, MAX_REASON) });
+  }
 
   /** Counts an object that carries no indicator (identity, marking-definition, relationship, …). */
   ignore(type: string): void {

@@ -2,16 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '@palermo/indicators';
+import { readStixObjects, STIX_READ_DEFAULTS, stixObjectToIndicator } from '@palermo/interop';
 import type { ActorRef } from '@palermo/policy';
 import { Store, type ImportSession, type ImportSource } from '@palermo/store';
 import { ExportService } from '../export/export.service';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
 import { ImportBatcher, ImportReport } from './stix-import.batcher';
 import { STIX_MEDIA_TYPES, type StixImportQuery } from './stix-import.query';
-import { readStixObjects, stixObjectToIndicator } from './stix-import.shim';
-
-/** Deepest nesting a STIX file may have (bundle → objects → object → property → …). */
-export const STIX_MAX_DEPTH = 32;
 
 /** Headers POST /stix/import looks at. */
 export interface StixImportHeaders {
@@ -37,11 +34,22 @@ export class StixImportService {
   /** Imports one bundle from `body` (never held whole); any file-level error changes nothing. */
   async import(body: Readable, headers: StixImportHeaders, query: StixImportQuery, actor: ActorRef) {
     checkMediaType(headers);
-    const limits = { maxBytes: this.config.interop.stixMaxBytes, maxDepth: STIX_MAX_DEPTH };
     return this.run('stix', actor, query.dryRun, async (session, report) => {
       const batcher = new ImportBatcher(session, report, this.config.jurisdiction);
-      let index = 0;
-      for await (const obj of readStixObjects(body, limits)) {
+      const objects = await this.readInto(body, query, batcher, report);
+      await batcher.flush();
+      return { answer: { objects }, audit: { objects } };
+    });
+  }
+
+  /** Maps each object of the bundle as it arrives; returns how many objects the bundle held. */
+  private async readInto(body: Readable, query: StixImportQuery, batcher: ImportBatcher, report: ImportReport): Promise<number> {
+    const limits = { maxBytes: this.config.interop.stixMaxBytes, maxDepth: STIX_READ_DEFAULTS.maxDepth };
+    let index = 0;
+    try {
+      // Not destroyed when the reader stops early: a refused file is drained (discarded) below, so
+      // the client reads the error answer instead of a connection reset in the middle of its upload.
+      for await (const obj of readStixObjects(body.iterator({ destroyOnReturn: false }), limits)) {
         const place = { index: index++, id: null as string | null, type: null as string | null };
         const mapped = stixObjectToIndicator(obj, { defaultTlp: query.tlp });
         if (mapped.kind === 'ignored') {
@@ -49,31 +57,38 @@ export class StixImportService {
         } else if (mapped.kind === 'failed') {
           report.fail({ ...place, id: mapped.stixId, type: mapped.stixType }, mapped.code, mapped.reason);
         } else {
-          await batcher.add({ ...place, id: mapped.stixId, type: 'indicator' }, mapped.stixId, mapped.modified, mapped.revoked, mapped.input);
+          const at = { ...place, id: mapped.stixId, type: 'indicator' };
+          for (const warning of mapped.warnings) report.warn(at, warning);
+          await batcher.add(at, mapped.stixId, mapped.modified, mapped.revoked, mapped.input);
         }
       }
-      await batcher.flush();
-      return { objects: index };
-    });
+    } catch (err) {
+      if (!body.readableEnded) body.resume();
+      throw err;
+    }
+    return index;
   }
 
   /**
-   * One import in one transaction: `work` fills the report, the audit entry joins the same
-   * transaction, a dry run rolls everything back. The exporter is nudged only after a commit.
+   * One import in one transaction: `work` fills the report and says what the answer and the audit
+   * entry add to the counts. The audit entry joins the same transaction; a dry run rolls everything
+   * back; the exporter is nudged only after a commit.
    */
   async run<T extends object>(
     source: ImportSource,
     actor: ActorRef,
     dryRun: boolean,
-    work: (session: ImportSession, report: ImportReport) => Promise<T>,
+    work: (session: ImportSession, report: ImportReport) => Promise<{ answer: T; audit: Record<string, unknown> }>,
   ) {
     const importId = randomUUID();
     const report = new ImportReport();
     let extra = {} as T;
     try {
       await this.store.stixImports.run(source, this.config.nodeId, actor, async (session) => {
-        extra = await work(session, report);
-        const details = { counts: report.counts, ...extra };
+        const done = await work(session, report);
+        extra = done.answer;
+        // Counts and provenance only: the audit log keeps no values.
+        const details = { counts: report.counts, dryRun, ...done.audit };
         await session.audit({ action: `${source}.import`, subjectType: `${source}-import`, subjectId: importId, details });
         if (dryRun) throw new DryRunRollback();
       });
@@ -89,7 +104,8 @@ export class StixImportService {
       counts: report.counts,
       ignoredByType: report.ignoredByType,
       failures: report.failures,
-      failuresListed: report.failures.length,
+      warnings: report.warnings,
+      warningsTotal: report.warningsTotal,
     };
   }
 }
