@@ -137,8 +137,9 @@ describe('POST /misp/import', () => {
   });
 
   it.each<[string, unknown, number, string]>([
-    ['not an event', { hello: 'world' }, 400, 'MISP_NOT_AN_EVENT'],
-    ['an event without uuid', { Event: { info: 'x', Attribute: [] } }, 400, 'MISP_NOT_AN_EVENT'],
+    ['not an event', { hello: 'world' }, 400, 'MISP_MALFORMED'],
+    ['an event without uuid', { Event: { info: 'x', Attribute: [] } }, 400, 'MISP_MALFORMED'],
+    ['a list of events', [{ Event: { uuid: randomUUID() } }], 400, 'MISP_MALFORMED'],
     ['malformed JSON', '{"Event": {', 400, 'MALFORMED_JSON'],
     ['a JSON string', '"Event"', 400, 'MALFORMED_JSON'],
   ])('refuses %s', async (_name, body, status, code) => {
