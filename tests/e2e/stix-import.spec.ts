@@ -4,7 +4,9 @@ import { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { tempDir } from '@palermo/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootFederation, type Federation, type TestNode } from './support/federation.harness';
+import { identityToStix, indicatorToStix, TLP_MARKING_DEFINITIONS } from '@palermo/interop';
+import type { WireIndicator } from '@palermo/indicators';
+import { bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
 import {
   bundle,
   domainPattern,
@@ -24,10 +26,12 @@ import {
 
 // POST /api/v1/stix/import (PostgreSQL): STIX 2.1 bundles become own indicators, all or nothing per
 // file, idempotent by STIX id + modified. nl-police runs with a small heap, so the 100k-object file
-// shows the import streams; be-police has a small body limit for the oversize case.
+// shows the import streams; be-police has a small body limit for the oversize case, and an agreement
+// with lu-police: what it imports from STIX reaches lu-police over the federation.
 
 const NL = 'nl-police';
 const SMALL = 'be-police';
+const LU = 'lu-police';
 const SMALL_MAX_BYTES = 65_536;
 const HEAP_MB = 128;
 
@@ -53,7 +57,8 @@ async function find(type: string, value: string): Promise<any | null> {
 beforeAll(async () => {
   fed = await bootFederation([
     { nodeId: NL, jurisdiction: 'NL', agreements: 'none', env: { NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}` } },
-    { nodeId: SMALL, jurisdiction: 'BE', agreements: 'none', env: { PALERMO_STIX_IMPORT_MAX_BYTES: String(SMALL_MAX_BYTES) } },
+    { nodeId: SMALL, jurisdiction: 'BE', agreements: [{ partner: LU }], env: { PALERMO_STIX_IMPORT_MAX_BYTES: String(SMALL_MAX_BYTES) } },
+    { nodeId: LU, jurisdiction: 'LU', agreements: [{ partner: SMALL }] },
   ]);
   [nl, small] = [fed.node(NL), fed.node(SMALL)];
   rows = await ImportRows.open(nl);
@@ -202,6 +207,50 @@ describe('versions of one STIX object', () => {
     // a widens firstSeen to its valid_from, b raises the confidence: two versions of one indicator.
     expect(res.body.counts).toMatchObject({ created: 0, updated: 2 });
     expect(await find('domain', 'shared-value.example')).toMatchObject({ id: published.body.items[0].id, confidence: 60 });
+  });
+});
+
+describe('between Palermo nodes', () => {
+  // One indicator of every type, as an analyst types them (the node normalizes).
+  const published = [
+    { type: 'phone', value: '06 12398765', tlp: 'green', confidence: 80, tags: ['ht:recruitment'], description: 'fake modelling job ads' },
+    { type: 'email', value: 'Jobs.Abroad@Example.NL', tlp: 'green', confidence: 70, tags: ['ht:recruitment'] },
+    { type: 'username', platform: 'telegram', value: '@EasyWorkRotterdam', tlp: 'amber', confidence: 75, tags: ['ht:labour'] },
+    { type: 'url', value: 'https://escort-ads.example.com/listing?id=4242', tlp: 'clear', confidence: 90, tags: ['ht:sexual-exploitation'] },
+    { type: 'domain', value: 'werk-abroad.example', tlp: 'green', confidence: 40, tags: ['ht:recruitment'], validUntil: '2027-01-01T00:00:00.000Z' },
+    { type: 'ip', value: '2001:db8::4242', tlp: 'green', confidence: 65, tags: [] },
+    { type: 'crypto-wallet', chain: 'btc', value: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', tlp: 'amber', confidence: 85, tags: ['ht:payment'] },
+    { type: 'iban', value: 'NL91 ABNA 0417 1643 00', tlp: 'amber+strict', confidence: 90, tags: ['ht:payment'] },
+    { type: 'keyword', value: 'new girls daily rotterdam', tlp: 'green', confidence: 55, tags: ['ht:sexual-exploitation'] },
+    { type: 'text-fingerprint', value: 'simhash64:0123456789abcdef', tlp: 'green', confidence: 60, tags: [] },
+    { type: 'image-hash', value: `pdq:${'ab'.repeat(32)}`, tlp: 'red', confidence: 60, tags: [] },
+    { type: 'file-sha256', value: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', tlp: 'clear', confidence: 95, tags: [] },
+  ];
+  const FIELDS = ['type', 'value', 'platform', 'chain', 'tlp', 'confidence', 'tags', 'firstSeen', 'lastSeen', 'validUntil', 'description'] as const;
+  const pick = (record: any) => Object.fromEntries(FIELDS.map((f) => [f, record[f] ?? null]));
+
+  it('a STIX file of every type written from one node’s indicators yields the same indicators on another, which shares them on', async () => {
+    const res = await nl.api('POST', '/indicators', { body: { indicators: published } });
+    expect(res.status).toBe(201);
+    const records = await Promise.all(res.body.items.map(async (item: { id: string }) => (await nl.api('GET', `/indicators/${item.id}`)).body.indicator));
+    const wire = records.map((r: any): WireIndicator => ({ ...r, validUntil: r.validUntil, description: r.description ?? undefined, platform: r.platform ?? undefined, chain: r.chain ?? undefined }));
+    const stix = [identityToStix({ nodeId: NL, jurisdiction: 'NL' }), ...Object.values(TLP_MARKING_DEFINITIONS), ...wire.map((w) => indicatorToStix(w))];
+    const imported = await importStix(small, bundle(stix));
+    expect(imported.status).toBe(201);
+    expect(imported.body.counts).toMatchObject({ created: published.length, failed: 0, ignored: 1 + 5 });
+
+    for (const record of records) {
+      const query = `type=${record.type}&value=${encodeURIComponent(record.value)}&origin=${SMALL}${record.platform ? `&platform=${record.platform}` : ''}${record.chain ? `&chain=${record.chain}` : ''}`;
+      const found = await small.api('GET', `/indicators?${query}`);
+      expect(found.body.items).toHaveLength(1);
+      expect(pick(found.body.items[0])).toEqual(pick(record));
+    }
+    // Imported indicators are be-police's own: the exporter sends them to lu-police under their agreement.
+    const url = records.find((r: any) => r.type === 'url');
+    await eventually('lu-police to hold be-police’s STIX import of the TLP:CLEAR url', async () => {
+      const held = await fed.node(LU).api('GET', `/indicators?origin=${SMALL}&type=url&value=${encodeURIComponent(url.value)}`);
+      return held.body.items.length === 1;
+    });
   });
 });
 
