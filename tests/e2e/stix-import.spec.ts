@@ -254,6 +254,20 @@ describe('between Palermo nodes', () => {
   });
 });
 
+describe('imports and analysts at the same time', () => {
+  it('an analyst publishing during an import meets the same indicator (own writes are serialized)', async () => {
+    const objects = Array.from({ length: 3000 }, (_, i) => indicator(domainPattern(`concurrent-${i}.example`)));
+    const importing = importStix(nl, bundle(objects));
+    await new Promise((r) => setTimeout(r, 100));
+    const posted = await nl.api('POST', '/indicators', { body: { indicators: [{ type: 'domain', value: 'concurrent-2999.example' }] } });
+    const done = await importing;
+    expect(posted.status).toBe(201);
+    const c = done.body.counts;
+    expect(c.created + c.updated + c.unchanged).toBe(3000);
+    expect((await nl.api('GET', `/indicators?type=domain&value=concurrent-2999.example&origin=${NL}`)).body.items).toHaveLength(1);
+  });
+});
+
 describe('files that change nothing', () => {
   const head = () => indicator(domainPattern(`head-${Math.random().toString(36).slice(2)}.example`));
 
@@ -282,6 +296,10 @@ describe('files that change nothing', () => {
     expect(res.body.error).toMatchObject({ code: 'STIX_TOO_LARGE', details: { position: { byte: expect.any(Number), line: expect.any(Number) } } });
     const search = await small.api('GET', '/indicators?type=domain&value=too-large-0.example');
     expect(search.body.items).toEqual([]);
+    // 8 MB streamed in chunks: the node discards the rest of the upload, the client reads the 413.
+    const chunks = Array.from({ length: 128 }, () => new TextEncoder().encode(' '.repeat(65_536)));
+    const streamed = await importStix(small, Readable.toWeb(Readable.from([new TextEncoder().encode('{"type":"bundle","objects":['), ...chunks])) as ReadableStream<Uint8Array>);
+    expect(streamed).toMatchObject({ status: 413, body: { error: { code: 'STIX_TOO_LARGE' } } });
   });
 
   it.each([

@@ -63,7 +63,7 @@ export class StixImportService {
         }
       }
     } catch (err) {
-      if (!body.readableEnded) body.resume();
+      discardRest(body);
       throw err;
     }
     return index;
@@ -108,6 +108,23 @@ export class StixImportService {
       warningsTotal: report.warningsTotal,
     };
   }
+}
+
+/** Most bytes of a refused upload read and discarded before the connection is cut instead. */
+const MAX_DISCARDED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads and discards what is left of a refused upload, so the client gets to read the error answer;
+ * a client that keeps sending beyond MAX_DISCARDED_BYTES is cut off.
+ */
+function discardRest(body: Readable): void {
+  if (body.readableEnded || body.destroyed) return;
+  let discarded = 0;
+  body.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > MAX_DISCARDED_BYTES) body.destroy();
+  });
+  body.resume();
 }
 
 function checkMediaType(headers: StixImportHeaders): void {

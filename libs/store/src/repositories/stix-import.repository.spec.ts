@@ -62,6 +62,14 @@ describe.each(BACKENDS)('STIX/MISP import sessions (%s)', (backend) => {
     expect(await current('rev.example')).toEqual([]);
   });
 
+  it('does not bring back an indicator an analyst revoked on this node', async () => {
+    const id = ref();
+    const [first] = await apply([obj(id, 'analyst-revoked.example', '2026-01-01T00:00:00Z')]);
+    await store.indicators.revokeOwn((first as { indicatorId: string }).indicatorId, 'false positive');
+    expect(await apply([obj(id, 'analyst-revoked.example', '2026-02-01T00:00:00Z')])).toMatchObject([{ status: 'failed', code: 'INDICATOR_REVOKED' }]);
+    expect(await current('analyst-revoked.example')).toEqual([]);
+  });
+
   it('keeps STIX ids and MISP uuids apart', async () => {
     const id = randomUUID();
     await apply([obj(id, 'misp-side.example', '2026-06-01T00:00:00Z')], 'misp');
