@@ -36,6 +36,8 @@ import { PolicyService } from './policy/policy.service';
 import { PolicySimulator } from './policy/policy.simulator';
 import { RetentionController } from './retention/retention.controller';
 import { RetentionService } from './retention/retention.service';
+import { SightingsController } from './sightings/sightings.controller';
+import { SightingsService } from './sightings/sightings.service';
 
 /** Where the store lives: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
 export function storeOptions(config: NodeConfig) {
@@ -70,6 +72,7 @@ export class AppModule {
         LivenessController,
         QuarantineController,
         InteropImportController,
+        SightingsController,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -93,6 +96,7 @@ export class AppModule {
         RetentionService,
         StixImportService,
         MispImportService,
+        SightingsService,
       ],
     };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError, MAX_TAGS } from '@palermo/indicators';
+import { DomainError, MAX_TAGS, parseIndicatorInput } from '@palermo/indicators';
 import { mispEventToIndicators } from './misp-event.mapper';
 
 const EVENT_UUID = '5f1c0a3e-7d2b-4c1a-9e0f-2b8d4a6c1e01';
@@ -212,5 +212,21 @@ describe('mispEventToIndicators: type table', () => {
     );
     expect(result.items.map((i) => i.input.chain)).toEqual(['btc']);
     expect(result.skipped.map((s) => s.code)).toEqual(['MISP_CHAIN_UNSUPPORTED', 'MISP_OBJECT_QUALIFIER', 'MISP_CHAIN_UNSUPPORTED']);
+  });
+});
+
+describe('mispEventToIndicators: tags the indicator schema refuses', () => {
+  it('an ht: tag outside the taxonomy is dropped with a warning, never the indicator', () => {
+    const unknown = 'ht:not-in-any-taxonomy';
+    const result = mispEventToIndicators(event([attr('domain', 'example.org', { Tag: [{ name: unknown }, { name: 'ht:recruitment' }] })]));
+    expect(result.items).toHaveLength(1);
+    // The schema enforces the ht taxonomy once the vocabulary work is in; before that the tag is kept.
+    const enforced = !parseIndicatorInput({ type: 'domain', value: 'example.org', tags: [unknown] }).ok;
+    if (enforced) {
+      expect(result.items[0]?.input.tags).toEqual(['ht:recruitment']);
+      expect(result.warnings).toEqual([expect.objectContaining({ code: 'MISP_TAG_DROPPED', message: expect.stringContaining(unknown) })]);
+    } else {
+      expect(result.items[0]?.input.tags).toEqual([unknown, 'ht:recruitment']);
+    }
   });
 });

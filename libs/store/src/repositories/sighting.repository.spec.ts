@@ -44,6 +44,7 @@ describe.each(BACKENDS)('sightings (%s)', (backend) => {
       indicatorId: id,
       indicatorOrigin: me,
       indicatorOriginId: id,
+      indicatorTlp: 'green',
       sightedBy: me,
       count: 3,
       firstSeen: '2026-01-01T10:00:00.000Z',
@@ -55,6 +56,7 @@ describe.each(BACKENDS)('sightings (%s)', (backend) => {
     expect(second.id).not.toBe(first.id);
     const page = await store.sightings.forIndicator(id);
     expect(page.items.map((s) => s.id)).toEqual([second.id, first.id]); // newest first
+    expect(page.items[1]).toEqual(first); // what record returned is what is read back
 
     const partner = await imported();
     const theirs = await store.sightings.record(sighting(partner.id, { actor: null }));
@@ -97,9 +99,11 @@ describe.each(BACKENDS)('sightings (%s)', (backend) => {
     const base = Date.parse('2031-01-01T00:00:00.000Z');
     const made = [];
     for (let i = 0; i < 7; i++) {
-      // Two sightings share each instant: the id breaks the tie.
+      // Two sightings ask for each instant: recording order still decides (createdAt strictly increases).
       made.push(await store.sightings.record(sighting(id, { at: new Date(base + Math.floor(i / 2) * 1000) })));
     }
+    const times = made.map((s) => Date.parse(s.createdAt));
+    for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThan(times[i - 1]!);
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
@@ -107,11 +111,38 @@ describe.each(BACKENDS)('sightings (%s)', (backend) => {
       seen.push(...page.items.map((s) => s.id));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    const expected = [...made].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id)).map((s) => s.id);
-    expect(seen).toEqual(expected);
+    expect(seen).toEqual(made.map((s) => s.id));
     const later = await store.sightings.pageSince({ since: made[1]!.createdAt, limit: 100 });
     expect(later.items.map((s) => s.createdAt)).not.toContain(made[1]!.createdAt);
     expect(later.items).toHaveLength(5);
+  });
+
+  it('paging while sightings are recorded concurrently returns each exactly once', async () => {
+    const id = await own();
+    const since = (await store.sightings.record(sighting(id, { at: new Date('2040-01-01T00:00:00.000Z') }))).createdAt;
+    const writers = Array.from({ length: 4 }, async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 15; i++) ids.push((await store.sightings.record(sighting(id))).id);
+      return ids;
+    });
+    const seen: string[] = [];
+    let after = since;
+    let done = false;
+    const all = Promise.all(writers).then((lists) => {
+      done = true;
+      return lists.flat();
+    });
+    // Keep paging until the writers are done and a last pass finds nothing new.
+    for (let quiet = false; !quiet; ) {
+      // createdAt is unique and increasing, so the last one seen is where the next poll resumes.
+      const page = await store.sightings.pageSince({ since: after, limit: 4 });
+      seen.push(...page.items.map((s) => s.id));
+      after = page.items[page.items.length - 1]?.createdAt ?? after;
+      quiet = done && page.items.length === 0;
+    }
+    const written = await all;
+    expect(new Set(seen).size).toBe(seen.length);
+    expect([...seen].sort()).toEqual([...written].sort());
   });
 
   it('pages one indicator newest first', async () => {

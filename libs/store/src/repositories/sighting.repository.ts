@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { DomainError, isNodeId } from '@palermo/indicators';
+import { DomainError, isNodeId, type Tlp } from '@palermo/indicators';
 import { v7 as uuidv7 } from 'uuid';
 import type { ActorRef } from '../governance.types';
 import { checkLimit, isUuid, query, toIso } from '../sql.helper';
@@ -26,7 +26,7 @@ export interface NewSighting {
   note?: string | null;
   /** Who recorded it (API token id and name), or null for the system. */
   actor: ActorRef | null;
-  /** When it was recorded (default now); millisecond precision, the paging key. */
+  /** Tests only: earliest recording time to use (default now); the stored createdAt may be later. */
   at?: Date;
 }
 
@@ -40,6 +40,8 @@ export interface SightingRecord {
   indicatorOrigin: string;
   /** The indicator's id at its origin. */
   indicatorOriginId: string;
+  /** The indicator's current TLP: a sighting says "this node holds it", so export marks it the same. */
+  indicatorTlp: Tlp;
   /** Node id of the node that saw it. */
   sightedBy: string;
   /** How many times it was seen. */
@@ -70,28 +72,35 @@ export interface SightingPageQuery {
 export const MAX_SIGHTING_COUNT = 1_000_000;
 
 const COLUMNS = `s.id, s.indicator_origin, s.indicator_origin_id, s.sighted_by, s.count, s.first_seen, s.last_seen,
-  s.note, s.created_by_token, s.created_by_name, s.created_at`;
+  s.note, s.created_by_token, s.created_by_name, s.created_at, i.tlp as indicator_tlp`;
 
 // Own first, like getWithProvenance. FOR SHARE holds off a concurrent revocation until the
 // sighting commits, so a sighting is never recorded against an indicator revoked meanwhile.
 const FIND_INDICATOR_SQL = `
-  select i.pk::text as pk, i.origin_node, i.origin_id, i.revoked_at from indicator i
+  select i.pk::text as pk, i.origin_node, i.origin_id, i.tlp, i.revoked_at from indicator i
   where i.origin_id = ? and (?::text is null or i.origin_node = ?::text)
   order by i.own desc, i.pk asc limit 1`;
 
+// Recording is serialized and createdAt strictly increases (1 ms past the newest row at least),
+// so (createdAt, id) order is commit order: a reader paging with pageSince while sightings arrive
+// sees each exactly once, never one that commits later under a key it has already passed.
+const RECORD_LOCK = 'select pg_advisory_xact_lock(7362101)';
+
 const INSERT_SQL = `
-  insert into sighting as s (id, indicator_pk, indicator_origin, indicator_origin_id, sighted_by, count, first_seen,
+  insert into sighting (id, indicator_pk, indicator_origin, indicator_origin_id, sighted_by, count, first_seen,
     last_seen, note, created_by_token, created_by_name, created_at)
-  values (?::uuid, ?::bigint, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?, ?::uuid, ?, ?::timestamptz)
-  returning ${COLUMNS}`;
+  select ?::uuid, ?::bigint, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?, ?::uuid, ?,
+    greatest(date_trunc('milliseconds', greatest(clock_timestamp(), ?::timestamptz)),
+             (select max(created_at) from sighting) + interval '1 millisecond')
+  returning id, created_at`;
 
 const PAGE_SINCE_SQL = `
-  select ${COLUMNS} from sighting s
+  select ${COLUMNS} from sighting s join indicator i on i.pk = s.indicator_pk
   where (s.created_at, s.id) > (?::timestamptz, ?::uuid) and s.created_at > ?::timestamptz
   order by s.created_at asc, s.id asc limit ?`;
 
 const FOR_INDICATOR_SQL = `
-  select ${COLUMNS} from sighting s
+  select ${COLUMNS} from sighting s join indicator i on i.pk = s.indicator_pk
   where s.indicator_pk = ?::bigint and (s.created_at, s.id) < (?::timestamptz, ?::uuid)
   order by s.created_at desc, s.id desc limit ?`;
 
@@ -107,12 +116,14 @@ interface SightingRow {
   created_by_token: string | null;
   created_by_name: string | null;
   created_at: Date | string;
+  indicator_tlp: Tlp;
 }
 
 interface IndicatorRef {
   pk: string;
   origin_node: string;
   origin_id: string;
+  tlp: Tlp;
   revoked_at: Date | string | null;
 }
 
@@ -122,17 +133,25 @@ interface IndicatorRef {
  * to the origin is issue 5.
  */
 export class SightingRepository extends Repository {
-  /** Records one sighting; INDICATOR_NOT_FOUND, INDICATOR_REVOKED or SIGHTING_INVALID otherwise. */
+  /**
+   * Records one sighting; INDICATOR_NOT_FOUND, INDICATOR_REVOKED or SIGHTING_INVALID otherwise.
+   * createdAt is the database clock at commit time, at millisecond precision, strictly after every
+   * earlier sighting.
+   */
   async record(sighting: NewSighting): Promise<SightingRecord> {
     checkSighting(sighting);
-    const at = (sighting.at ?? new Date()).toISOString();
+    const at = sighting.at === undefined ? '-infinity' : sighting.at.toISOString();
     return this.transaction(async (em) => {
       const indicator = await findIndicator(em, sighting.indicatorId, sighting.indicatorOrigin, true);
       if (indicator.revoked_at !== null) {
         throw new DomainError('INDICATOR_REVOKED', `indicator ${sighting.indicatorId} is revoked; a revoked indicator takes no sightings`);
       }
-      const [row] = await query<SightingRow>(em, INSERT_SQL, [
-        uuidv7(),
+      await query(em, RECORD_LOCK);
+      const id = uuidv7();
+      const note = sighting.note == null ? null : storableText(sighting.note);
+      const createdByName = sighting.actor ? storableText(sighting.actor.name, 200) : null;
+      const [row] = await query<{ id: string; created_at: Date | string }>(em, INSERT_SQL, [
+        id,
         indicator.pk,
         indicator.origin_node,
         indicator.origin_id,
@@ -140,12 +159,25 @@ export class SightingRepository extends Repository {
         sighting.count,
         sighting.firstSeen,
         sighting.lastSeen,
-        sighting.note == null ? null : storableText(sighting.note),
+        note,
         sighting.actor?.tokenId ?? null,
-        sighting.actor ? storableText(sighting.actor.name, 200) : null,
+        createdByName,
         at,
       ]);
-      return toRecord(row!);
+      return toRecord({
+        id,
+        indicator_origin: indicator.origin_node,
+        indicator_origin_id: indicator.origin_id,
+        sighted_by: sighting.sightedBy,
+        count: sighting.count,
+        first_seen: sighting.firstSeen,
+        last_seen: sighting.lastSeen,
+        note,
+        created_by_token: sighting.actor?.tokenId ?? null,
+        created_by_name: createdByName,
+        created_at: row!.created_at,
+        indicator_tlp: indicator.tlp,
+      });
     });
   }
 
@@ -160,8 +192,10 @@ export class SightingRepository extends Repository {
   }
 
   /**
-   * Every sighting in recording order (oldest first), recorded after `since`: the pages of a STIX
-   * export. Ordered by (created_at, id), both set when the sighting is recorded.
+   * Every sighting in recording order (oldest first), recorded strictly after `since`: the pages of
+   * a STIX export. Recording order is commit order (see INSERT_SQL), so paging while sightings are
+   * recorded returns each exactly once. createdAt is unique: a poller resumes with
+   * `since` = the createdAt of the last sighting it got (nextCursor is null on the last page).
    */
   async pageSince(options: SightingPageQuery): Promise<Page<SightingRecord>> {
     const limit = checkLimit(options.limit, 10_000);
@@ -214,6 +248,7 @@ function toRecord(row: SightingRow): SightingRecord {
     indicatorId: row.indicator_origin_id,
     indicatorOrigin: row.indicator_origin,
     indicatorOriginId: row.indicator_origin_id,
+    indicatorTlp: row.indicator_tlp,
     sightedBy: row.sighted_by,
     count: Number(row.count),
     firstSeen: toIso(row.first_seen),
