@@ -104,29 +104,37 @@ export class ImportSession {
     const refs = new Map(known.map((row) => [row.ref_id, row]));
     const outcomes: ImportOutcome[] = new Array(objects.length);
     const upserts: { index: number; input: IndicatorInput; replaced?: string }[] = [];
-    const saved: { ref_id: string; modified: string; indicator_id: string | null; revoked: boolean; context: string | null }[] = [];
+    const saved: SavedRef[] = [];
     for (const [index, obj] of objects.entries()) {
       const ref = refs.get(obj.refId);
       const modified = new Date(obj.modified).toISOString();
-      const save = (indicatorId: string | null) =>
-        saved.push({ ref_id: obj.refId, modified, indicator_id: indicatorId, revoked: obj.revoked, context: obj.context ?? null });
-      if (ref && modified <= toIso(ref.modified)) {
-        outcomes[index] = { refId: obj.refId, status: 'unchanged', indicatorId: ref.indicator_id };
-      } else if (ref?.revoked) {
-        outcomes[index] = { refId: obj.refId, status: 'failed', code: 'ALREADY_REVOKED', reason: 'this object was revoked by an earlier import; a revocation is permanent' };
-      } else if (obj.revoked) {
-        if (ref?.indicator_id && !ref.indicator_revoked) await revokeOwnIn(this.em, ref.indicator_id, `revoked by ${this.source} ${obj.refId} (modified ${modified})`);
+      const step = decide(obj, modified, ref);
+      if (step.kind === 'unchanged') {
+        outcomes[index] = { refId: obj.refId, status: 'unchanged', indicatorId: ref?.indicator_id ?? null };
+      } else if (step.kind === 'failed') {
+        outcomes[index] = { refId: obj.refId, status: 'failed', code: step.code, reason: step.reason };
+      } else if (step.kind === 'revoke') {
+        if (step.indicatorId) await revokeOwnIn(this.em, step.indicatorId, `revoked by ${this.source} ${obj.refId} (modified ${modified})`);
         outcomes[index] = { refId: obj.refId, status: 'revoked', indicatorId: ref?.indicator_id ?? null };
-        save(null);
-      } else if (ref?.indicator_id && ref.indicator_revoked) {
-        outcomes[index] = { refId: obj.refId, status: 'failed', code: 'INDICATOR_REVOKED', reason: `indicator ${ref.indicator_id} was revoked on this node; a newer version does not bring it back` };
-      } else if (ref?.indicator_id && ref.value !== null && !sameValue(ref, obj.input)) {
-        await revokeOwnIn(this.em, ref.indicator_id, `superseded: ${this.source} ${obj.refId} (modified ${modified}) now names another value`);
-        upserts.push({ index, input: obj.input, replaced: ref.indicator_id });
+        saved.push({ ref_id: obj.refId, modified, indicator_id: null, revoked: true, context: obj.context ?? null });
       } else {
-        upserts.push({ index, input: obj.input });
+        if (step.replaces) await revokeOwnIn(this.em, step.replaces, `superseded: ${this.source} ${obj.refId} (modified ${modified}) now names another value`);
+        upserts.push({ index, input: obj.input, replaced: step.replaces });
       }
     }
+    await this.upsert(objects, upserts, outcomes, saved);
+    if (saved.length > 0) {
+      await query(this.em, SAVE_REFS_SQL, [this.source, this.actor?.tokenId ?? null, this.actor?.name ?? null, JSON.stringify(saved)]);
+    }
+    return outcomes;
+  }
+
+  private async upsert(
+    objects: readonly ImportObject[],
+    upserts: { index: number; input: IndicatorInput; replaced?: string }[],
+    outcomes: ImportOutcome[],
+    saved: SavedRef[],
+  ): Promise<void> {
     const results = await upsertOwnIn(this.em, this.nodeId, upserts.map((u) => u.input));
     upserts.forEach((u, n) => {
       const result = results[n]!;
@@ -135,16 +143,38 @@ export class ImportSession {
       outcomes[u.index] = { refId: obj.refId, status, indicatorId: result.id, ...(u.replaced ? { replaced: u.replaced } : {}) };
       saved.push({ ref_id: obj.refId, modified: new Date(obj.modified).toISOString(), indicator_id: result.id, revoked: false, context: obj.context ?? null });
     });
-    if (saved.length > 0) {
-      await query(this.em, SAVE_REFS_SQL, [this.source, this.actor?.tokenId ?? null, this.actor?.name ?? null, JSON.stringify(saved)]);
-    }
-    return outcomes;
   }
 
   /** Appends the import's audit entry inside its transaction. */
   async audit(event: Omit<AuditEventInput, 'actor'>): Promise<void> {
     await appendAudit(this.em, [{ ...event, actor: this.actor }]);
   }
+}
+
+interface SavedRef {
+  ref_id: string;
+  modified: string;
+  indicator_id: string | null;
+  revoked: boolean;
+  context: string | null;
+}
+
+type Step =
+  | { kind: 'unchanged' }
+  | { kind: 'failed'; code: string; reason: string }
+  | { kind: 'revoke'; indicatorId: string | null }
+  | { kind: 'upsert'; replaces?: string };
+
+/** What one object does, given what the last import of its id left (see ImportSession.apply). */
+function decide(obj: ImportObject, modified: string, ref: RefRow | undefined): Step {
+  if (ref && modified <= toIso(ref.modified)) return { kind: 'unchanged' };
+  if (ref?.revoked) return { kind: 'failed', code: 'ALREADY_REVOKED', reason: 'this object was revoked by an earlier import; a revocation is permanent' };
+  if (obj.revoked) return { kind: 'revoke', indicatorId: ref?.indicator_id && !ref.indicator_revoked ? ref.indicator_id : null };
+  if (!ref?.indicator_id) return { kind: 'upsert' };
+  if (ref.indicator_revoked) {
+    return { kind: 'failed', code: 'INDICATOR_REVOKED', reason: `indicator ${ref.indicator_id} was revoked on this node; a newer version does not bring it back` };
+  }
+  return ref.value !== null && !sameValue(ref, obj.input) ? { kind: 'upsert', replaces: ref.indicator_id } : { kind: 'upsert' };
 }
 
 function sameValue(ref: RefRow, input: IndicatorInput): boolean {
