@@ -59,6 +59,7 @@ describe.each(BACKENDS)('STIX/MISP import sessions (%s)', (backend) => {
     expect(await current('rev.example')).toEqual([]);
     expect(await apply([obj(id, 'rev.example', '2026-01-01T00:00:00Z')])).toMatchObject([{ status: 'unchanged' }]);
     expect(await apply([obj(id, 'rev.example', '2026-03-01T00:00:00Z')])).toMatchObject([{ status: 'failed', code: 'ALREADY_REVOKED' }]);
+    expect(await apply([obj(id, 'rev.example', '2026-04-01T00:00:00Z', { revoked: true })])).toMatchObject([{ status: 'unchanged' }]);
     expect(await current('rev.example')).toEqual([]);
   });
 

@@ -90,7 +90,8 @@ export class ImportSession {
    * Applies one batch. The caller guarantees distinct refIds and distinct natural keys within a
    * batch (a file that repeats either splits into several batches). Per object:
    * - same or older version than the one imported before → unchanged;
-   * - after a revocation → failed ALREADY_REVOKED (STIX revocation is permanent);
+   * - after a revocation → failed ALREADY_REVOKED (STIX revocation is permanent), unless it is a
+   *   later copy of the revocation itself (unchanged);
    * - `revoked` → the mapped indicator is revoked (or, if none was imported yet, the revocation is
    *   remembered so an older copy never creates it);
    * - a newer version naming another value → the old indicator is revoked ("superseded") and the
@@ -168,6 +169,7 @@ type Step =
 /** What one object does, given what the last import of its id left (see ImportSession.apply). */
 function decide(obj: ImportObject, modified: string, ref: RefRow | undefined): Step {
   if (ref && modified <= toIso(ref.modified)) return { kind: 'unchanged' };
+  if (ref?.revoked && obj.revoked) return { kind: 'unchanged' };
   if (ref?.revoked) return { kind: 'failed', code: 'ALREADY_REVOKED', reason: 'this object was revoked by an earlier import; a revocation is permanent' };
   if (obj.revoked) return { kind: 'revoke', indicatorId: ref?.indicator_id && !ref.indicator_revoked ? ref.indicator_id : null };
   if (!ref?.indicator_id) return { kind: 'upsert' };
