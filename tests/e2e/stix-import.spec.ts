@@ -127,6 +127,22 @@ describe('a mixed STIX file', () => {
     expect(audit).toMatchObject({ actor_name: 'e2e analyst', details: { counts: { unchanged: 5, failed: 4 } } });
   });
 
+  it('reads TLP marking definitions the file defines (OpenCTI style) for the objects after them', async () => {
+    const openctiGreen = { type: 'marking-definition', spec_version: '2.1', id: stixId('marking-definition'), created: '2024-01-01T00:00:00.000Z', definition_type: 'TLP', definition: 'TLP:GREEN', name: 'TLP:GREEN' };
+    const statement = { type: 'marking-definition', spec_version: '2.1', id: stixId('marking-definition'), created: '2024-01-01T00:00:00.000Z', definition_type: 'statement', definition: { statement: 'Copyright NGO' } };
+    const before = indicator(domainPattern('marked-before-definition.example'), { object_marking_refs: [openctiGreen.id] });
+    const after = indicator(domainPattern('marked-by-file.example'), { object_marking_refs: [openctiGreen.id] });
+    const byStatement = indicator(domainPattern('marked-by-statement.example'), { object_marking_refs: [statement.id] });
+    const res = await importStix(nl, bundle([before, openctiGreen, statement, after, byStatement]));
+    expect(res.body.counts).toMatchObject({ created: 1, ignored: 2, failed: 2 });
+    expect(await find('domain', 'marked-by-file.example')).toMatchObject({ tlp: 'green' });
+    // A marking must be defined before it is used (the file is read once); a statement may restrict: refused.
+    expect(res.body.failures.map((f: any) => [f.id, f.code])).toEqual([
+      [before.id, 'STIX_UNKNOWN_MARKING'],
+      [byStatement.id, 'STIX_UNKNOWN_MARKING'],
+    ]);
+  });
+
   it('takes ?tlp= for unmarked objects and ?dryRun=true changes nothing', async () => {
     const obj = indicator(domainPattern('dry-run.example'));
     const dry = await importStix(nl, bundle([obj]), { query: 'tlp=green&dryRun=true' });

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError } from '@palermo/indicators';
-import { readStixObjects, STIX_READ_DEFAULTS, stixObjectToIndicator } from '@palermo/interop';
+import { DomainError, type Tlp } from '@palermo/indicators';
+import { readStixObjects, STIX_READ_DEFAULTS, stixObjectToIndicator, stricterTlp, tlpOfMarkingDefinition } from '@palermo/interop';
 import type { ActorRef } from '@palermo/policy';
 import { Store, type ImportSession, type ImportSource } from '@palermo/store';
 import { ExportService } from '../export/export.service';
@@ -45,13 +45,16 @@ export class StixImportService {
   /** Maps each object of the bundle as it arrives; returns how many objects the bundle held. */
   private async readInto(body: Readable, query: StixImportQuery, batcher: ImportBatcher, report: ImportReport): Promise<number> {
     const limits = { maxBytes: this.config.interop.stixMaxBytes, maxDepth: STIX_READ_DEFAULTS.maxDepth };
+    // TLP markings the file itself defines (e.g. OpenCTI's own TLP ids), for the objects after them.
+    const markings = new Map<string, Tlp>();
     let index = 0;
     try {
       // Not destroyed when the reader stops early: a refused file is drained (discarded) below, so
       // the client reads the error answer instead of a connection reset in the middle of its upload.
       for await (const obj of readStixObjects(body.iterator({ destroyOnReturn: false }), limits)) {
         const place = { index: index++, id: null as string | null, type: null as string | null };
-        const mapped = stixObjectToIndicator(obj, { defaultTlp: query.tlp });
+        rememberMarking(markings, obj);
+        const mapped = stixObjectToIndicator(obj, { defaultTlp: query.tlp, markings });
         if (mapped.kind === 'ignored') {
           report.ignore(mapped.stixType);
         } else if (mapped.kind === 'failed') {
@@ -108,6 +111,18 @@ export class StixImportService {
       warningsTotal: report.warningsTotal,
     };
   }
+}
+
+/**
+ * Keeps the TLP a marking-definition object of the file declares. One id defined twice keeps the
+ * stricter level; the official TLP ids keep their meaning whatever a file says (the mapper reads them first).
+ */
+function rememberMarking(markings: Map<string, Tlp>, obj: unknown): void {
+  const tlp = tlpOfMarkingDefinition(obj);
+  const id = (obj as { id?: unknown }).id;
+  if (tlp === undefined || typeof id !== 'string' || markings.size >= 1000) return;
+  const known = markings.get(id);
+  markings.set(id, known ? stricterTlp(known, tlp) : tlp);
 }
 
 /** Most bytes of a refused upload read and discarded before the connection is cut instead. */
