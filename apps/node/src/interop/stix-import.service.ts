@@ -119,8 +119,9 @@ export class StixImportService {
  */
 function rememberMarking(markings: Map<string, Tlp>, obj: unknown): void {
   const tlp = tlpOfMarkingDefinition(obj);
+  if (tlp === undefined) return;
   const id = (obj as { id?: unknown }).id;
-  if (tlp === undefined || typeof id !== 'string' || markings.size >= 1000) return;
+  if (typeof id !== 'string' || markings.size >= 1000) return;
   const known = markings.get(id);
   markings.set(id, known ? stricterTlp(known, tlp) : tlp);
 }
