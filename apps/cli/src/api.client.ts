@@ -25,15 +25,26 @@ export class ApiClient {
 
   /** Calls the API; a non-2xx answer becomes a DomainError with the node's code and message. */
   async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers = { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+    return this.send<T>(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  }
+
+  /**
+   * Sends a request body as a stream (a file of any size is never read whole); `duplex: 'half'` is
+   * what fetch needs for a streamed body.
+   */
+  async stream<T = unknown>(method: string, path: string, body: ReadableStream<Uint8Array>, contentType: string): Promise<T> {
+    const headers = { authorization: `Bearer ${this.token}`, 'content-type': contentType };
+    return this.send<T>(path, { method, headers, body, duplex: 'half' } as RequestInit);
+  }
+
+  private async send<T>(path: string, init: RequestInit): Promise<T> {
     let res: Response;
     try {
-      res = await fetch(`${this.baseUrl}/api/v1${path}`, {
-        method,
-        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      res = await fetch(`${this.baseUrl}/api/v1${path}`, init);
     } catch (err) {
-      throw new DomainError('NODE_UNREACHABLE', `cannot reach ${this.baseUrl} (${(err as Error).message}); is the node running?`);
+      const cause = (err as { cause?: { message?: string } }).cause?.message;
+      throw new DomainError('NODE_UNREACHABLE', `cannot reach ${this.baseUrl} (${(err as Error).message}${cause ? `: ${cause}` : ''}); is the node running?`);
     }
     const text = await res.text();
     const parsed = text ? safeJson(text) : undefined;

@@ -9,8 +9,10 @@ import { registerDemo } from './commands/demo.command';
 import { registerFingerprint } from './commands/fingerprint.command';
 import { registerInit } from './commands/init.command';
 import { registerKeys } from './commands/keys.command';
+import { registerMisp } from './commands/misp.command';
 import { registerPartners } from './commands/partners.command';
 import { registerPolicy } from './commands/policy.command';
+import { registerStixImport } from './commands/stix-import.command';
 import { registerTokens } from './commands/tokens.command';
 import { UsageError } from './node-env';
 
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerBundle(program);
   registerPolicy(program);
   registerAgreements(program);
+  registerStixImport(program);
+  registerMisp(program);
   registerDemo(program);
   registerFingerprint(program);
   return program;

@@ -20,6 +20,9 @@ import { ImportService } from './import/import.service';
 import { QuarantineController } from './import/quarantine.controller';
 import { IndicatorsController } from './indicators/indicators.controller';
 import { IndicatorsService } from './indicators/indicators.service';
+import { InteropImportController } from './interop/interop-import.controller';
+import { MispImportService } from './interop/misp-import.service';
+import { StixImportService } from './interop/stix-import.service';
 import type { NodeKeys } from './keys/node-keys';
 import { FeedLifecycle } from './node/feed.lifecycle';
 import { NODE_CONFIG, NODE_KEYS } from './node/node-context';
@@ -70,6 +73,7 @@ export class AppModule {
         HealthController,
         LivenessController,
         QuarantineController,
+        InteropImportController,
         SightingsController,
         VocabularyController,
       ],
@@ -93,6 +97,8 @@ export class AppModule {
         PolicySimulator,
         AgreementsService,
         RetentionService,
+        StixImportService,
+        MispImportService,
         SightingsService,
         VocabularyService,
       ],

@@ -2,8 +2,10 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { json, type NextFunction, type Request, type Response } from 'express';
 import { AppModule } from './app.module';
 import { ConfigError, loadNodeConfig } from './config/node.config';
+import { STIX_IMPORT_PATH } from './interop/interop-import.controller';
 import { loadNodeKeys } from './keys/node-keys';
 import { setupOpenApi } from './openapi';
 
@@ -13,7 +15,9 @@ export async function bootstrapNode(env: NodeJS.ProcessEnv = process.env): Promi
   const keys = await loadNodeKeys(config.dataDir);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, keys), { bodyParser: false });
   // 10,000 indicators of up to ~1 KB each fit; anything larger is refused with 413 before parsing.
-  app.useBodyParser('json', { limit: '16mb', strict: true });
+  // POST /stix/import reads its body as a stream (a STIX file may be far larger): the parser skips it.
+  const parseJson = json({ limit: '16mb', strict: true });
+  app.use((req: Request, res: Response, next: NextFunction) => (isStreamedRoute(req.path) ? next() : parseJson(req, res, next)));
   app.setGlobalPrefix('api/v1', { exclude: ['healthz'] });
   // Only the signals an operator uses to stop a node; SIGUSR2 and friends stay free for profilers.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
@@ -22,6 +26,11 @@ export async function bootstrapNode(env: NodeJS.ProcessEnv = process.env): Promi
   const url = await app.getUrl();
   Logger.log(`palermo node ${config.nodeId} (${config.jurisdiction}) listening on ${url} — key ${keys.fingerprint}`, 'Palermo');
   return app;
+}
+
+/** Express routes paths case-insensitively and with or without a trailing slash: so does this test. */
+function isStreamedRoute(path: string): boolean {
+  return path.toLowerCase().replace(/\/+$/, '') === STIX_IMPORT_PATH;
 }
 
 if (require.main === module) {

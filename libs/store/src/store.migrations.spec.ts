@@ -22,6 +22,7 @@ const TABLES = [
   'policy_version',
   'quarantine',
   'sighting',
+  'stix_ref',
 ];
 const MIGRATION_NAMES = MIGRATIONS.map((m) => m.name);
 
@@ -44,8 +45,9 @@ describe.each(BACKENDS)('migrations (%s)', (backend) => {
       'Migration20251128000000InitialSchema',
       'Migration20261129000000AgreementsPolicy',
       'Migration20261130000100Sightings',
+      'Migration20261130000200StixImport',
     ]);
-    expect(MIGRATION_NAMES).toHaveLength(3);
+    expect(MIGRATION_NAMES).toHaveLength(4);
     expect(await t.store.orm.getMigrator().getPendingMigrations()).toEqual([]);
   });
 

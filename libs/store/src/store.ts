@@ -12,6 +12,7 @@ import { PartnerRepository } from './repositories/partner.repository';
 import { PolicyRepository } from './repositories/policy.repository';
 import { QuarantineRepository } from './repositories/quarantine.repository';
 import { RetentionRepository } from './repositories/retention.repository';
+import { StixImportRepository } from './repositories/stix-import.repository';
 import { SightingRepository } from './repositories/sighting.repository';
 import { TokenRepository } from './repositories/token.repository';
 
@@ -47,6 +48,8 @@ export class Store {
   readonly audit: AuditRepository;
   /** The retention purge. */
   readonly retention: RetentionRepository;
+  /** STIX and MISP imports: which foreign object became which own indicator. */
+  readonly stixImports: StixImportRepository;
   /** Local sightings of own and imported indicators. */
   readonly sightings: SightingRepository;
 
@@ -73,6 +76,7 @@ export class Store {
     this.policies = new PolicyRepository(em);
     this.audit = new AuditRepository(em);
     this.retention = new RetentionRepository(em);
+    this.stixImports = new StixImportRepository(em);
     this.sightings = new SightingRepository(em);
   }
 

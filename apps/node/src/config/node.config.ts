@@ -26,6 +26,8 @@ export interface NodeConfig {
   policy: { file?: string; adequacy: string[] };
   /** How often expired imports are purged, and how long quarantined payloads are kept. */
   retention: { purgeIntervalMs: number; quarantineDays: number };
+  /** `stixMaxBytes`: largest STIX file POST /stix/import reads (PALERMO_STIX_IMPORT_MAX_BYTES). */
+  interop: { stixMaxBytes: number };
 }
 
 /** A configuration problem, naming the variable or key that is wrong. */
@@ -197,6 +199,9 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     retention: {
       purgeIntervalMs: intFrom('PALERMO_PURGE_INTERVAL_MS', env.PALERMO_PURGE_INTERVAL_MS, file.retention?.purgeIntervalMs ?? 3_600_000, 1000, 7 * 86_400_000),
       quarantineDays: intFrom('PALERMO_QUARANTINE_DAYS', env.PALERMO_QUARANTINE_DAYS, file.retention?.quarantineDays ?? 90, 1, 36_500),
+    },
+    interop: {
+      stixMaxBytes: intFrom('PALERMO_STIX_IMPORT_MAX_BYTES', env.PALERMO_STIX_IMPORT_MAX_BYTES, 512 * 1024 * 1024, 4096, 4 * 1024 * 1024 * 1024),
     },
   };
 }

@@ -14,6 +14,8 @@ const STATUS: Record<string, number> = {
   AGREEMENT_CHANGED: 409,
   POLICY_NOT_LOADED: 503,
   INDICATOR_REVOKED: 409,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  STIX_TOO_LARGE: 413,
 };
 
 /** Maps a stable domain error code to the HTTP status the API answers with. */

@@ -21,7 +21,7 @@ import { Repository } from './repository.base';
 
 // Serializes writers of own indicators (upsertOwn, revokeOwn): two analysts posting the same new
 // value at once must meet one row, not race into the natural-key unique index.
-const OWN_WRITE_LOCK = 'select pg_advisory_xact_lock(7362001)';
+export const OWN_WRITE_LOCK = 'select pg_advisory_xact_lock(7362001)';
 
 const EXISTING_OWN_SQL = `
   select i.pk::text as pk, i.origin_id, i.type, i.value, i.platform, i.chain, i.tlp, i.confidence, i.tags,
@@ -99,16 +99,7 @@ export class IndicatorRepository extends Repository {
     if (items.length === 0) return [];
     return this.transaction(async (em) => {
       await query(em, OWN_WRITE_LOCK);
-      const keys = items.map((i) => ({ type: i.type, value: i.value, platform: i.platform ?? null, chain: i.chain ?? null }));
-      const rows = await query<ExistingRow>(em, EXISTING_OWN_SQL, [JSON.stringify(keys)]);
-      const plan = planOwnUpsert(items, rows.map(toExisting), new Date().toISOString());
-      if (plan.inserts.length > 0) {
-        // `n` keeps input order in the surrogate keys, so "newest first" lists follow the batch.
-        const rows = plan.inserts.map((row, n) => ({ ...row, n }));
-        await query(em, INSERT_OWN_SQL, [nodeId, JSON.stringify(rows)]);
-      }
-      if (plan.updates.length > 0) await query(em, UPDATE_OWN_SQL, [JSON.stringify(plan.updates)]);
-      return plan.results;
+      return upsertOwnIn(em, nodeId, items);
     });
   }
 
@@ -119,12 +110,7 @@ export class IndicatorRepository extends Repository {
   async revokeOwn(id: string, reason: string): Promise<{ id: string; version: number; alreadyRevoked: boolean }> {
     return this.transaction(async (em) => {
       await query(em, OWN_WRITE_LOCK);
-      const now = new Date().toISOString();
-      const updated = await query<{ version: number }>(em, REVOKE_OWN_SQL, [now, reason, now, now, id]);
-      if (updated[0]) return { id, version: updated[0].version, alreadyRevoked: false };
-      const row = await em.findOne(IndicatorEntity, { own: true, originId: id });
-      if (!row) throw new DomainError('INDICATOR_NOT_FOUND', `no own indicator ${id}`);
-      return { id, version: row.version, alreadyRevoked: true };
+      return revokeOwnIn(em, id, reason);
     });
   }
 
@@ -209,6 +195,34 @@ export class IndicatorRepository extends Repository {
  * ones included (a partner that holds one and missed its revocation while suspended must get it).
  */
 export type OwnPage = { pk: string; item: PendingExport }[];
+
+/**
+ * upsertOwn's work inside the caller's transaction, which must already hold OWN_WRITE_LOCK (the STIX
+ * and MISP imports write many batches in one transaction).
+ */
+export async function upsertOwnIn(em: EntityManager, nodeId: string, items: readonly IndicatorInput[]): Promise<UpsertOwnResult[]> {
+  if (items.length === 0) return [];
+  const keys = items.map((i) => ({ type: i.type, value: i.value, platform: i.platform ?? null, chain: i.chain ?? null }));
+  const rows = await query<ExistingRow>(em, EXISTING_OWN_SQL, [JSON.stringify(keys)]);
+  const plan = planOwnUpsert(items, rows.map(toExisting), new Date().toISOString());
+  if (plan.inserts.length > 0) {
+    // `n` keeps input order in the surrogate keys, so "newest first" lists follow the batch.
+    const inserts = plan.inserts.map((row, n) => ({ ...row, n }));
+    await query(em, INSERT_OWN_SQL, [nodeId, JSON.stringify(inserts)]);
+  }
+  if (plan.updates.length > 0) await query(em, UPDATE_OWN_SQL, [JSON.stringify(plan.updates)]);
+  return plan.results;
+}
+
+/** revokeOwn's work inside the caller's transaction, which must already hold OWN_WRITE_LOCK. */
+export async function revokeOwnIn(em: EntityManager, id: string, reason: string): Promise<{ id: string; version: number; alreadyRevoked: boolean }> {
+  const now = new Date().toISOString();
+  const updated = await query<{ version: number }>(em, REVOKE_OWN_SQL, [now, reason, now, now, id]);
+  if (updated[0]) return { id, version: updated[0].version, alreadyRevoked: false };
+  const row = await em.findOne(IndicatorEntity, { own: true, originId: id });
+  if (!row) throw new DomainError('INDICATOR_NOT_FOUND', `no own indicator ${id}`);
+  return { id, version: row.version, alreadyRevoked: true };
+}
 
 async function latestDecision(em: EntityManager, originNode: string, originId: string) {
   const row = await em.findOne(ImportDecisionEntity, { originNode, originId }, { orderBy: { id: 'desc' } });
