@@ -1,6 +1,8 @@
 import { AgreementEntity } from './agreement.entity';
 import { ApiTokenEntity } from './api-token.entity';
+import { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import { AuditEventEntity } from './audit-event.entity';
+import { AuditHeadEntity } from './audit-head.entity';
 import { BundleEntity } from './bundle.entity';
 import { ExportDecisionEntity } from './export-decision.entity';
 import { ImportDecisionEntity } from './import-decision.entity';
@@ -25,12 +27,16 @@ export const ENTITIES = [
   AuditEventEntity,
   PolicyVersionEntity,
   ExportDecisionEntity,
+  AuditHeadEntity,
+  AuditCheckpointEntity,
 ];
 
 export {
   AgreementEntity,
   ApiTokenEntity,
+  AuditCheckpointEntity,
   AuditEventEntity,
+  AuditHeadEntity,
   BundleEntity,
   ExportDecisionEntity,
   ImportDecisionEntity,
