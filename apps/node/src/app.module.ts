@@ -1,11 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { FederationModule } from '@palermo/federation';
 import { StoreModule } from '@palermo/store';
 import { AgreementsController } from './agreements/agreements.controller';
 import { AgreementsService } from './agreements/agreements.service';
+import { AuditCheckpointer } from './audit/audit.checkpointer';
+import { AuditController } from './audit/audit.controller';
+import { AuditInterceptor } from './audit/audit.interceptor';
+import { AuditService } from './audit/audit.service';
 import { TokenGuard } from './auth/token.guard';
 import { BundlesController } from './bundles/bundles.controller';
 import { BundlesService } from './bundles/bundles.service';
@@ -66,12 +70,14 @@ export class AppModule {
         HealthController,
         LivenessController,
         QuarantineController,
+        AuditController,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
         { provide: NODE_KEYS, useValue: keys },
         { provide: APP_GUARD, useClass: TokenGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
         NodeIdentityCheck,
         IndicatorsService,
         BundlesService,
@@ -87,6 +93,8 @@ export class AppModule {
         PolicySimulator,
         AgreementsService,
         RetentionService,
+        AuditCheckpointer,
+        AuditService,
       ],
     };
   }
