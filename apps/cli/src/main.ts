@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { DomainError } from '@palermo/indicators';
 import { ConfigError } from '../../node/src/config/node.config';
 import { registerAgreements } from './commands/agreements.command';
+import { registerAudit } from './commands/audit.command';
 import { registerBundle, EXIT } from './commands/bundle.command';
 import { registerDemo } from './commands/demo.command';
 import { registerInit } from './commands/init.command';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerBundle(program);
   registerPolicy(program);
   registerAgreements(program);
+  registerAudit(program);
   registerDemo(program);
   return program;
 }

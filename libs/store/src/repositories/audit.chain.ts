@@ -102,13 +102,16 @@ export class AuditChainChecker {
     return { seq: this.lastSeq, hash: this.lastHash };
   }
 
-  /** After the stream: a signed checkpoint must point at an entry that is there with the same hash. */
-  checkCheckpoint(checkpoint: { seq: number; hash: string }): AuditChainProblem | null {
+  /**
+   * After the stream: a checkpoint (or the node's head, `what` names which) must point at an entry
+   * that is there with the same hash.
+   */
+  checkCheckpoint(checkpoint: { seq: number; hash: string }, what = 'a signed checkpoint'): AuditChainProblem | null {
     if (checkpoint.seq > this.lastSeq) {
       return {
         kind: 'deleted',
         seq: this.lastSeq + 1,
-        message: `a signed checkpoint vouches for ${checkpoint.seq} entries but the log ends at ${this.lastSeq}: entries ${this.lastSeq + 1}–${checkpoint.seq} deleted`,
+        message: `${what} vouches for ${checkpoint.seq} entries but the log ends at ${this.lastSeq}: entries ${this.lastSeq + 1}–${checkpoint.seq} deleted`,
       };
     }
     const seen = this.wanted.get(checkpoint.seq);
@@ -116,7 +119,7 @@ export class AuditChainChecker {
       return {
         kind: 'edited',
         seq: checkpoint.seq,
-        message: `the signed checkpoint at entry ${checkpoint.seq} says ${short(checkpoint.hash)}, the log has ${short(seen ?? null)}: entries up to ${checkpoint.seq} were rewritten`,
+        message: `${what} at entry ${checkpoint.seq} says ${short(checkpoint.hash)}, the log has ${short(seen ?? null)}: entries up to ${checkpoint.seq} were rewritten`,
       };
     }
     return null;
