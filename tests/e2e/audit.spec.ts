@@ -100,6 +100,16 @@ describe('what the audit log records', () => {
     expect(last).toMatchObject({ subjectId: 'POST /api/v1/indicators/:id/revoke', details: { status: 404, params: { id: '00000000-0000-7000-8000-000000000000' } } });
   });
 
+  it('a write refused for its role (403) with the token that tried; an unknown token (401) is not recorded', async () => {
+    const refused = await nl.api('POST', '/partners', { role: 'auditor', body: { nodeId: 'xx-evil', jurisdiction: 'XX', publicKey: 'k', fingerprint: 'f'.repeat(40) } });
+    expect(refused.status).toBe(403);
+    const unknown = await nl.api('POST', '/partners', { token: `plm_${'A'.repeat(43)}`, body: {} });
+    expect(unknown.status).toBe(401);
+    const entry = await eventually('the refusal to be audited', async () => (await entries(nl, '&action=api.refused')).at(-1));
+    expect(entry).toMatchObject({ actor: { name: 'e2e auditor' }, subjectId: 'POST /api/v1/partners', details: { status: 403, role: 'auditor', route: '/api/v1/partners' } });
+    expect(await entries(nl, '&action=api.refused')).toHaveLength(1);
+  });
+
   it('is read by auditors and admins only, with validated filters and cursors', async () => {
     expect((await nl.api('GET', '/audit', { role: 'analyst' })).status).toBe(403);
     expect((await nl.api('GET', '/audit', { role: 'policy-officer' })).status).toBe(403);
