@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { DomainError } from '@palermo/indicators';
 import { ConfigError } from '../../node/src/config/node.config';
 import { registerAgreements } from './commands/agreements.command';
+import { registerAudit } from './commands/audit.command';
 import { registerBundle, EXIT } from './commands/bundle.command';
 import { registerDemo } from './commands/demo.command';
 import { registerFingerprint } from './commands/fingerprint.command';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerAgreements(program);
   registerStixImport(program);
   registerMisp(program);
+  registerAudit(program);
   registerDemo(program);
   registerFingerprint(program);
   return program;

@@ -1,11 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { FederationModule } from '@palermo/federation';
 import { StoreModule } from '@palermo/store';
 import { AgreementsController } from './agreements/agreements.controller';
 import { AgreementsService } from './agreements/agreements.service';
+import { AuditCheckpointer } from './audit/audit.checkpointer';
+import { AuditController } from './audit/audit.controller';
+import { AuditInterceptor } from './audit/audit.interceptor';
+import { AuditRefusalMiddleware } from './audit/audit.refusal.middleware';
+import { AuditService } from './audit/audit.service';
 import { TokenGuard } from './auth/token.guard';
 import { BundlesController } from './bundles/bundles.controller';
 import { BundlesService } from './bundles/bundles.service';
@@ -57,7 +62,12 @@ export function federationOptions(config: NodeConfig) {
 
 /** One agency's node: HTTP API, exporter and importer in one process. */
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
+  /** Writes refused by the token guard (403) are audited after the answer (guards run before interceptors). */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(AuditRefusalMiddleware).forRoutes('{*splat}');
+  }
+
   static forRoot(config: NodeConfig, keys: NodeKeys): DynamicModule {
     return {
       module: AppModule,
@@ -76,12 +86,14 @@ export class AppModule {
         InteropImportController,
         SightingsController,
         VocabularyController,
+        AuditController,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
         { provide: NODE_KEYS, useValue: keys },
         { provide: APP_GUARD, useClass: TokenGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
         NodeIdentityCheck,
         IndicatorsService,
         BundlesService,
@@ -101,6 +113,8 @@ export class AppModule {
         MispImportService,
         SightingsService,
         VocabularyService,
+        AuditCheckpointer,
+        AuditService,
       ],
     };
   }

@@ -64,8 +64,14 @@ export interface AuditEventInput {
 
 /** One audit log entry. */
 export interface AuditEventRecord {
-  /** Monotonic (bigint as decimal string); the log's order. */
+  /** Row id (bigint as decimal string); insertion order, which may differ from commit order. */
   id: string;
+  /** Position in the hash chain: 1, 2, 3 … without gaps, in commit order (the log's order). */
+  seq: number;
+  /** Hash of the entry at seq − 1 (null for seq 1). */
+  prevHash: string | null;
+  /** Lower hex SHA-256 of the entry's RFC 8785 form with prevHash (see audit.chain.ts). */
+  hash: string;
   at: string;
   /** Null for the system (e.g. the retention purge). */
   actor: ActorRef | null;
@@ -73,6 +79,30 @@ export interface AuditEventRecord {
   subjectType: string;
   subjectId: string;
   details: unknown;
+}
+
+/** A signed statement over the audit log up to `seq`. */
+export interface AuditCheckpointRecord {
+  node: string;
+  seq: number;
+  hash: string;
+  at: string;
+  /** Fingerprint of the key that signed. */
+  signer: string;
+  /** ASCII-armored detached OpenPGP signature over auditCheckpointBytes({spec, node, seq, hash, at}). */
+  signature: string;
+}
+
+/** Filters of `audit.entries` (exact matches), oldest first by seq. */
+export interface AuditEntryFilter {
+  action?: string;
+  subjectType?: string;
+  subjectId?: string;
+  /** Token id of the actor. */
+  actor?: string;
+  cursor?: string;
+  /** 1–1000, default 100. */
+  limit?: number;
 }
 
 /** Filters of `audit.list` (exact matches), newest first. */

@@ -14,6 +14,16 @@ export type { ExportDecisionRepository } from './repositories/export-decision.re
 export type { AgreementRepository } from './repositories/agreement.repository';
 export type { PolicyRepository } from './repositories/policy.repository';
 export type { AuditRepository } from './repositories/audit.repository';
+export {
+  AUDIT_CHECKPOINT_SPEC,
+  AUDIT_ENTRY_SPEC,
+  AuditChainChecker,
+  auditCheckpointBytes,
+  auditEntryHash,
+  type AuditChainFields,
+  type AuditChainProblem,
+  type AuditCheckpointStatement,
+} from './repositories/audit.chain';
 export type { RetentionRepository } from './repositories/retention.repository';
 export type { ImportObject, ImportOutcome, ImportSession, ImportSource, StixImportRepository } from './repositories/stix-import.repository';
 export { MAX_SIGHTING_COUNT, type NewSighting, type SightingPageQuery, type SightingRecord, type SightingRepository } from './repositories/sighting.repository';
@@ -25,6 +35,8 @@ export type {
   AgreementPurpose,
   AgreementRecord,
   AgreementStateName,
+  AuditCheckpointRecord,
+  AuditEntryFilter,
   AuditEventInput,
   AuditEventRecord,
   AuditFilter,

@@ -1,7 +1,7 @@
 import { fingerprintOf, readPublicKey, verifyPartnerCard } from '@palermo/bundles';
 import { DomainError, isNodeId, JURISDICTION_PATTERN, NODE_ID_RULE } from '@palermo/indicators';
 import { nodeSubjects } from '@palermo/federation';
-import type { Store } from '@palermo/store';
+import type { ActorRef, Store } from '@palermo/store';
 
 /** Input to pin a partner: its id, jurisdiction and armored public key (fingerprint checked out of band). */
 export interface PinPartner {
@@ -16,7 +16,7 @@ export interface PinPartner {
  * Pins a partner's key after checking it against the fingerprint confirmed out of band.
  * Re-pinning a different key is refused: that needs a rotation statement (a later issue).
  */
-export async function pinPartner(store: Store, selfId: string, input: PinPartner) {
+export async function pinPartner(store: Store, selfId: string, input: PinPartner, actor: ActorRef | null = null) {
   if (!isNodeId(input.nodeId)) throw new DomainError('PARTNER_ID_INVALID', `node id ${JSON.stringify(input.nodeId)} ${NODE_ID_RULE}`);
   if (!JURISDICTION_PATTERN.test(input.jurisdiction)) throw new DomainError('PARTNER_JURISDICTION_INVALID', `jurisdiction ${JSON.stringify(input.jurisdiction)} must be ISO 3166-1 alpha-2, e.g. DE`);
   if (input.nodeId === selfId) throw new DomainError('PARTNER_IS_SELF', 'a node cannot be its own partner');
@@ -29,7 +29,7 @@ export async function pinPartner(store: Store, selfId: string, input: PinPartner
   if (fingerprint !== input.fingerprint.toLowerCase().replace(/\s/g, '')) {
     throw new DomainError('PARTNER_FINGERPRINT_MISMATCH', `the key's fingerprint is ${fingerprint}, not the confirmed ${input.fingerprint}`);
   }
-  await store.partners.upsert({ nodeId: input.nodeId, jurisdiction: input.jurisdiction, fingerprint, armoredPublicKey: input.publicKey }, { refuseKeyChange: true });
+  await store.partners.upsert({ nodeId: input.nodeId, jurisdiction: input.jurisdiction, fingerprint, armoredPublicKey: input.publicKey }, { refuseKeyChange: true, actor });
   return { nodeId: input.nodeId, jurisdiction: input.jurisdiction, fingerprint };
 }
 
@@ -38,10 +38,10 @@ export async function pinPartner(store: Store, selfId: string, input: PinPartner
  * out of band: the card must verify (shape, key, subjects, self-signature, validity), and the
  * confirmed fingerprint must be the card's. CARD_* codes say what is wrong with a card.
  */
-export async function pinPartnerFromCard(store: Store, selfId: string, signedCard: unknown, confirmedFingerprint: string) {
+export async function pinPartnerFromCard(store: Store, selfId: string, signedCard: unknown, confirmedFingerprint: string, actor: ActorRef | null = null) {
   const verified = await verifyPartnerCard(signedCard, nodeSubjects);
   if (!verified.ok) throw new DomainError(verified.code, verified.message);
   const { card } = verified;
-  return pinPartner(store, selfId, { nodeId: card.nodeId, jurisdiction: card.jurisdiction, publicKey: card.publicKey, fingerprint: confirmedFingerprint });
+  return pinPartner(store, selfId, { nodeId: card.nodeId, jurisdiction: card.jurisdiction, publicKey: card.publicKey, fingerprint: confirmedFingerprint }, actor);
 }
 

@@ -2,6 +2,8 @@ import { Body, Controller, Get, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { isNodeId, JURISDICTION_PATTERN, NODE_ID_RULE } from '@palermo/indicators';
+import type { ActorRef } from '@palermo/store';
+import { Actor } from '../auth/principal.decorator';
 import { ANY_ROLE, Roles } from '../auth/roles';
 import { ZodPipe } from '../zod.pipe';
 import type { PinPartner } from './partner.pinning';
@@ -41,14 +43,14 @@ export class PartnersController {
   @Post()
   @Roles('admin')
   @ApiOperation({ summary: "Pin a partner's key (fingerprint confirmed out of band) and follow its feed" })
-  pin(@Body(new ZodPipe(pinSchema)) body: PinPartner) {
-    return this.partners.pin(body);
+  pin(@Body(new ZodPipe(pinSchema)) body: PinPartner, @Actor() actor: ActorRef) {
+    return this.partners.pin(body, actor);
   }
 
   @Post('cards')
   @Roles('admin')
   @ApiOperation({ summary: "Pin a partner from its signed partner card; the fingerprint confirmed out of band must be the card's" })
-  pinFromCard(@Body(new ZodPipe(cardPinSchema)) body: { card: Record<string, unknown>; fingerprint: string }) {
-    return this.partners.pinFromCard(body);
+  pinFromCard(@Body(new ZodPipe(cardPinSchema)) body: { card: Record<string, unknown>; fingerprint: string }, @Actor() actor: ActorRef) {
+    return this.partners.pinFromCard(body, actor);
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Store } from '@palermo/store';
+import { Store, type ActorRef } from '@palermo/store';
 import { FeedLifecycle } from './feed.lifecycle';
 import { NODE_CONFIG, type NodeConfig } from './node-context';
 import { pinPartner, pinPartnerFromCard, type PinPartner } from './partner.pinning';
@@ -19,15 +19,15 @@ export class PartnersService {
   }
 
   /** Pins a partner's key and starts following its feed. */
-  async pin(input: PinPartner) {
-    const pinned = await pinPartner(this.store, this.config.nodeId, input);
+  async pin(input: PinPartner, actor: ActorRef) {
+    const pinned = await pinPartner(this.store, this.config.nodeId, input, actor);
     await this.feeds.follow(input.nodeId);
     return pinned;
   }
 
   /** Pins a partner from its signed card (fingerprint confirmed out of band) and follows its feed. */
-  async pinFromCard(input: { card: unknown; fingerprint: string }) {
-    const pinned = await pinPartnerFromCard(this.store, this.config.nodeId, input.card, input.fingerprint);
+  async pinFromCard(input: { card: unknown; fingerprint: string }, actor: ActorRef) {
+    const pinned = await pinPartnerFromCard(this.store, this.config.nodeId, input.card, input.fingerprint, actor);
     await this.feeds.follow(pinned.nodeId);
     return pinned;
   }

@@ -1,6 +1,6 @@
 import { BigIntType, Entity, PrimaryKey, Property } from '@mikro-orm/core';
 
-/** One entry of the append-only audit log (a trigger refuses UPDATE and DELETE). */
+/** One entry of the append-only, hash-chained audit log (triggers refuse UPDATE, DELETE and TRUNCATE). */
 @Entity({ tableName: 'audit_event' })
 export class AuditEventEntity {
   @PrimaryKey({ type: new BigIntType('string'), autoincrement: true })
@@ -26,4 +26,13 @@ export class AuditEventEntity {
 
   @Property({ type: 'json', columnType: 'jsonb' })
   details!: unknown;
+
+  @Property({ type: new BigIntType('number') })
+  seq!: number;
+
+  @Property({ type: 'text', nullable: true })
+  prevHash!: string | null;
+
+  @Property({ type: 'text' })
+  hash!: string;
 }

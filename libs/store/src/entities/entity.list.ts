@@ -1,6 +1,8 @@
 import { AgreementEntity } from './agreement.entity';
 import { ApiTokenEntity } from './api-token.entity';
+import { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import { AuditEventEntity } from './audit-event.entity';
+import { AuditHeadEntity } from './audit-head.entity';
 import { BundleEntity } from './bundle.entity';
 import { ExportDecisionEntity } from './export-decision.entity';
 import { ImportDecisionEntity } from './import-decision.entity';
@@ -27,12 +29,16 @@ export const ENTITIES = [
   PolicyVersionEntity,
   ExportDecisionEntity,
   SightingEntity,
+  AuditHeadEntity,
+  AuditCheckpointEntity,
 ];
 
 export {
   AgreementEntity,
   ApiTokenEntity,
+  AuditCheckpointEntity,
   AuditEventEntity,
+  AuditHeadEntity,
   BundleEntity,
   ExportDecisionEntity,
   ImportDecisionEntity,

@@ -1,4 +1,5 @@
 import { Migration20261129000000AgreementsPolicy } from './agreements-policy.migration';
+import { Migration20261130000400AuditChain } from './audit-chain.migration';
 import { Migration20251128000000InitialSchema } from './initial-schema.migration';
 import { Migration20261130000100Sightings } from './sightings.migration';
 import { Migration20261130000200StixImport } from './stix-import.migration';
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261129000000AgreementsPolicy', class: Migration20261129000000AgreementsPolicy },
   { name: 'Migration20261130000100Sightings', class: Migration20261130000100Sightings },
   { name: 'Migration20261130000200StixImport', class: Migration20261130000200StixImport },
+  { name: 'Migration20261130000400AuditChain', class: Migration20261130000400AuditChain },
 ];

@@ -15,6 +15,7 @@ import type {
   SignedBundle,
 } from '../store.types';
 import { inForceFor } from './agreement.sql';
+import { appendAudit } from './audit.repository';
 import { dropNeverSent, insertBundleRow, toBundleRecord, toBundleSummary, withChainConflicts } from './bundle.sql';
 import { insertExportDecisions } from './export-decision.repository';
 import { Repository } from './repository.base';
@@ -97,6 +98,7 @@ export class BundleRepository extends Repository {
         const savedHashes = new Set(saved.map((b) => b.hash));
         await insertExportDecisions(em, decisions.filter((d) => d.bundleHash === null || savedHashes.has(d.bundleHash)));
         if (backfill) await advanceBackfill(em, backfill);
+        await appendAudit(em, saved.map((b) => exportAudit(b, decisions)));
         return 'saved' as const;
       }),
     );
@@ -185,6 +187,19 @@ export class BundleRepository extends Repository {
   async exists(hash: string): Promise<boolean> {
     return (await this.fork().count(BundleEntity, { hash })) > 0;
   }
+}
+
+/** One audit entry per stored outbound bundle (its chain position and counts; never values). */
+function exportAudit({ bundle, hash, signer }: SignedBundle, decisions: readonly ExportDecisionInput[]) {
+  const upserts = bundle.entries.filter((e) => e.op === 'upsert').length;
+  const stripped = decisions.filter((d) => d.bundleHash === hash && d.action === 'share-stripped').length;
+  return {
+    actor: null,
+    action: 'bundle.exported',
+    subjectType: 'bundle',
+    subjectId: hash,
+    details: { audience: bundle.audience, seq: bundle.seq, prev: bundle.prev, signer, upserts, stripped, revocations: bundle.entries.length - upserts },
+  };
 }
 
 /** Refuses a batch whose decisions point outside it, before any transaction starts. */

@@ -4,6 +4,7 @@ import { BundleEntity } from '../entities/bundle.entity';
 import { isUuid, query } from '../sql.helper';
 import type { ImportCommit, ImportEntryDecision } from '../store.types';
 import { inForceFor } from './agreement.sql';
+import { appendAudit } from './audit.repository';
 import { insertBundleRow, withChainConflicts } from './bundle.sql';
 import { Repository } from './repository.base';
 
@@ -106,6 +107,7 @@ export class ImportRepository extends Repository {
         if (!inserted) return 'duplicate' as const;
         await checkStillInForce(em, input);
         await writeEntries(em, input);
+        await appendAudit(em, [importAudit(input)]);
         return 'imported' as const;
       }),
     );
@@ -153,6 +155,17 @@ async function writeEntries(em: EntityManager, input: ImportCommit): Promise<voi
     await query(em, REVOKE_IMPORTED_SQL, [rows, bundle.publisher]);
     await query(em, INSERT_REVOCATIONS_SQL, [bundle.publisher, hash, rows]);
   }
+}
+
+/** One audit entry per imported bundle (counts only, never values): appended last, it locks the log's head. */
+function importAudit({ bundle, hash, decisions, revocations, policyVersion, agreementId, signer }: ImportCommit) {
+  return {
+    actor: null,
+    action: 'bundle.imported',
+    subjectType: 'bundle',
+    subjectId: hash,
+    details: { publisher: bundle.publisher, audience: bundle.audience, seq: bundle.seq, signer, ...countActions(decisions), revocations: revocations.length, policyVersion, agreementId },
+  };
 }
 
 function checkEntries({ decisions, revocations, bundle, expiresAt, agreementId }: ImportCommit): void {

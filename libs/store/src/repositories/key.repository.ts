@@ -1,5 +1,6 @@
 import { NodeKeyEntity } from '../entities/node-key.entity';
 import type { NodeKeyRecord } from '../store.types';
+import { appendAudit } from './audit.repository';
 import { Repository } from './repository.base';
 
 /** This node's signing keys (public halves); one of them is active. */
@@ -15,6 +16,8 @@ export class KeyRepository extends Repository {
     return this.transaction(async (em) => {
       await em.nativeUpdate(NodeKeyEntity, { active: true, fingerprint: { $ne: input.fingerprint } }, { active: false });
       let row = await em.findOne(NodeKeyEntity, { fingerprint: input.fingerprint });
+      const created = !row;
+      const wasActive = row?.active === true;
       if (!row) {
         row = em.create(NodeKeyEntity, { ...input, active: true, createdAt: new Date() });
       } else {
@@ -23,6 +26,10 @@ export class KeyRepository extends Repository {
         row.active = true;
       }
       await em.flush();
+      if (created || !wasActive) {
+        const action = created ? 'key.created' : 'key.activated';
+        await appendAudit(em, [{ actor: null, action, subjectType: 'node-key', subjectId: input.fingerprint, details: { nodeId: input.nodeId, fingerprint: input.fingerprint } }]);
+      }
       return toRecord(row);
     });
   }

@@ -2,6 +2,8 @@ import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { DomainError } from '@palermo/indicators';
 import { PartnerEntity } from '../entities/partner.entity';
 import type { PartnerRecord } from '../store.types';
+import type { ActorRef } from '../governance.types';
+import { appendAudit, checkActor } from './audit.repository';
 import { Repository } from './repository.base';
 
 /** Partner nodes and their pinned keys. */
@@ -24,8 +26,9 @@ export class PartnerRepository extends Repository {
    */
   async upsert(
     input: { nodeId: string; jurisdiction: string; fingerprint: string; armoredPublicKey: string },
-    options: { refuseKeyChange?: boolean } = {},
+    options: { refuseKeyChange?: boolean; actor?: ActorRef | null } = {},
   ): Promise<{ status: 'created' | 'updated' | 'unchanged'; partner: PartnerRecord }> {
+    checkActor(options.actor ?? null);
     try {
       return await this.upsertOnce(input, options);
     } catch (err) {
@@ -37,7 +40,7 @@ export class PartnerRepository extends Repository {
 
   private upsertOnce(
     input: { nodeId: string; jurisdiction: string; fingerprint: string; armoredPublicKey: string },
-    options: { refuseKeyChange?: boolean },
+    options: { refuseKeyChange?: boolean; actor?: ActorRef | null },
   ): Promise<{ status: 'created' | 'updated' | 'unchanged'; partner: PartnerRecord }> {
     return this.transaction(async (em) => {
       // Locked, so a concurrent pin cannot swap the key between the check and the write.
@@ -49,6 +52,7 @@ export class PartnerRepository extends Repository {
         const now = new Date();
         const created = em.create(PartnerEntity, { ...input, createdAt: now, updatedAt: now });
         await em.flush();
+        await appendAudit(em, [partnerAudit('partner.pinned', input, null, options.actor ?? null)]);
         return { status: 'created' as const, partner: toRecord(created) };
       }
       const changed =
@@ -56,12 +60,26 @@ export class PartnerRepository extends Repository {
         row.fingerprint !== input.fingerprint ||
         row.armoredPublicKey !== input.armoredPublicKey;
       if (changed) {
+        const before = { jurisdiction: row.jurisdiction, fingerprint: row.fingerprint };
+        const action = row.fingerprint !== input.fingerprint ? 'partner.key-changed' : 'partner.updated';
         em.assign(row, { ...input, updatedAt: new Date() });
         await em.flush();
+        await appendAudit(em, [partnerAudit(action, input, before, options.actor ?? null)]);
       }
       return { status: changed ? ('updated' as const) : ('unchanged' as const), partner: toRecord(row) };
     });
   }
+}
+
+/** A pin or a change of a partner's key: the fingerprints, never only "updated". */
+function partnerAudit(action: string, input: { nodeId: string; jurisdiction: string; fingerprint: string }, before: { jurisdiction: string; fingerprint: string } | null, actor: ActorRef | null) {
+  return {
+    actor,
+    action,
+    subjectType: 'partner',
+    subjectId: input.nodeId,
+    details: { jurisdiction: input.jurisdiction, fingerprint: input.fingerprint, ...(before ? { before } : {}) },
+  };
 }
 
 function toRecord(row: PartnerEntity): PartnerRecord {

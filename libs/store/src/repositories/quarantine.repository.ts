@@ -4,6 +4,7 @@ import { QuarantineEntity } from '../entities/quarantine.entity';
 import { bytesParam, checkLimit, query, toBytes, toIso, toIsoOrNull, toNumberOrNull } from '../sql.helper';
 import { storableText, storableTextOrNull } from '../storable.helper';
 import type { Page, QuarantineInput, QuarantineRecord, QuarantineSummary } from '../store.types';
+import { appendAudit } from './audit.repository';
 import { Repository } from './repository.base';
 
 const ADD_SQL = `
@@ -52,20 +53,35 @@ export class QuarantineRepository extends Repository {
    * recorded once: the second call returns the first id with `duplicate: true`.
    */
   async add(input: QuarantineInput): Promise<{ id: string; duplicate: boolean }> {
-    const em = this.fork();
     const sha256 = createHash('sha256').update(input.payload).digest('hex');
-    const inserted = await query<{ id: string }>(em, ADD_SQL, [
-      storableTextOrNull(input.publisher, 256),
-      storableTextOrNull(input.audience, 256),
-      storableText(input.subject, 1024),
-      input.streamSeq ?? null,
-      bytesParam(input.payload),
-      sha256,
-      JSON.stringify(storableHeaders(input.headers)),
-      storableText(input.code, 128),
-      storableText(input.message, 4096),
-    ]);
+    const row = {
+      publisher: storableTextOrNull(input.publisher, 256),
+      audience: storableTextOrNull(input.audience, 256),
+      subject: storableText(input.subject, 1024),
+      code: storableText(input.code, 128),
+      message: storableText(input.message, 4096),
+    };
+    // The record and its audit entry commit together; a redelivery (duplicate) audits nothing.
+    const inserted = await this.transaction(async (em) => {
+      const rows = await query<{ id: string }>(em, ADD_SQL, [
+        row.publisher,
+        row.audience,
+        row.subject,
+        input.streamSeq ?? null,
+        bytesParam(input.payload),
+        sha256,
+        JSON.stringify(storableHeaders(input.headers)),
+        row.code,
+        row.message,
+      ]);
+      if (rows[0]) {
+        const details = { ...row, streamSeq: input.streamSeq ?? null, payloadSha256: sha256, payloadSize: input.payload.byteLength };
+        await appendAudit(em, [{ actor: null, action: 'bundle.quarantined', subjectType: 'quarantine', subjectId: rows[0].id, details }]);
+      }
+      return rows;
+    });
     if (inserted[0]) return { id: inserted[0].id, duplicate: false };
+    const em = this.fork();
     const existing = await query<{ id: string }>(em, EXISTING_SQL, [sha256, storableText(input.code, 128)]);
     if (!existing[0]) throw new Error('quarantine row vanished between insert and select');
     return { id: existing[0].id, duplicate: true };

@@ -3,6 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { ApiTokenEntity } from '../entities/api-token.entity';
 import { isUuid } from '../sql.helper';
 import type { ApiTokenRecord } from '../store.types';
+import { appendAudit } from './audit.repository';
 import { Repository } from './repository.base';
 
 /** Every token starts with this, so leaked tokens are recognisable by secret scanners. */
@@ -25,6 +26,7 @@ export class TokenRepository extends Repository {
         revokedAt: null,
       });
       await em.flush();
+      await appendAudit(em, [{ actor: null, action: 'token.created', subjectType: 'token', subjectId: id, details: { role: input.role, name: input.name } }]);
     });
     return { token, id };
   }
@@ -52,8 +54,11 @@ export class TokenRepository extends Repository {
   /** Revokes a token; true when it existed and was active. Revoking twice is harmless. */
   async revoke(id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
-    const count = await this.fork().nativeUpdate(ApiTokenEntity, { id, revokedAt: null }, { revokedAt: new Date() });
-    return count > 0;
+    return this.transaction(async (em) => {
+      const count = await em.nativeUpdate(ApiTokenEntity, { id, revokedAt: null }, { revokedAt: new Date() });
+      if (count > 0) await appendAudit(em, [{ actor: null, action: 'token.revoked', subjectType: 'token', subjectId: id.toLowerCase() }]);
+      return count > 0;
+    });
   }
 }
 
