@@ -6,3 +6,5 @@ export * from './bundle.keys';
 export * from './bundle.signature';
 export * from './bundle.chain';
 export * from './partner.card';
+export { bundleLeaf, consistencyProof, EMPTY_TREE_ROOT, inclusionProof, leafHash, MERKLE_HASH_PATTERN, merkleRoot } from './merkle/merkle.tree';
+export * from './merkle/merkle.verify';
