@@ -8,3 +8,6 @@ export * from './bundle.chain';
 export * from './partner.card';
 export { bundleLeaf, consistencyProof, EMPTY_TREE_ROOT, inclusionProof, leafHash, MERKLE_HASH_PATTERN, merkleRoot } from './merkle/merkle.tree';
 export * from './merkle/merkle.verify';
+export * from './log.checkpoint';
+export * from './log.witness';
+export * from './log.fork';
