@@ -11,3 +11,5 @@ export * from './merkle/merkle.verify';
 export * from './log.checkpoint';
 export * from './log.witness';
 export * from './log.fork';
+export * from './key.rotation';
+export * from './key.revocation';
