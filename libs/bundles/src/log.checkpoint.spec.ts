@@ -153,6 +153,12 @@ describe('feed-log checkpoints, witnesses and forks', () => {
       expect(detectFork(cp12, later, consistencyProof(leaves, 8))).toMatchObject({ status: 'fork', report: { reason: 'TREE_SHRANK', first: later, second: cp12 } });
     });
 
+    it('every log extends the empty one', async () => {
+      const empty = await makeCheckpoint({ publisher: 'nl-police', treeSize: 0, rootHash: EMPTY_TREE_ROOT, at: new Date(NOW.getTime() - 2 * 60 * MINUTE), privateKey: nlKey });
+      expect(detectFork(empty, cp12)).toEqual({ status: 'consistent' });
+      expect(detectFork(cp12, empty, ['junk'])).toEqual({ status: 'consistent' });
+    });
+
     it('checkpoints of two publishers are not compared', async () => {
       const deCp = await makeCheckpoint({ publisher: 'de-bka', treeSize: 12, rootHash: merkleRoot(leaves), at: NOW, privateKey: deKey });
       expect(() => detectFork(cp12, deCp)).toThrow(expect.objectContaining({ code: 'FORK_CHECK_PUBLISHERS_DIFFER' }));

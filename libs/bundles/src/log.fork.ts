@@ -45,6 +45,8 @@ export function detectFork(a: SignedCheckpoint, b: SignedCheckpoint, consistency
   }
   // The publisher's own clock orders its own statements.
   if (Date.parse(m.at) > Date.parse(n.at)) return fork('TREE_SHRANK', `${n.treeSize} bundles at ${n.at}, only ${m.treeSize} at the later ${m.at}`);
+  // Every log extends the empty one (the schema pins an empty log's root); no proof is needed or judged.
+  if (m.treeSize === 0) return { status: 'consistent' };
   if (consistencyProof === undefined) return { status: 'unproven', message: `no consistency proof from ${m.treeSize} to ${n.treeSize} bundles` };
   const checked = verifyConsistency(m.treeSize, n.treeSize, m.rootHash, n.rootHash, consistencyProof);
   if (checked.ok) return { status: 'consistent' };
