@@ -13,3 +13,4 @@ export * from './log.witness';
 export * from './log.fork';
 export * from './key.rotation';
 export * from './key.revocation';
+export { statementBytes } from './signed.statement';

@@ -87,7 +87,9 @@ describe('feed-log checkpoints, witnesses and forks', () => {
 
     it('a partner countersigns a checkpoint it verified; the countersignature verifies with its key', async () => {
       expect(await verifyDe(json(witnessed))).toEqual({ ok: true, statement: witnessed.statement });
-      expect(witnessed.statement).toEqual({ spec: 'palermo/witness@1', witness: 'de-bka', signer: de.fingerprint, checkpoint: cp12.checkpoint, at: NOW.toISOString() });
+      expect(witnessed.statement).toEqual({ spec: 'palermo/witness@1', witness: 'de-bka', signer: de.fingerprint, checkpoint: cp12, at: NOW.toISOString() });
+      // The publisher's signature travels with the countersignature, so anyone can re-check it.
+      expect(await verifyNl(witnessed.statement.checkpoint)).toMatchObject({ ok: true });
     });
 
     it('refuses to countersign a checkpoint that does not verify', async () => {
@@ -99,12 +101,13 @@ describe('feed-log checkpoints, witnesses and forks', () => {
     });
 
     it.each<[string, (w: SignedWitness) => unknown, string]>([
-      ['a witnessed checkpoint changed', (w) => ({ ...w, statement: { ...w.statement, checkpoint: { ...w.statement.checkpoint, treeSize: 99 } } }), 'WITNESS_SIGNATURE_INVALID'],
+      ['a witnessed checkpoint changed', (w) => ({ ...w, statement: { ...w.statement, checkpoint: { ...w.statement.checkpoint, checkpoint: { ...w.statement.checkpoint.checkpoint, treeSize: 99 } } } }), 'WITNESS_SIGNATURE_INVALID'],
+      ['the publisher signature dropped', (w) => ({ ...w, statement: { ...w.statement, checkpoint: w.statement.checkpoint.checkpoint } }), 'WITNESS_MALFORMED'],
       ['another time', (w) => ({ ...w, statement: { ...w.statement, at: '2026-11-29T00:01:00.000Z' } }), 'WITNESS_SIGNATURE_INVALID'],
       ['a signature that is no signature', (w) => ({ ...w, signature: 'x' }), 'WITNESS_SIGNATURE_INVALID'],
       ['another witness named', (w) => ({ ...w, statement: { ...w.statement, witness: 'fr-police' } }), 'WITNESS_NODE_MISMATCH'],
       ['another signer named', (w) => ({ ...w, statement: { ...w.statement, signer: nl.fingerprint } }), 'WITNESS_SIGNER_MISMATCH'],
-      ['a malformed witnessed checkpoint', (w) => ({ ...w, statement: { ...w.statement, checkpoint: { ...w.statement.checkpoint, rootHash: 'x' } } }), 'WITNESS_MALFORMED'],
+      ['a malformed witnessed checkpoint', (w) => ({ ...w, statement: { ...w.statement, checkpoint: { ...w.statement.checkpoint, checkpoint: { ...w.statement.checkpoint.checkpoint, rootHash: 'x' } } } }), 'WITNESS_MALFORMED'],
       ['an unknown field', (w) => ({ ...w, extra: 1 }), 'WITNESS_MALFORMED'],
       ['a string', () => 'witness', 'WITNESS_MALFORMED'],
     ])('refuses %s', async (_name, tamper, code) => {
@@ -137,6 +140,15 @@ describe('feed-log checkpoints, witnesses and forks', () => {
       expect(await verifyNl(other, { now: new Date(NOW.getTime() + MINUTE) })).toMatchObject({ ok: true });
       const result = detectFork(other, cp12);
       expect(result).toMatchObject({ status: 'fork', report: { publisher: 'nl-police', reason: 'SAME_SIZE_DIFFERENT_ROOT', first: cp12, second: other } });
+    });
+
+    it('two witnesses shown different histories hold, together, the evidence of the fork', async () => {
+      const forged = [...hashes.slice(0, 11), createHash('sha256').update('rewritten').digest('hex')].map(bundleLeaf);
+      const shownToFr = await makeCheckpoint({ publisher: 'nl-police', treeSize: 12, rootHash: merkleRoot(forged), at: NOW, privateKey: nlKey });
+      // de-bka's key stands in for fr-police's: only the embedded publisher checkpoints matter here.
+      const byFr = await makeWitnessSignature({ witness: 'fr-police', signedCheckpoint: shownToFr, publisher: 'nl-police', publisherArmoredPublicKey: nl.armoredPublicKey, at: NOW, privateKey: deKey });
+      const result = detectFork(json(witnessed).statement.checkpoint, json(byFr).statement.checkpoint);
+      expect(result).toMatchObject({ status: 'fork', report: { reason: 'SAME_SIZE_DIFFERENT_ROOT' } });
     });
 
     it('a witness detects a larger checkpoint that does not extend the smaller one', async () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DomainError, nodeIdSchema } from '@palermo/indicators';
 import { fingerprintOf, type NodePrivateKey } from './bundle.keys';
-import { checkpointSchema, verifyCheckpoint, type Checkpoint } from './log.checkpoint';
+import { checkpointSchema, verifyCheckpoint, type SignedCheckpoint } from './log.checkpoint';
 import { armoredSignatureSchema, checkStatementSignature, fingerprintSchema, firstIssue, instantSchema, MAX_CLOCK_SKEW_MS, signStatement, tryReadPublicKey } from './signed.statement';
 
 /** The spec tag of a witness countersignature. */
@@ -18,8 +18,8 @@ export interface WitnessStatement {
   witness: string;
   /** Fingerprint of the witness's signing key. */
   signer: string;
-  /** The checkpoint witnessed, exactly as the publisher signed it. */
-  checkpoint: Checkpoint;
+  /** The checkpoint witnessed, with the publisher's signature: two statements of one publisher that disagree are then evidence on their own. */
+  checkpoint: SignedCheckpoint;
   /** When the witness countersigned. */
   at: string;
 }
@@ -44,7 +44,7 @@ const statementSchema = z.strictObject({
   spec: z.literal(WITNESS_SPEC),
   witness: nodeIdSchema,
   signer: fingerprintSchema,
-  checkpoint: checkpointSchema,
+  checkpoint: z.strictObject({ checkpoint: checkpointSchema, signature: armoredSignatureSchema }),
   at: instantSchema,
 });
 const signedSchema = z.strictObject({ statement: statementSchema, signature: armoredSignatureSchema });
@@ -66,13 +66,17 @@ export async function makeWitnessSignature(input: {
   const at = input.at ?? new Date();
   const verified = await verifyCheckpoint(input.signedCheckpoint, input.publisherArmoredPublicKey, { publisher: input.publisher, now: at });
   if (!verified.ok) throw new DomainError(verified.code, `not countersigned: ${verified.message}`);
-  const statement: WitnessStatement = { spec: WITNESS_SPEC, witness: input.witness, signer: fingerprintOf(input.privateKey), checkpoint: verified.checkpoint, at: at.toISOString() };
+  const statement: WitnessStatement = { spec: WITNESS_SPEC, witness: input.witness, signer: fingerprintOf(input.privateKey), checkpoint: { checkpoint: verified.checkpoint, signature: (input.signedCheckpoint as SignedCheckpoint).signature }, at: at.toISOString() };
   const parsed = statementSchema.safeParse(statement);
   if (!parsed.success) throw new DomainError('WITNESS_INVALID', firstIssue(parsed.error, '(statement)'));
   return { statement, signature: await signStatement(statement, input.privateKey) };
 }
 
-/** Checks a countersignature as received (parsed JSON) against the pinned key of `witness`. Never throws. */
+/**
+ * Checks a countersignature as received (parsed JSON) against the pinned key of `witness`. The
+ * embedded publisher signature is not checked here: verify `statement.checkpoint` with
+ * verifyCheckpoint and the publisher's key before using it. Never throws.
+ */
 export async function verifyWitnessSignature(
   raw: unknown,
   witnessArmoredPublicKey: string,
@@ -91,8 +95,8 @@ export async function verifyWitnessSignature(
   if (!verified.ok) return { ok: false, code: 'WITNESS_SIGNATURE_INVALID', message: verified.message };
   const at = Date.parse(statement.at);
   if (at > (expect.now ?? new Date()).getTime() + MAX_CLOCK_SKEW_MS) return { ok: false, code: 'WITNESS_NOT_YET_VALID', message: `countersigned ${statement.at}, in the future` };
-  if (at + MAX_CLOCK_SKEW_MS < Date.parse(statement.checkpoint.at)) {
-    return { ok: false, code: 'WITNESS_BEFORE_CHECKPOINT', message: `countersigned ${statement.at}, before the checkpoint was made (${statement.checkpoint.at})` };
+  if (at + MAX_CLOCK_SKEW_MS < Date.parse(statement.checkpoint.checkpoint.at)) {
+    return { ok: false, code: 'WITNESS_BEFORE_CHECKPOINT', message: `countersigned ${statement.at}, before the checkpoint was made (${statement.checkpoint.checkpoint.at})` };
   }
   return { ok: true, statement };
 }
