@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateNodeKey, readPrivateKey, type NodeKeyMaterial, type NodePrivateKey } from './bundle.keys';
-import { makeCheckpoint, verifyCheckpoint, type SignedCheckpoint } from './log.checkpoint';
+import { makeCheckpoint, verifyBundleInclusion, verifyCheckpoint, type SignedCheckpoint } from './log.checkpoint';
 import { detectFork } from './log.fork';
 import { makeWitnessSignature, verifyWitnessSignature, type SignedWitness } from './log.witness';
 import { signStatement } from './signed.statement';
-import { bundleLeaf, consistencyProof, EMPTY_TREE_ROOT, merkleRoot } from './merkle/merkle.tree';
+import { bundleLeaf, consistencyProof, EMPTY_TREE_ROOT, inclusionProof, merkleRoot } from './merkle/merkle.tree';
 
 const NOW = new Date('2026-11-29T00:00:00.000Z');
 const MINUTE = 60_000;
@@ -72,6 +72,16 @@ describe('feed-log checkpoints, witnesses and forks', () => {
       expect(await verifyNl({ ...forged, checkpoint: { ...forged.checkpoint, signer: nl.fingerprint } })).toMatchObject({ ok: false, code: 'CHECKPOINT_SIGNATURE_INVALID' });
       expect(await verifyCheckpoint(cp12, 'not a key', { publisher: 'nl-police', now: NOW })).toMatchObject({ ok: false, code: 'CHECKPOINT_KEY_INVALID' });
       expect(await verifyCheckpoint(cp12, nl.armoredPrivateKey, { publisher: 'nl-police', now: NOW })).toMatchObject({ ok: false, code: 'CHECKPOINT_KEY_INVALID' });
+    });
+
+    it('a partner checks that each bundle it imported is in the log the checkpoint describes', () => {
+      for (const i of [0, 7, 11]) {
+        const proof = inclusionProof(leaves, i);
+        expect(verifyBundleInclusion(hashes[i]!, i, proof, cp12.checkpoint)).toEqual({ ok: true });
+        expect(verifyBundleInclusion(hashes[i]!, i, proof, cp8.checkpoint)).toMatchObject({ ok: false });
+        expect(verifyBundleInclusion(hashes[(i + 1) % 12]!, i, proof, cp12.checkpoint)).toMatchObject({ ok: false, code: 'MERKLE_PROOF_INVALID' });
+      }
+      expect(verifyBundleInclusion('not a hash', 0, [], cp12.checkpoint)).toMatchObject({ ok: false, code: 'MERKLE_INPUT_INVALID' });
     });
 
     it('refuses a checkpoint from the future and, when asked, a stale one', async () => {

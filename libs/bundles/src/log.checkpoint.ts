@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DomainError, nodeIdSchema } from '@palermo/indicators';
 import { fingerprintOf, type NodePrivateKey } from './bundle.keys';
-import { EMPTY_TREE_ROOT, MERKLE_HASH_PATTERN } from './merkle/merkle.tree';
+import { bundleLeaf, EMPTY_TREE_ROOT, leafHash, MERKLE_HASH_PATTERN } from './merkle/merkle.tree';
+import { verifyInclusion, type MerkleCheck } from './merkle/merkle.verify';
 import { armoredSignatureSchema, checkStatementSignature, fingerprintSchema, firstIssue, instantSchema, MAX_CLOCK_SKEW_MS, signStatement, tryReadPublicKey } from './signed.statement';
 
 /** The spec tag of a feed-log checkpoint. */
@@ -100,4 +101,13 @@ export async function verifyCheckpoint(
     return { ok: false, code: 'CHECKPOINT_STALE', message: `made ${checkpoint.at}, older than ${expect.maxAgeMs} ms` };
   }
   return { ok: true, checkpoint };
+}
+
+/**
+ * Checks that the bundle with hash `bundleHash` is leaf `index` of the log a verified checkpoint
+ * describes (RFC 9162 inclusion against the checkpoint's size and root). Never throws.
+ */
+export function verifyBundleInclusion(bundleHash: string, index: number, proof: readonly string[], checkpoint: Checkpoint): MerkleCheck {
+  if (typeof bundleHash !== 'string' || !MERKLE_HASH_PATTERN.test(bundleHash)) return { ok: false, code: 'MERKLE_INPUT_INVALID', message: 'not a lower-case hex SHA-256 bundle hash' };
+  return verifyInclusion(leafHash(bundleLeaf(bundleHash)), index, checkpoint.treeSize, proof, checkpoint.rootHash);
 }

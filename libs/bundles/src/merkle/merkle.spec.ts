@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bundleLeaf, consistencyProof, EMPTY_TREE_ROOT, inclusionProof, leafHash, merkleRoot } from './merkle.tree';
 import { verifyConsistency, verifyInclusion } from './merkle.verify';
@@ -210,4 +211,32 @@ describe('RFC 9162 Merkle proofs: sizes beyond 32 bits and hostile input', () =>
     expect(() => consistencyProof(leaves.slice(0, 3), 4)).toThrow(expect.objectContaining({ code: 'MERKLE_SIZE_INVALID' }));
     expect(() => consistencyProof(leaves.slice(0, 3), -1)).toThrow(expect.objectContaining({ code: 'MERKLE_SIZE_INVALID' }));
   });
+});
+
+describe('RFC 9162 Merkle proofs on larger random trees (fast-check)', () => {
+  const pool = Array.from({ length: 700 }, (_, i) => createHash('sha256').update(`leaf ${i}`).digest());
+
+  it('for random n ≤ 700, leaf i and size m: proofs verify, and one flipped bit anywhere in them does not', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 700 }), fc.nat(), fc.nat(), fc.nat(), (n, iSeed, mSeed, flipSeed) => {
+        const tree = pool.slice(0, n);
+        const [i, m] = [iSeed % n, 1 + (mSeed % n)];
+        const root = merkleRoot(tree);
+        const rootM = merkleRoot(tree.slice(0, m));
+        const inclusion = inclusionProof(tree, i);
+        const consistency = consistencyProof(tree, m);
+        expect(verifyInclusion(leafHash(tree[i]!), i, n, inclusion, root)).toEqual({ ok: true });
+        expect(verifyConsistency(m, n, rootM, root, consistency)).toEqual({ ok: true });
+        if (inclusion.length > 0) {
+          const j = flipSeed % inclusion.length;
+          expect(verifyInclusion(leafHash(tree[i]!), i, n, inclusion.map((h, x) => (x === j ? flip(h, flipSeed % 4) : h)), root).ok).toBe(false);
+        }
+        if (consistency.length > 0) {
+          const j = flipSeed % consistency.length;
+          expect(verifyConsistency(m, n, rootM, root, consistency.map((h, x) => (x === j ? flip(h, flipSeed % 4) : h))).ok).toBe(false);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  }, 60_000);
 });
