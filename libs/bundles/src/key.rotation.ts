@@ -89,13 +89,14 @@ export async function verifyKeyRotation(raw: unknown, pinnedOldArmoredPublicKey:
   if (fingerprintOf(pinned.key) !== rotation.oldFingerprint) {
     return { ok: false, code: 'ROTATION_OLD_KEY_NOT_PINNED', message: `rotates away from key ${rotation.oldFingerprint}; the key pinned for ${expect.nodeId} is ${fingerprintOf(pinned.key)}` };
   }
+  // The pinned key's signature first: the new key is not even parsed unless the pinned key vouches for it.
+  const byOld = await checkStatementSignature(rotation, oldSignature, pinned.key);
+  if (!byOld.ok) return { ok: false, code: 'ROTATION_OLD_SIGNATURE_INVALID', message: `not signed by the pinned key: ${byOld.message}` };
   const newKey = await tryReadPublicKey(rotation.newPublicKey);
   if (!newKey.ok) return { ok: false, code: 'ROTATION_NEW_KEY_INVALID', message: `newPublicKey: ${newKey.message}` };
   if (fingerprintOf(newKey.key) !== rotation.newFingerprint) {
     return { ok: false, code: 'ROTATION_FINGERPRINT_MISMATCH', message: `the new key's fingerprint is ${fingerprintOf(newKey.key)}, the statement says ${rotation.newFingerprint}` };
   }
-  const byOld = await checkStatementSignature(rotation, oldSignature, pinned.key);
-  if (!byOld.ok) return { ok: false, code: 'ROTATION_OLD_SIGNATURE_INVALID', message: `not signed by the pinned key: ${byOld.message}` };
   const byNew = await checkStatementSignature(rotation, newSignature, newKey.key);
   if (!byNew.ok) return { ok: false, code: 'ROTATION_NEW_SIGNATURE_INVALID', message: `not signed by the new key: ${byNew.message}` };
   if (Date.parse(rotation.at) > (expect.now ?? new Date()).getTime() + MAX_CLOCK_SKEW_MS) return { ok: false, code: 'ROTATION_NOT_YET_VALID', message: `made ${rotation.at}, in the future` };
