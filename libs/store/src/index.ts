@@ -1,7 +1,7 @@
 export { Store } from './store';
 export { openStore } from './store.open';
 export { StoreModule, type StoreModuleAsyncOptions } from './store.module';
-export { TOKEN_PREFIX } from './repositories/token.repository';
+export { PARTNER_ROLE, TOKEN_PREFIX } from './repositories/token.repository';
 export type { KeyRepository } from './repositories/key.repository';
 export type { PartnerRepository } from './repositories/partner.repository';
 export type { TokenRepository } from './repositories/token.repository';
@@ -15,6 +15,13 @@ export type { AgreementRepository } from './repositories/agreement.repository';
 export type { PolicyRepository } from './repositories/policy.repository';
 export type { AuditRepository } from './repositories/audit.repository';
 export type { RetentionRepository } from './repositories/retention.repository';
+export type {
+  CollectionEntry,
+  CollectionPage,
+  CollectionPageQuery,
+  CollectionPosition,
+  TaxiiRepository,
+} from './repositories/taxii.repository';
 export type {
   ActorRef,
   AgreementCommand,

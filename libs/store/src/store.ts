@@ -12,6 +12,7 @@ import { PartnerRepository } from './repositories/partner.repository';
 import { PolicyRepository } from './repositories/policy.repository';
 import { QuarantineRepository } from './repositories/quarantine.repository';
 import { RetentionRepository } from './repositories/retention.repository';
+import { TaxiiRepository } from './repositories/taxii.repository';
 import { TokenRepository } from './repositories/token.repository';
 
 /**
@@ -46,6 +47,8 @@ export class Store {
   readonly audit: AuditRepository;
   /** The retention purge. */
   readonly retention: RetentionRepository;
+  /** TAXII collections and the STIX export: keyset pages in commit order. */
+  readonly taxii: TaxiiRepository;
 
   private closing: Promise<void> | null = null;
 
@@ -70,6 +73,7 @@ export class Store {
     this.policies = new PolicyRepository(em);
     this.audit = new AuditRepository(em);
     this.retention = new RetentionRepository(em);
+    this.taxii = new TaxiiRepository(em);
   }
 
   /** Whether the database answers, for health endpoints (no URL, no credentials). */

@@ -1,0 +1,184 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { WireIndicator } from '@palermo/indicators';
+import { checkLimit, query } from '../sql.helper';
+import { toWireIndicator, wireDate, type WireIndicatorRow } from './indicator.mapper';
+import { Repository } from './repository.base';
+
+/**
+ * One indicator version as a TAXII collection serves it: where it sits in the collection's order
+ * (`position`, opaque to callers), when it was added there (TAXII's date_added, non-decreasing with
+ * the position), and the indicator as this node holds it (or, for an audience, as it was sent).
+ */
+export interface CollectionEntry {
+  position: CollectionPosition;
+  addedAt: string;
+  indicator: WireIndicator;
+  /** Set on a revoked indicator: when (the version's `modified`) and why. */
+  revoked: { at: string; reason: string } | null;
+}
+
+/**
+ * Where a collection page starts after: `local` pages by the indicator change sequence, an audience
+ * by (bundle seq, entry index) along that chain.
+ */
+export type CollectionPosition = { kind: 'local'; seq: string } | { kind: 'audience'; seq: number; index: number };
+
+/** Asks for one page of a collection; `addedAfter` is TAXII's added_after (ISO, exclusive). */
+export interface CollectionPageQuery {
+  after: CollectionPosition | null;
+  addedAfter?: string;
+  limit: number;
+}
+
+export interface CollectionPage {
+  entries: CollectionEntry[];
+  /** True when more entries exist after the last one returned (at the time of the read). */
+  more: boolean;
+}
+
+// Timestamps leave the database as text with microseconds on both drivers (PGlite's Dates keep only
+// milliseconds): TAXII's date_added must round-trip through added_after exactly.
+const MICRO_ISO = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+// Indicators kept only as a pseudonym have no value to serve: they never enter a collection.
+// Served by the unique index indicator_change_seq_unique; change_seq order is commit order (see the Taxii migration).
+const LOCAL_PAGE_SQL = `
+  select i.change_seq::text as change_seq, ${MICRO_ISO('i.changed_at')} as changed_at, i.origin_id, i.origin_node, i.version, i.type, i.value,
+         i.platform, i.chain, i.tlp, i.confidence, i.tags, i.first_seen, i.last_seen, i.valid_until, i.description,
+         i.modified_at, i.revoked_at, i.revoke_reason
+  from indicator i
+  where i.change_seq > ?::bigint and i.changed_at > ?::timestamptz and i.value is not null
+  order by i.change_seq asc
+  limit ?`;
+
+const LOCAL_WITHHELD_SQL = `select count(*)::int as n from indicator i where i.value is null and i.changed_at > ?::timestamptz`;
+
+// Only the prefix of the chain that may have reached the partner: a bundle never handed to NATS can
+// still be cancelled (an agreement ended), and one behind it must not be served before it.
+const CHAIN_BUNDLES_SQL = `
+  select b.seq, b.hash, ${MICRO_ISO('b.stored_at')} as stored_at, b.bytes
+  from bundle b
+  where b.direction = 'out' and b.publisher = ? and b.audience = ? and b.seq >= ?
+    and b.stored_at + (b.entry_count * interval '1 microsecond') > ?::timestamptz
+    and b.seq < coalesce((select min(u.seq) from bundle u where u.direction = 'out' and u.publisher = ? and u.audience = ?
+                          and u.publish_attempted_at is null), 2147483647)
+  order by b.seq asc
+  limit ?`;
+
+// The last version this audience was sent of an indicator it later got a revocation for.
+const LAST_SHARED_SQL = `
+  select d.bundle_hash, d.entry_index, b.bytes
+  from export_decision d join bundle b on b.hash = d.bundle_hash
+  where d.audience = ? and d.origin_id = ? and d.action in ('share', 'share-stripped') and d.bundle_hash is not null
+  order by d.id desc
+  limit 1`;
+
+const EPOCH = '1970-01-01T00:00:00.000Z';
+const BUNDLES_PER_READ = 16;
+
+interface LocalRow extends WireIndicatorRow {
+  change_seq: string;
+  changed_at: string;
+  revoked_at: Date | string | null;
+  revoke_reason: string | null;
+}
+
+type Entry = { op: 'upsert'; indicator: WireIndicator } | { op: 'revoke'; id: string; reason: string };
+interface ChainRow {
+  seq: number;
+  hash: string;
+  stored_at: string;
+  bytes: Uint8Array | null;
+}
+
+/** Reads for the TAXII 2.1 collections and the STIX export: keyset pages in commit order. */
+export class TaxiiRepository extends Repository {
+  /**
+   * Everything this node holds with a value (own and imported, revoked ones as revoked), one row per
+   * current version, in commit order. A version committed while a client pages lands after its cursor.
+   */
+  async localPage(q: CollectionPageQuery): Promise<CollectionPage> {
+    const limit = checkLimit(q.limit, 10_000);
+    const after = q.after?.kind === 'local' ? q.after.seq : '0';
+    const rows = await query<LocalRow>(this.fork(), LOCAL_PAGE_SQL, [after, q.addedAfter ?? EPOCH, limit + 1]);
+    const entries = rows.slice(0, limit).map((row) => ({
+      position: { kind: 'local' as const, seq: row.change_seq },
+      addedAt: row.changed_at,
+      indicator: toWireIndicator(row),
+      revoked: row.revoked_at === null ? null : { at: wireDate(row.revoked_at), reason: row.revoke_reason ?? '' },
+    }));
+    return { entries, more: rows.length > limit };
+  }
+
+  /** How many indicators changed after `since` are held only as a pseudonym (left out of every export). */
+  async pseudonymOnlyCount(since?: string): Promise<number> {
+    const [row] = await query<{ n: number }>(this.fork(), LOCAL_WITHHELD_SQL, [since ?? EPOCH]);
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * What this node sent on one of its chains (`audience` = a partner node id or `all`), entry by
+   * entry in chain order: the truth of what left. A revocation entry is served as the last version
+   * that audience was sent, revoked; one for an indicator the audience never received is skipped.
+   */
+  async audiencePage(publisher: string, audience: string, q: CollectionPageQuery): Promise<CollectionPage> {
+    const limit = checkLimit(q.limit, 10_000);
+    const em = this.fork();
+    let cursor = q.after?.kind === 'audience' ? q.after : { seq: 1, index: -1 };
+    const entries: CollectionEntry[] = [];
+    for (;;) {
+      const bundles = await query<ChainRow>(em, CHAIN_BUNDLES_SQL, [
+        publisher, audience, cursor.seq, q.addedAfter ?? EPOCH, publisher, audience, BUNDLES_PER_READ,
+      ]);
+      for (const bundle of bundles) {
+        const parsed = parseBundle(bundle);
+        const first = bundle.seq === cursor.seq ? cursor.index + 1 : 0;
+        for (let index = first; index < parsed.entries.length; index++) {
+          const addedAt = addMicros(bundle.stored_at, index);
+          if (q.addedAfter !== undefined && addedAt <= microIso(q.addedAfter)) continue;
+          if (entries.length === limit) return { entries, more: true };
+          const entry = await toCollectionEntry(em, audience, parsed, parsed.entries[index]!, addedAt);
+          cursor = { seq: bundle.seq, index };
+          if (entry) entries.push({ ...entry, position: { kind: 'audience', seq: bundle.seq, index } });
+        }
+        cursor = { seq: bundle.seq + 1, index: -1 };
+      }
+      if (bundles.length < BUNDLES_PER_READ) return { entries, more: false };
+    }
+  }
+}
+
+function parseBundle(row: { bytes: Uint8Array | null; hash: string }): { createdAt: string; entries: Entry[] } {
+  // Outbound bundles always keep their bytes (they are what this node signed and may re-publish).
+  if (!row.bytes) throw new Error(`outbound bundle ${row.hash} has no bytes`);
+  return JSON.parse(Buffer.from(row.bytes).toString('utf8')) as { createdAt: string; entries: Entry[] };
+}
+
+async function toCollectionEntry(
+  em: EntityManager,
+  audience: string,
+  bundle: { createdAt: string },
+  entry: Entry,
+  addedAt: string,
+): Promise<Omit<CollectionEntry, 'position'> | null> {
+  if (entry.op === 'upsert') return { addedAt, indicator: entry.indicator, revoked: null };
+  const [shared] = await query<{ entry_index: number; bytes: Uint8Array | null; bundle_hash: string }>(em, LAST_SHARED_SQL, [audience, entry.id]);
+  if (!shared) return null;
+  const sent = parseBundle({ bytes: shared.bytes, hash: shared.bundle_hash }).entries[shared.entry_index];
+  if (sent?.op !== 'upsert') return null;
+  return { addedAt, indicator: sent.indicator, revoked: { at: bundle.createdAt, reason: entry.reason } };
+}
+
+/** An ISO instant with microseconds: a client's added_after (any precision) in date_added's form. */
+export function microIso(value: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6})\d*)?Z$/.exec(value);
+  if (m) return `${m[1]}.${(m[2] ?? '').padEnd(6, '0')}Z`;
+  return new Date(value).toISOString().replace('Z', '000Z');
+}
+
+/** `iso` (microsecond form) plus `micros` microseconds. */
+function addMicros(iso: string, micros: number): string {
+  const total = BigInt(Date.parse(`${iso.slice(0, 23)}Z`)) * 1000n + BigInt(iso.slice(23, 26)) + BigInt(micros);
+  const ms = new Date(Number(total / 1000n)).toISOString().slice(0, 23);
+  return `${ms}${String(total % 1000n).padStart(3, '0')}Z`;
+}
