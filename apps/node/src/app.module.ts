@@ -33,6 +33,8 @@ import { PolicyService } from './policy/policy.service';
 import { PolicySimulator } from './policy/policy.simulator';
 import { RetentionController } from './retention/retention.controller';
 import { RetentionService } from './retention/retention.service';
+import { TaxiiController } from './taxii/taxii.controller';
+import { TaxiiService } from './taxii/taxii.service';
 
 /** Where the store lives: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
 export function storeOptions(config: NodeConfig) {
@@ -66,6 +68,7 @@ export class AppModule {
         HealthController,
         LivenessController,
         QuarantineController,
+        TaxiiController,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -87,6 +90,7 @@ export class AppModule {
         PolicySimulator,
         AgreementsService,
         RetentionService,
+        TaxiiService,
       ],
     };
   }

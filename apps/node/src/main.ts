@@ -14,7 +14,8 @@ export async function bootstrapNode(env: NodeJS.ProcessEnv = process.env): Promi
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, keys), { bodyParser: false });
   // 10,000 indicators of up to ~1 KB each fit; anything larger is refused with 413 before parsing.
   app.useBodyParser('json', { limit: '16mb', strict: true });
-  app.setGlobalPrefix('api/v1', { exclude: ['healthz'] });
+  // TAXII clients expect /taxii2/ at the server's root, not under /api/v1.
+  app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'taxii2', 'taxii2/{*path}'] });
   // Only the signals an operator uses to stop a node; SIGUSR2 and friends stay free for profilers.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   setupOpenApi(app, config.nodeId);

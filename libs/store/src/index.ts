@@ -21,6 +21,7 @@ export type {
   CollectionPageQuery,
   CollectionPosition,
   TaxiiRepository,
+  VersionBounds,
 } from './repositories/taxii.repository';
 export type {
   ActorRef,

@@ -73,6 +73,15 @@ const LAST_SHARED_SQL = `
   order by d.id desc
   limit 1`;
 
+// Where each version of the given indicators sits on a chain (first and last entry), among the bundles
+// that may have reached the audience: TAXII's match[version]=first|last on an audience collection.
+const VERSION_BOUNDS_SQL = `
+  select d.origin_id, b.seq, d.entry_index
+  from export_decision d join bundle b on b.hash = d.bundle_hash
+  where d.audience = ? and b.direction = 'out' and b.publisher = ? and b.audience = ?
+    and b.publish_attempted_at is not null
+    and d.origin_id in (select json_array_elements_text(?::text::json))`;
+
 const EPOCH = '1970-01-01T00:00:00.000Z';
 const BUNDLES_PER_READ = 16;
 
@@ -146,6 +155,32 @@ export class TaxiiRepository extends Repository {
       if (bundles.length < BUNDLES_PER_READ) return { entries, more: false };
     }
   }
+
+  /** For each of `originIds` sent on the chain (publisher → audience): its first and last entry. */
+  async audienceVersionBounds(publisher: string, audience: string, originIds: readonly string[]): Promise<Map<string, VersionBounds>> {
+    const bounds = new Map<string, VersionBounds>();
+    if (originIds.length === 0) return bounds;
+    const rows = await query<{ origin_id: string; seq: number; entry_index: number }>(this.fork(), VERSION_BOUNDS_SQL, [
+      audience, publisher, audience, JSON.stringify([...new Set(originIds)]),
+    ]);
+    const before = (a: { seq: number; index: number }, b: { seq: number; index: number }) => a.seq < b.seq || (a.seq === b.seq && a.index < b.index);
+    for (const row of rows) {
+      const at = { seq: Number(row.seq), index: Number(row.entry_index) };
+      const known = bounds.get(row.origin_id);
+      if (!known) bounds.set(row.origin_id, { first: at, last: at });
+      else {
+        if (before(at, known.first)) known.first = at;
+        if (before(known.last, at)) known.last = at;
+      }
+    }
+    return bounds;
+  }
+}
+
+/** The first and last entry of one indicator on a chain. */
+export interface VersionBounds {
+  first: { seq: number; index: number };
+  last: { seq: number; index: number };
 }
 
 function parseBundle(row: { bytes: Uint8Array | null; hash: string }): { createdAt: string; entries: Entry[] } {
