@@ -33,6 +33,8 @@ import { PolicyService } from './policy/policy.service';
 import { PolicySimulator } from './policy/policy.simulator';
 import { RetentionController } from './retention/retention.controller';
 import { RetentionService } from './retention/retention.service';
+import { StixExportController } from './interop/stix-export.controller';
+import { StixExportService } from './interop/stix-export.service';
 import { TaxiiController } from './taxii/taxii.controller';
 import { TaxiiService } from './taxii/taxii.service';
 
@@ -69,6 +71,7 @@ export class AppModule {
         LivenessController,
         QuarantineController,
         TaxiiController,
+        StixExportController,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -91,6 +94,7 @@ export class AppModule {
         AgreementsService,
         RetentionService,
         TaxiiService,
+        StixExportService,
       ],
     };
   }

@@ -21,7 +21,7 @@ let validators: Map<string, ValidateFunction> | undefined;
 function load(): Map<string, ValidateFunction> {
   const dir = CANDIDATES.find((d) => existsSync(join(d, 'sdos/indicator.json')));
   if (!dir) throw new Error(`no STIX 2.1 schemas in ${CANDIDATES.join(' or ')}`);
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  const ajv = new Ajv2020({ strict: false, allErrors: true, unicodeRegExp: false });
   addFormats(ajv);
   for (const folder of ['common', 'sdos', 'sros', 'observables']) {
     for (const file of readdirSync(join(dir, folder)).filter((f) => f.endsWith('.json'))) {

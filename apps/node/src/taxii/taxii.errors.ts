@@ -21,7 +21,8 @@ export class TaxiiErrorFilter implements ExceptionFilter {
     const { status, code, description, errorId } = this.classify(exception);
     const body = { title: TITLES[status] ?? 'Error', description, error_code: code, http_status: String(status), ...(errorId ? { error_id: errorId } : {}) };
     response.status(status).setHeader('content-type', TAXII_MEDIA_TYPE);
-    response.send(JSON.stringify(body));
+    // end(), not send(): send would append "; charset=utf-8" to the media type.
+    response.end(JSON.stringify(body));
   }
 
   private classify(exception: unknown): { status: number; code: string; description: string; errorId?: string } {

@@ -1,4 +1,4 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, StreamableFile } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { map, type Observable } from 'rxjs';
 import { DomainError } from '@palermo/indicators';
@@ -17,7 +17,7 @@ export interface TaxiiAnswer<T = object> {
  */
 @Injectable()
 export class TaxiiInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler<TaxiiAnswer>): Observable<object> {
+  intercept(context: ExecutionContext, next: CallHandler<TaxiiAnswer>): Observable<StreamableFile> {
     const http = context.switchToHttp();
     const accept = http.getRequest<Request>().headers.accept;
     if (!acceptsTaxii(accept)) {
@@ -26,9 +26,10 @@ export class TaxiiInterceptor implements NestInterceptor {
     const response = http.getResponse<Response>();
     return next.handle().pipe(
       map((answer) => {
-        response.setHeader('content-type', TAXII_MEDIA_TYPE);
         for (const [name, value] of Object.entries(answer.headers ?? {})) response.setHeader(name, value);
-        return answer.body;
+        // As bytes: Express's res.json would append "; charset=utf-8" to the exact media type clients compare.
+        const bytes = Buffer.from(JSON.stringify(answer.body), 'utf8');
+        return new StreamableFile(bytes, { type: TAXII_MEDIA_TYPE, length: bytes.length });
       }),
     );
   }
