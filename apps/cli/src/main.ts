@@ -10,6 +10,7 @@ import { registerInit } from './commands/init.command';
 import { registerKeys } from './commands/keys.command';
 import { registerPartners } from './commands/partners.command';
 import { registerPolicy } from './commands/policy.command';
+import { registerStixExport } from './commands/stix-export.command';
 import { registerTokens } from './commands/tokens.command';
 import { UsageError } from './node-env';
 
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerPolicy(program);
   registerAgreements(program);
   registerDemo(program);
+  registerStixExport(program);
   return program;
 }
 
