@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, tempDir } from '@palermo/testing';
 import { createToken } from '../../apps/cli/src/commands/tokens.command';
 import { bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
-import { stixSchemaProblems } from './support/stix.schema-check';
+import { stixSchemaErrors as stixSchemaProblems } from '../fixtures/stix2.1-json-schemas/stix-schema.validator';
 
 // GET /api/v1/stix/bundle and `palermo stix export`: a streamed STIX 2.1 bundle that validates
 // against the official schemas, with identities, markings, revocations and imported indicators.
@@ -119,6 +119,19 @@ describe('STIX 2.1 export', () => {
     expect(imported.every((o) => o.x_palermo_origin === 'nl-police')).toBe(true);
     expect(imported.some((o) => o.x_palermo_id === '01900000-0000-7000-8000-0000000000aa')).toBe(false);
     expect(bundle.objects.filter((o) => o.type === 'identity').map((o) => o.name).sort()).toEqual(['de-bka', 'nl-police']);
+  });
+
+  it('exports this node\'s sightings, marked like what they sighted, and only in the local collection', async () => {
+    const email = (await nl.api('GET', '/indicators?type=email&value=recruiter@example.org')).body.items[0];
+    const recorded = await nl.api('POST', `/indicators/${email.id}/sightings`, { body: { count: 3, note: 'seen on a job board' } });
+    expect(recorded.status, JSON.stringify(recorded.body)).toBe(201);
+    const { bundle } = await exportBundle(nl);
+    const sightings = bundle.objects.filter((o) => o.type === 'sighting');
+    expect(sightings).toHaveLength(1);
+    const target = indicators(bundle).find((o) => o.x_palermo_id === email.id);
+    expect(sightings[0]).toMatchObject({ count: 3, sighting_of_ref: target.id, object_marking_refs: target.object_marking_refs });
+    expect(sightings.flatMap(stixSchemaProblems)).toEqual([]);
+    expect((await exportBundle(nl, '', partnerToken)).bundle.objects.filter((o) => o.type === 'sighting')).toEqual([]);
   });
 
   it('exports only what was added after `since`', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../../apps/cli/src/commands/tokens.command';
 import { bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
-import { stixSchemaProblems } from './support/stix.schema-check';
+import { stixSchemaErrors as stixSchemaProblems } from '../fixtures/stix2.1-json-schemas/stix-schema.validator';
 
 // TAXII 2.1 read API of one node (nl-police) with a partner (de-bka) under an agreement: what each
 // caller may see, paging exactly once while indicators are being posted, and TAXII-shaped errors.

@@ -37,6 +37,8 @@ import { StixExportController } from './interop/stix-export.controller';
 import { StixExportService } from './interop/stix-export.service';
 import { TaxiiController } from './taxii/taxii.controller';
 import { TaxiiService } from './taxii/taxii.service';
+import { SightingsController } from './sightings/sightings.controller';
+import { SightingsService } from './sightings/sightings.service';
 
 /** Where the store lives: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
 export function storeOptions(config: NodeConfig) {
@@ -72,6 +74,7 @@ export class AppModule {
         QuarantineController,
         TaxiiController,
         StixExportController,
+        SightingsController,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -95,6 +98,7 @@ export class AppModule {
         RetentionService,
         TaxiiService,
         StixExportService,
+        SightingsService,
       ],
     };
   }

@@ -15,6 +15,7 @@ export type { AgreementRepository } from './repositories/agreement.repository';
 export type { PolicyRepository } from './repositories/policy.repository';
 export type { AuditRepository } from './repositories/audit.repository';
 export type { RetentionRepository } from './repositories/retention.repository';
+export { MAX_SIGHTING_COUNT, type NewSighting, type SightingPageQuery, type SightingRecord, type SightingRepository } from './repositories/sighting.repository';
 export type {
   CollectionEntry,
   CollectionPage,

@@ -13,6 +13,7 @@ import { PolicyRepository } from './repositories/policy.repository';
 import { QuarantineRepository } from './repositories/quarantine.repository';
 import { RetentionRepository } from './repositories/retention.repository';
 import { TaxiiRepository } from './repositories/taxii.repository';
+import { SightingRepository } from './repositories/sighting.repository';
 import { TokenRepository } from './repositories/token.repository';
 
 /**
@@ -49,6 +50,8 @@ export class Store {
   readonly retention: RetentionRepository;
   /** TAXII collections and the STIX export: keyset pages in commit order. */
   readonly taxii: TaxiiRepository;
+  /** Local sightings of own and imported indicators. */
+  readonly sightings: SightingRepository;
 
   private closing: Promise<void> | null = null;
 
@@ -74,6 +77,7 @@ export class Store {
     this.audit = new AuditRepository(em);
     this.retention = new RetentionRepository(em);
     this.taxii = new TaxiiRepository(em);
+    this.sightings = new SightingRepository(em);
   }
 
   /** Whether the database answers, for health endpoints (no URL, no credentials). */

@@ -8,21 +8,13 @@ import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
 import { LOCAL, type TaxiiCollection } from '../taxii/taxii.collections';
 import { API_ROOT, TaxiiService } from '../taxii/taxii.service';
 import type { StixExportQuery } from './stix-export.query';
-import { identityToStix, indicatorToStix, sightingToStix, TLP_MARKING_DEFINITIONS, type SightingForStix, type StixObject } from './stix.shim';
+import { identityToStix, indicatorToStix, sightingToStix, TLP_MARKING_DEFINITIONS, type StixObject } from '@palermo/interop';
 
 /** The STIX 2.1 media type of the exported bundle. */
 export const STIX_BUNDLE_MEDIA_TYPE = 'application/stix+json;version=2.1';
 /** Response header: indicators changed in the window that this node holds only as a pseudonym (left out). */
 export const PSEUDONYM_ONLY_HEADER = 'X-Palermo-Pseudonym-Only-Withheld';
 const PAGE = 1000;
-
-/**
- * The sightings pager of the store (libs/store sightings, issue 6 item 4). Read through this shape so
- * the export runs before and after that repository is merged: without it there are no sightings.
- */
-interface SightingsPager {
-  pageSince(q: { since?: string; cursor?: string; limit: number }): Promise<{ items: SightingForStix[]; nextCursor: string | null } | SightingForStix[]>;
-}
 
 /**
  * GET /api/v1/stix/bundle: one STIX 2.1 bundle of a collection, written as it is read (keyset pages
@@ -81,20 +73,17 @@ export class StixExportService {
   }
 
   private async writeSightings(since: string | undefined, seen: Seen, writer: BundleWriter): Promise<void> {
-    const pager = (this.store as unknown as { sightings?: SightingsPager }).sightings;
-    if (!pager) return;
     let cursor: string | undefined;
     for (;;) {
-      const page = await pager.pageSince({ since, cursor, limit: PAGE });
-      const items = Array.isArray(page) ? page : page.items;
-      for (const sighting of items) {
+      const page = await this.store.sightings.pageSince({ since, cursor, limit: PAGE });
+      for (const sighting of page.items) {
         await seen.origin(sighting.sightedBy);
-        if (sighting.tlp) await seen.marking(sighting.tlp);
-        await writer.object(sightingToStix(sighting));
+        // Marked like what it sighted: a sighting says "this node holds it".
+        await seen.marking(sighting.indicatorTlp);
+        await writer.object(sightingToStix({ ...sighting, tlp: sighting.indicatorTlp }));
       }
-      const next = Array.isArray(page) ? null : page.nextCursor;
-      if (!next || writer.stopped()) return;
-      cursor = next;
+      if (!page.nextCursor || writer.stopped()) return;
+      cursor = page.nextCursor;
     }
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '@palermo/indicators';
 import { Store, type CollectionEntry, type CollectionPage, type CollectionPageQuery, type CollectionPosition } from '@palermo/store';
 import type { Principal } from '../auth/roles';
-import { indicatorToStix, type StixObject } from '../interop/stix.shim';
+import { indicatorToStix, type StixObject } from '@palermo/interop';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
 import { collectionResource, collectionsFor, LOCAL, type TaxiiCollection } from './taxii.collections';
 import { decodeNext, encodeNext } from './taxii.cursor';

@@ -1,2 +1,5 @@
-// MISP event mapping: filled by the interoperability work (issue 6).
-export {};
+// MISP event mapping (issue 6 item 4): MISP core format JSON → Palermo indicator inputs, with a
+// reason for everything that is not mapped.
+export { mispEventToIndicators } from './misp-event.mapper';
+export { distributionToTlp } from './misp-marking.mapper';
+export type { MispEventSummary, MispImport, MispImportOptions, MispItem, MispSkipped, MispSource, MispWarning } from './misp.types';

@@ -10,6 +10,7 @@ import { NodeKeyEntity } from './node-key.entity';
 import { PartnerEntity } from './partner.entity';
 import { PolicyVersionEntity } from './policy-version.entity';
 import { QuarantineEntity } from './quarantine.entity';
+import { SightingEntity } from './sighting.entity';
 
 /** Every entity of the store, registered explicitly (no folder discovery, no reflection). */
 export const ENTITIES = [
@@ -25,6 +26,7 @@ export const ENTITIES = [
   AuditEventEntity,
   PolicyVersionEntity,
   ExportDecisionEntity,
+  SightingEntity,
 ];
 
 export {
@@ -40,4 +42,5 @@ export {
   PartnerEntity,
   PolicyVersionEntity,
   QuarantineEntity,
+  SightingEntity,
 };

@@ -1,10 +1,12 @@
 import { Migration20261129000000AgreementsPolicy } from './agreements-policy.migration';
 import { Migration20251128000000InitialSchema } from './initial-schema.migration';
+import { Migration20261130000100Sightings } from './sightings.migration';
 import { Migration20261130000300Taxii } from './taxii.migration';
 
 /** Every migration in order, as class references (works under vitest, tsc output and bundlers). */
 export const MIGRATIONS = [
   { name: 'Migration20251128000000InitialSchema', class: Migration20251128000000InitialSchema },
   { name: 'Migration20261129000000AgreementsPolicy', class: Migration20261129000000AgreementsPolicy },
+  { name: 'Migration20261130000100Sightings', class: Migration20261130000100Sightings },
   { name: 'Migration20261130000300Taxii', class: Migration20261130000300Taxii },
 ];
