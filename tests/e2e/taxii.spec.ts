@@ -186,6 +186,10 @@ describe('TAXII 2.1', () => {
       'match[type]=Indicator',
       `match[id]=${'indicator--01234567-0123-4123-8123-0123456789ab,'.repeat(101)}`,
       'unknown=1',
+      'limit=1&limit=2',
+      `next=${local}&next=${local}`,
+      `added_after=${'9'.repeat(5000)}`,
+      'match[version]=last%00',
     ];
     for (const q of cases) {
       const res = await taxii(`palermo/collections/local/objects/?${q}`);

@@ -55,11 +55,18 @@ const LOCAL_WITHHELD_SQL = `select count(*)::int as n from indicator i where i.v
 
 // Only the prefix of the chain that may have reached the partner: a bundle never handed to NATS can
 // still be cancelled (an agreement ended), and one behind it must not be served before it.
+// date_added of entry i of a bundle = its stored_at + (entries of earlier bundles of the chain stored in
+// the same transaction, which share stored_at) + i microseconds: non-decreasing along the chain. The
+// added_after pre-filter allows a second of such offsets (a million entries in one transaction); the
+// exact test is made per entry.
 const CHAIN_BUNDLES_SQL = `
-  select b.seq, b.hash, ${MICRO_ISO('b.stored_at')} as stored_at, b.bytes
+  select b.seq, b.hash, ${MICRO_ISO('b.stored_at')} as stored_at, b.bytes,
+         (select coalesce(sum(p.entry_count), 0) from bundle p
+           where p.direction = 'out' and p.publisher = b.publisher and p.audience = b.audience
+             and p.stored_at = b.stored_at and p.seq < b.seq)::int as offset_micros
   from bundle b
   where b.direction = 'out' and b.publisher = ? and b.audience = ? and b.seq >= ?
-    and b.stored_at + (b.entry_count * interval '1 microsecond') > ?::timestamptz
+    and b.stored_at + ((b.entry_count + 1000000) * interval '1 microsecond') > ?::timestamptz
     and b.seq < coalesce((select min(u.seq) from bundle u where u.direction = 'out' and u.publisher = ? and u.audience = ?
                           and u.publish_attempted_at is null), 2147483647)
   order by b.seq asc
@@ -98,6 +105,7 @@ interface ChainRow {
   hash: string;
   stored_at: string;
   bytes: Uint8Array | null;
+  offset_micros: number;
 }
 
 /** Reads for the TAXII 2.1 collections and the STIX export: keyset pages in commit order. */
@@ -143,7 +151,7 @@ export class TaxiiRepository extends Repository {
         const parsed = parseBundle(bundle);
         const first = bundle.seq === cursor.seq ? cursor.index + 1 : 0;
         for (let index = first; index < parsed.entries.length; index++) {
-          const addedAt = addMicros(bundle.stored_at, index);
+          const addedAt = addMicros(bundle.stored_at, Number(bundle.offset_micros) + index);
           if (q.addedAfter !== undefined && addedAt <= microIso(q.addedAfter)) continue;
           if (entries.length === limit) return { entries, more: true };
           const entry = await toCollectionEntry(em, audience, parsed, parsed.entries[index]!, addedAt);
