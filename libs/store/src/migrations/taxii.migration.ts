@@ -41,6 +41,8 @@ const STATEMENTS = [
   `alter table indicator alter column change_seq set not null`,
   `alter table indicator alter column changed_at set not null`,
   `create unique index indicator_change_seq_unique on indicator (change_seq)`,
+  // added_after finds where to start in one lookup (changed_at rises with change_seq).
+  `create index indicator_changed_at on indicator (changed_at)`,
 
   // The lock id continues the store's family (7362001 own writes, 7362002 chains, 7362004 policy).
   // The last stamp of this transaction rides in a transaction-local setting, so a 10,000-row batch
@@ -72,6 +74,7 @@ const DOWN = [
   `drop trigger if exists indicator_change_stamp_update on indicator`,
   `drop trigger if exists indicator_change_stamp_insert on indicator`,
   `drop function if exists indicator_change_stamp()`,
+  `drop index if exists indicator_changed_at`,
   `drop index if exists indicator_change_seq_unique`,
   `alter table indicator drop column if exists changed_at`,
   `alter table indicator drop column if exists change_seq`,

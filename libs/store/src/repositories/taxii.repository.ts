@@ -47,11 +47,13 @@ const LOCAL_PAGE_SQL = `
          i.platform, i.chain, i.tlp, i.confidence, i.tags, i.first_seen, i.last_seen, i.valid_until, i.description,
          i.modified_at, i.revoked_at, i.revoke_reason
   from indicator i
-  where i.change_seq > ?::bigint and i.changed_at > ?::timestamptz and i.value is not null
+  where i.change_seq > greatest(?::bigint, coalesce(
+          (select c.change_seq from indicator c where c.changed_at <= ?::timestamptz order by c.changed_at desc limit 1), 0))
+    and i.changed_at > ?::timestamptz and i.value is not null
   order by i.change_seq asc
   limit ?`;
 
-const LOCAL_WITHHELD_SQL = `select count(*)::int as n from indicator i where i.value is null and i.changed_at > ?::timestamptz`;
+const LOCAL_WITHHELD_SQL = `select count(*)::int as n from indicator i where i.pseudonym is not null and i.value is null and i.changed_at > ?::timestamptz`;
 
 // Only the prefix of the chain that may have reached the partner: a bundle never handed to NATS can
 // still be cancelled (an agreement ended), and one behind it must not be served before it.
@@ -117,7 +119,8 @@ export class TaxiiRepository extends Repository {
   async localPage(q: CollectionPageQuery): Promise<CollectionPage> {
     const limit = checkLimit(q.limit, 10_000);
     const after = q.after?.kind === 'local' ? q.after.seq : '0';
-    const rows = await query<LocalRow>(this.fork(), LOCAL_PAGE_SQL, [after, q.addedAfter ?? EPOCH, limit + 1]);
+    const addedAfter = q.addedAfter ?? EPOCH;
+    const rows = await query<LocalRow>(this.fork(), LOCAL_PAGE_SQL, [after, addedAfter, addedAfter, limit + 1]);
     const entries = rows.slice(0, limit).map((row) => ({
       position: { kind: 'local' as const, seq: row.change_seq },
       addedAt: row.changed_at,
