@@ -75,6 +75,12 @@ describe('TAXII 2.1', () => {
     expect(discovery.body).toMatchObject({ title: expect.stringContaining('nl-police'), api_roots: [`${nl.url}/taxii2/palermo/`], default: `${nl.url}/taxii2/palermo/` });
     expect(await taxii('palermo/')).toMatchObject({ status: 200, body: { versions: [TAXII], max_content_length: 0 } });
     expect(await taxii('elsewhere/')).toMatchObject({ status: 404, body: { http_status: '404', error_code: 'API_ROOT_NOT_FOUND' } });
+    expect(await taxii('palermo/status/2d086da7-4bdc-4f91-900e-d77486753710/')).toMatchObject({ status: 404, body: { error_code: 'ROUTE_NOT_FOUND' } });
+    expect(await taxii('palermo/collections/local/objects/x/y/z/')).toMatchObject({ status: 404, body: { error_code: 'ROUTE_NOT_FOUND' } });
+    const post = await fetch(`${nl.url}/taxii2/palermo/collections/local/objects/`, { method: 'POST', headers: { authorization: `Bearer ${nl.tokens.analyst}`, accept: TAXII, 'content-type': TAXII }, body: '{}' });
+    expect(post.status).toBe(404);
+    expect(post.headers.get('content-type')).toBe(TAXII);
+    expect(await post.json()).toMatchObject({ error_code: 'ROUTE_NOT_FOUND' });
   });
 
   it('answers auth failures and bad Accept headers as TAXII error messages', async () => {

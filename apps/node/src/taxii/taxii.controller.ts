@@ -1,4 +1,4 @@
-import { Controller, createParamDecorator, type ExecutionContext, Get, Param, Query, UseFilters, UseInterceptors } from '@nestjs/common';
+import { All, Controller, createParamDecorator, type ExecutionContext, Get, Param, Query, UseFilters, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { CurrentPrincipal } from '../auth/principal.decorator';
@@ -75,5 +75,12 @@ export class TaxiiController {
   @ApiOperation({ summary: 'The versions (modified) of one object of a collection' })
   versions(@Param('root') root: string, @Param('id', collection) id: string, @Param('objectId', objectId) oid: string, @Query(query) q: TaxiiQuery, @CurrentPrincipal() principal: Principal) {
     return this.taxii.versions(root, principal, id, oid, q);
+  }
+
+  // Registered last: anything else under /taxii2/ (status/, POST-only paths …) is a TAXII 404, not the API's JSON.
+  @All('{*rest}')
+  @ApiOperation({ summary: 'Anything else under /taxii2/ answers a TAXII 404 error message' })
+  notFound() {
+    return this.taxii.notFound();
   }
 }

@@ -85,6 +85,11 @@ export class TaxiiService {
     return envelope(selection, { versions: selection.items.map((s) => s.stix.modified as string) });
   }
 
+  /** Any other path under /taxii2/: this server is read-only and has no status resources. */
+  notFound(): never {
+    throw new DomainError('ROUTE_NOT_FOUND', 'no such TAXII resource on this read-only server (no status/, no POST)');
+  }
+
   /** The collection `id` (uuid or alias) as this caller may see it; used by the STIX export too. */
   async find(root: string, principal: Principal, id: string): Promise<TaxiiCollection> {
     this.checkRoot(root);
