@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '@palermo/indicators';
 import { Store, type CollectionEntry, type CollectionPage, type CollectionPageQuery, type CollectionPosition } from '@palermo/store';
 import type { Principal } from '../auth/roles';
-import { indicatorToStix, type StixObject } from '@palermo/interop';
+import { indicatorToStix, stixIndicatorId, type StixObject } from '@palermo/interop';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
 import { collectionResource, collectionsFor, LOCAL, type TaxiiCollection } from './taxii.collections';
 import { decodeNext, encodeNext } from './taxii.cursor';
@@ -124,8 +124,11 @@ export class TaxiiService {
     const versions = q['match[version]'] ?? [defaultVersion];
     const filtered = ids !== null || !versions.includes('all');
     const items: Selected[] = [];
+    // On `local`, ids are looked up (at most 100 rows, one per id); audience chains are scanned.
+    const lookup = ids !== null && collection.alias === LOCAL;
     for (let round = 0; round < SCAN_ROUNDS; round++) {
-      const page = await this.page(collection, { after, addedAfter: q.added_after, limit: filtered ? SCAN_BATCH : q.limit - items.length });
+      const pageQuery = { after, addedAfter: q.added_after, limit: filtered && !lookup ? SCAN_BATCH : q.limit - items.length };
+      const page = lookup ? await this.store.taxii.localByStixIds([...ids], stixIndicatorId, pageQuery) : await this.page(collection, pageQuery);
       const keep = await this.versionFilter(collection, page.entries, versions);
       for (const entry of page.entries) {
         if (items.length === q.limit) return { items, more: true, next: encodeNext(collection.id, after!) };

@@ -44,6 +44,19 @@ const STATEMENTS = [
   // added_after finds where to start in one lookup (changed_at rises with change_seq).
   `create index indicator_changed_at on indicator (changed_at)`,
 
+  // STIX object id → indicator, for TAXII lookups by id (STIX ids are uuid v5, which SQL cannot compute):
+  // filled in change_seq order by the reader that needs it, up to the watermark in stix_object_ref_state.
+  `create table stix_object_ref (
+    stix_id text primary key,
+    origin_node text not null,
+    origin_id text not null
+  )`,
+  `create table stix_object_ref_state (
+    id integer primary key check (id = 1),
+    mapped_seq bigint not null
+  )`,
+  `insert into stix_object_ref_state (id, mapped_seq) values (1, 0)`,
+
   // The lock id continues the store's family (7362001 own writes, 7362002 chains, 7362004 policy).
   // The last stamp of this transaction rides in a transaction-local setting, so a 10,000-row batch
   // reads the previous writer's last stamp once, not once per row.
@@ -71,6 +84,8 @@ const STATEMENTS = [
 ];
 
 const DOWN = [
+  `drop table if exists stix_object_ref_state`,
+  `drop table if exists stix_object_ref`,
   `drop trigger if exists indicator_change_stamp_update on indicator`,
   `drop trigger if exists indicator_change_stamp_insert on indicator`,
   `drop function if exists indicator_change_stamp()`,

@@ -85,6 +85,19 @@ describe.each(BACKENDS)('TAXII collection pages (%s)', (backend) => {
     expect((await drain(1000)).seen.some((e) => e.indicator.origin === 'xx-other')).toBe(false);
   });
 
+  it('looks objects up by STIX id, catching the id map up with rows written since', async () => {
+    const idOf = (origin: string, id: string) => `indicator--${origin}/${id}`;
+    const [one] = await store.indicators.upsertOwn(me, [input({ value: 'lookup-1@example.org' })]);
+    const first = await store.taxii.localByStixIds([idOf(me, one!.id), 'indicator--unknown'], idOf, { after: null, limit: 10 });
+    expect(first.entries.map((e) => e.indicator.value)).toEqual(['lookup-1@example.org']);
+    const [two] = await store.indicators.upsertOwn(me, [input({ value: 'lookup-2@example.org' })]);
+    const both = await store.taxii.localByStixIds([idOf(me, two!.id), idOf(me, one!.id)], idOf, { after: null, limit: 1 });
+    expect(both).toMatchObject({ more: true, entries: [{ indicator: { id: one!.id } }] });
+    const rest = await store.taxii.localByStixIds([idOf(me, two!.id), idOf(me, one!.id)], idOf, { after: both.entries[0]!.position, limit: 1 });
+    expect(rest).toMatchObject({ more: false, entries: [{ indicator: { id: two!.id } }] });
+    expect(await store.taxii.localByStixIds(['indicator--unknown'], idOf, { after: null, limit: 10 })).toEqual({ entries: [], more: false });
+  });
+
   it('serves an empty chain as an empty page', async () => {
     expect(await store.taxii.audiencePage(me, 'all', { after: null, limit: 10 })).toEqual({ entries: [], more: false });
   });

@@ -53,6 +53,30 @@ const LOCAL_PAGE_SQL = `
   order by i.change_seq asc
   limit ?`;
 
+// The same rows as LOCAL_PAGE_SQL, only those of the given indicators (at most 100: match[id]).
+const LOCAL_BY_KEYS_SQL = `
+  select i.change_seq::text as change_seq, ${MICRO_ISO('i.changed_at')} as changed_at, i.origin_id, i.origin_node,
+         i.version, i.type, i.value, i.platform, i.chain, i.tlp, i.confidence, i.tags, i.first_seen, i.last_seen,
+         i.valid_until, i.description, i.modified_at, i.revoked_at, i.revoke_reason
+  from indicator i
+  join json_to_recordset(?::text::json) as k(origin_node text, origin_id text)
+    on i.origin_node = k.origin_node and i.origin_id = k.origin_id
+  where i.change_seq > ?::bigint and i.changed_at > ?::timestamptz and i.value is not null
+  order by i.change_seq asc
+  limit ?`;
+
+// Rows stamped after the watermark are committed in change_seq order (the Taxii migration), so a
+// watermark never passes a row that commits later.
+const REF_STATE_SQL = `select mapped_seq::text as mapped_seq from stix_object_ref_state where id = 1 for update`;
+const UNMAPPED_SQL = `select change_seq::text as change_seq, origin_node, origin_id from indicator where change_seq > ?::bigint order by change_seq asc limit ?`;
+const INSERT_REFS_SQL = `
+  insert into stix_object_ref (stix_id, origin_node, origin_id)
+  select x.stix_id, x.origin_node, x.origin_id from json_to_recordset(?::text::json) as x(stix_id text, origin_node text, origin_id text)
+  on conflict (stix_id) do nothing`;
+const ADVANCE_REFS_SQL = `update stix_object_ref_state set mapped_seq = ?::bigint where id = 1`;
+const REFS_SQL = `select origin_node, origin_id from stix_object_ref where stix_id in (select json_array_elements_text(?::text::json))`;
+const REF_BATCH = 5000;
+
 const LOCAL_WITHHELD_SQL = `select count(*)::int as n from indicator i where i.pseudonym is not null and i.value is null and i.changed_at > ?::timestamptz`;
 
 // Only the prefix of the chain that may have reached the partner: a bundle never handed to NATS can
@@ -121,13 +145,37 @@ export class TaxiiRepository extends Repository {
     const after = q.after?.kind === 'local' ? q.after.seq : '0';
     const addedAfter = q.addedAfter ?? EPOCH;
     const rows = await query<LocalRow>(this.fork(), LOCAL_PAGE_SQL, [after, addedAfter, addedAfter, limit + 1]);
-    const entries = rows.slice(0, limit).map((row) => ({
-      position: { kind: 'local' as const, seq: row.change_seq },
-      addedAt: row.changed_at,
-      indicator: toWireIndicator(row),
-      revoked: row.revoked_at === null ? null : { at: wireDate(row.revoked_at), reason: row.revoke_reason ?? '' },
-    }));
-    return { entries, more: rows.length > limit };
+    return { entries: rows.slice(0, limit).map(toLocalEntry), more: rows.length > limit };
+  }
+
+  /**
+   * The local collection restricted to the indicators whose STIX ids are given (TAXII match[id],
+   * objects/{id}/): looked up, not scanned. `stixIdOf` names an indicator as libs/interop does; the
+   * id map is brought up to date first (once per new or changed row).
+   */
+  async localByStixIds(stixIds: readonly string[], stixIdOf: (origin: string, originId: string) => string, q: CollectionPageQuery): Promise<CollectionPage> {
+    const limit = checkLimit(q.limit, 10_000);
+    await this.mapStixIds(stixIdOf);
+    const keys = await query<{ origin_node: string; origin_id: string }>(this.fork(), REFS_SQL, [JSON.stringify([...new Set(stixIds)])]);
+    if (keys.length === 0) return { entries: [], more: false };
+    const after = q.after?.kind === 'local' ? q.after.seq : '0';
+    const rows = await query<LocalRow>(this.fork(), LOCAL_BY_KEYS_SQL, [JSON.stringify(keys), after, q.addedAfter ?? EPOCH, limit + 1]);
+    return { entries: rows.slice(0, limit).map(toLocalEntry), more: rows.length > limit };
+  }
+
+  private mapStixIds(stixIdOf: (origin: string, originId: string) => string): Promise<void> {
+    return this.transaction(async (em) => {
+      const [state] = await query<{ mapped_seq: string }>(em, REF_STATE_SQL);
+      let mapped = state?.mapped_seq ?? '0';
+      for (;;) {
+        const rows = await query<{ change_seq: string; origin_node: string; origin_id: string }>(em, UNMAPPED_SQL, [mapped, REF_BATCH]);
+        if (rows.length === 0) break;
+        const refs = rows.map((r) => ({ stix_id: stixIdOf(r.origin_node, r.origin_id), origin_node: r.origin_node, origin_id: r.origin_id }));
+        await query(em, INSERT_REFS_SQL, [JSON.stringify(refs)]);
+        mapped = rows[rows.length - 1]!.change_seq;
+      }
+      await query(em, ADVANCE_REFS_SQL, [mapped]);
+    });
   }
 
   /** How many indicators changed after `since` are held only as a pseudonym (left out of every export). */
@@ -186,6 +234,15 @@ export class TaxiiRepository extends Repository {
     }
     return bounds;
   }
+}
+
+function toLocalEntry(row: LocalRow): CollectionEntry {
+  return {
+    position: { kind: 'local', seq: row.change_seq },
+    addedAt: row.changed_at,
+    indicator: toWireIndicator(row),
+    revoked: row.revoked_at === null ? null : { at: wireDate(row.revoked_at), reason: row.revoke_reason ?? '' },
+  };
 }
 
 /** The first and last entry of one indicator on a chain. */
