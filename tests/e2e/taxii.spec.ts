@@ -268,3 +268,39 @@ describe('TAXII 2.1', () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe('TAXII 2.1 on embedded PGlite', () => {
+  let fed: Federation;
+  let node: TestNode;
+  beforeAll(async () => {
+    fed = await bootFederation([{ nodeId: 'nl-police', jurisdiction: 'NL', agreements: 'none' }], 'pglite');
+    node = fed.node('nl-police');
+  });
+  afterAll(async () => {
+    await fed?.stop();
+  });
+
+  it('pages the local collection exactly once, with microsecond date_added and a working added_after', async () => {
+    const indicators = Array.from({ length: 30 }, (_, i) => ({ type: 'keyword', value: `pglite taxii ${i}`, tlp: 'green' }));
+    expect((await node.api('POST', '/indicators', { body: { indicators } })).status).toBe(201);
+    const get = async (query: string) => {
+      const res = await fetch(`${node.url}/taxii2/palermo/collections/local/objects/?${query}`, { headers: { authorization: `Bearer ${node.tokens.analyst}`, accept: TAXII } });
+      expect(res.headers.get('content-type')).toBe(TAXII);
+      return { body: (await res.json()) as any, last: res.headers.get('x-taxii-date-added-last') };
+    };
+    const seen: any[] = [];
+    let next = '';
+    for (;;) {
+      const { body } = await get(`limit=7${next ? `&next=${next}` : ''}`);
+      seen.push(...(body.objects ?? []));
+      if (!body.more) break;
+      next = body.next;
+    }
+    expect(seen.map((o) => o.name).sort()).toEqual(indicators.map((i) => i.value).sort());
+    expect(seen.flatMap(stixSchemaProblems)).toEqual([]);
+    const first = await get('limit=10');
+    expect(first.last).toMatch(/\.\d{6}Z$/);
+    const after = await get(`added_after=${first.last}&limit=1000`);
+    expect(after.body.objects.map((o: any) => o.id)).toEqual(seen.slice(10).map((o) => o.id));
+  });
+});
