@@ -103,6 +103,12 @@ export class TaxiiService {
     return collection.alias === LOCAL ? this.store.taxii.localPage(q) : this.store.taxii.audiencePage(this.config.nodeId, collection.alias, q);
   }
 
+  private lookup(collection: TaxiiCollection, ids: string[], q: CollectionPageQuery): Promise<CollectionPage> {
+    return collection.alias === LOCAL
+      ? this.store.taxii.localByStixIds(ids, stixIndicatorId, q)
+      : this.store.taxii.audienceByStixIds(this.config.nodeId, collection.alias, ids, stixIndicatorId, q);
+  }
+
   private async visible(principal: Principal): Promise<TaxiiCollection[]> {
     const partners = principal.partner === null ? (await this.store.partners.list()).map((p) => p.nodeId) : [];
     return collectionsFor(principal, this.config.nodeId, partners);
@@ -124,11 +130,11 @@ export class TaxiiService {
     const versions = q['match[version]'] ?? [defaultVersion];
     const filtered = ids !== null || !versions.includes('all');
     const items: Selected[] = [];
-    // On `local`, ids are looked up (at most 100 rows, one per id); audience chains are scanned.
-    const lookup = ids !== null && collection.alias === LOCAL;
+    // match[id] is a lookup (an id map, then the rows or chain entries of those indicators), never a scan.
+    const lookup = ids !== null;
     for (let round = 0; round < SCAN_ROUNDS; round++) {
       const pageQuery = { after, addedAfter: q.added_after, limit: filtered && !lookup ? SCAN_BATCH : q.limit - items.length };
-      const page = lookup ? await this.store.taxii.localByStixIds([...ids], stixIndicatorId, pageQuery) : await this.page(collection, pageQuery);
+      const page = lookup ? await this.lookup(collection, [...ids], pageQuery) : await this.page(collection, pageQuery);
       const keep = await this.versionFilter(collection, page.entries, versions);
       for (const entry of page.entries) {
         if (items.length === q.limit) return { items, more: true, next: encodeNext(collection.id, after!) };

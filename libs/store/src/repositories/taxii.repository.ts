@@ -98,6 +98,19 @@ const CHAIN_BUNDLES_SQL = `
   order by b.seq asc
   limit ?`;
 
+// Where the given indicators sit on a chain, in chain order after a position (TAXII match[id] on an audience).
+const AUDIENCE_POSITIONS_SQL = `
+  select b.seq, d.entry_index
+  from export_decision d join bundle b on b.hash = d.bundle_hash
+  where d.audience = ? and b.direction = 'out' and b.publisher = ? and b.audience = ?
+    and b.publish_attempted_at is not null
+    and b.seq < coalesce((select min(u.seq) from bundle u where u.direction = 'out' and u.publisher = ? and u.audience = ?
+                          and u.publish_attempted_at is null), 2147483647)
+    and d.origin_id in (select json_array_elements_text(?::text::json))
+    and (b.seq > ? or (b.seq = ? and d.entry_index > ?))
+  order by b.seq asc, d.entry_index asc
+  limit 10000`;
+
 // The last version this audience was sent of an indicator it later got a revocation for.
 const LAST_SHARED_SQL = `
   select d.bundle_hash, d.entry_index, b.bytes
@@ -213,6 +226,42 @@ export class TaxiiRepository extends Repository {
       }
       if (bundles.length < BUNDLES_PER_READ) return { entries, more: false };
     }
+  }
+
+  /**
+   * An audience collection restricted to the indicators whose STIX ids are given: their entries are
+   * found through the export decisions that placed them on the chain, not by scanning it.
+   */
+  async audienceByStixIds(publisher: string, audience: string, stixIds: readonly string[], stixIdOf: (origin: string, originId: string) => string, q: CollectionPageQuery): Promise<CollectionPage> {
+    const limit = checkLimit(q.limit, 10_000);
+    await this.mapStixIds(stixIdOf);
+    const em = this.fork();
+    const keys = await query<{ origin_node: string; origin_id: string }>(em, REFS_SQL, [JSON.stringify([...new Set(stixIds)])]);
+    const originIds = keys.filter((k) => k.origin_node === publisher).map((k) => k.origin_id);
+    if (originIds.length === 0) return { entries: [], more: false };
+    const from = q.after?.kind === 'audience' ? q.after : { seq: 0, index: -1 };
+    const positions = await query<{ seq: number; entry_index: number }>(em, AUDIENCE_POSITIONS_SQL, [
+      audience, publisher, audience, publisher, audience, JSON.stringify(originIds), from.seq, from.seq, from.index,
+    ]);
+    const entries: CollectionEntry[] = [];
+    const bundles = new Map<number, { row: ChainRow; parsed: ReturnType<typeof parseBundle> }>();
+    for (const p of positions) {
+      const seq = Number(p.seq);
+      const index = Number(p.entry_index);
+      if (!bundles.has(seq)) {
+        const [row] = await query<ChainRow>(em, CHAIN_BUNDLES_SQL, [publisher, audience, seq, EPOCH, publisher, audience, 1]);
+        if (!row || Number(row.seq) !== seq) continue;
+        bundles.set(seq, { row, parsed: parseBundle(row) });
+      }
+      const { row, parsed } = bundles.get(seq)!;
+      const addedAt = addMicros(row.stored_at, Number(row.offset_micros) + index);
+      if (q.addedAfter !== undefined && addedAt <= microIso(q.addedAfter)) continue;
+      const entry = parsed.entries[index] ? await toCollectionEntry(em, audience, parsed, parsed.entries[index]!, addedAt) : null;
+      if (!entry) continue;
+      if (entries.length === limit) return { entries, more: true };
+      entries.push({ ...entry, position: { kind: 'audience', seq, index } });
+    }
+    return { entries, more: false };
   }
 
   /** For each of `originIds` sent on the chain (publisher → audience): its first and last entry. */
