@@ -23,6 +23,15 @@ export class ApiClient {
     return new ApiClient(api.replace(/\/+$/, ''), token);
   }
 
+  /** A raw GET of /api/v1 + path (for streamed answers); the caller reads status and body. */
+  async fetch(path: string): Promise<Response> {
+    try {
+      return await fetch(`${this.baseUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${this.token}` } });
+    } catch (err) {
+      throw new DomainError('NODE_UNREACHABLE', `cannot reach ${this.baseUrl} (${(err as Error).message}); is the node running?`);
+    }
+  }
+
   /** Calls the API; a non-2xx answer becomes a DomainError with the node's code and message. */
   async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     const headers = { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };

@@ -14,6 +14,7 @@ import { registerMisp } from './commands/misp.command';
 import { registerPartners } from './commands/partners.command';
 import { registerPolicy } from './commands/policy.command';
 import { registerStixImport } from './commands/stix-import.command';
+import { registerStixExport } from './commands/stix-export.command';
 import { registerTokens } from './commands/tokens.command';
 import { UsageError } from './node-env';
 
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerDemo(program);
   registerFingerprint(program);
+  registerStixExport(program);
   return program;
 }
 

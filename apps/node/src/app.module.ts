@@ -41,6 +41,10 @@ import { PolicyService } from './policy/policy.service';
 import { PolicySimulator } from './policy/policy.simulator';
 import { RetentionController } from './retention/retention.controller';
 import { RetentionService } from './retention/retention.service';
+import { StixExportController } from './interop/stix-export.controller';
+import { StixExportService } from './interop/stix-export.service';
+import { TaxiiController } from './taxii/taxii.controller';
+import { TaxiiService } from './taxii/taxii.service';
 import { SightingsController } from './sightings/sightings.controller';
 import { SightingsService } from './sightings/sightings.service';
 import { VocabularyController } from './vocabulary/vocabulary.controller';
@@ -84,6 +88,8 @@ export class AppModule implements NestModule {
         LivenessController,
         QuarantineController,
         InteropImportController,
+        TaxiiController,
+        StixExportController,
         SightingsController,
         VocabularyController,
         AuditController,
@@ -111,6 +117,8 @@ export class AppModule implements NestModule {
         RetentionService,
         StixImportService,
         MispImportService,
+        TaxiiService,
+        StixExportService,
         SightingsService,
         VocabularyService,
         AuditCheckpointer,

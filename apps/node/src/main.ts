@@ -18,7 +18,8 @@ export async function bootstrapNode(env: NodeJS.ProcessEnv = process.env): Promi
   // POST /stix/import reads its body as a stream (a STIX file may be far larger): the parser skips it.
   const parseJson = json({ limit: '16mb', strict: true });
   app.use((req: Request, res: Response, next: NextFunction) => (isStreamedRoute(req.path) ? next() : parseJson(req, res, next)));
-  app.setGlobalPrefix('api/v1', { exclude: ['healthz'] });
+  // TAXII clients expect /taxii2/ at the server's root, not under /api/v1.
+  app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'taxii2', 'taxii2/{*path}'] });
   // Only the signals an operator uses to stop a node; SIGUSR2 and friends stay free for profilers.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   setupOpenApi(app, config.nodeId);

@@ -1,7 +1,7 @@
 export { Store } from './store';
 export { openStore } from './store.open';
 export { StoreModule, type StoreModuleAsyncOptions } from './store.module';
-export { TOKEN_PREFIX } from './repositories/token.repository';
+export { PARTNER_ROLE, TOKEN_PREFIX } from './repositories/token.repository';
 export type { KeyRepository } from './repositories/key.repository';
 export type { PartnerRepository } from './repositories/partner.repository';
 export type { TokenRepository } from './repositories/token.repository';
@@ -27,6 +27,14 @@ export {
 export type { RetentionRepository } from './repositories/retention.repository';
 export type { ImportObject, ImportOutcome, ImportSession, ImportSource, StixImportRepository } from './repositories/stix-import.repository';
 export { MAX_SIGHTING_COUNT, type NewSighting, type SightingPageQuery, type SightingRecord, type SightingRepository } from './repositories/sighting.repository';
+export type {
+  CollectionEntry,
+  CollectionPage,
+  CollectionPageQuery,
+  CollectionPosition,
+  TaxiiRepository,
+  VersionBounds,
+} from './repositories/taxii.repository';
 export type {
   ActorRef,
   AgreementCommand,

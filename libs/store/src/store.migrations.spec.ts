@@ -91,6 +91,9 @@ describe.each(BACKENDS)('migrations (%s)', (backend) => {
         expect(decision).toMatchObject({ originId: 'old-id', policyVersion: null, agreementId: null, facts: null });
         expect((await upgraded.indicators.getWithProvenance('old-id'))?.indicator).toMatchObject({ value: '+3212345678', expiresAt: null });
         expect(await upgraded.agreements.allCurrent()).toEqual([]);
+        // The Taxii migration stamps rows that predate it, so TAXII serves them.
+        const page = await upgraded.taxii.localPage({ after: null, limit: 10 });
+        expect(page.entries.map((e) => e.indicator.id)).toEqual(['old-id']);
       } finally {
         await upgraded.close();
       }

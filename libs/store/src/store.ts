@@ -13,6 +13,7 @@ import { PolicyRepository } from './repositories/policy.repository';
 import { QuarantineRepository } from './repositories/quarantine.repository';
 import { RetentionRepository } from './repositories/retention.repository';
 import { StixImportRepository } from './repositories/stix-import.repository';
+import { TaxiiRepository } from './repositories/taxii.repository';
 import { SightingRepository } from './repositories/sighting.repository';
 import { TokenRepository } from './repositories/token.repository';
 
@@ -50,6 +51,8 @@ export class Store {
   readonly retention: RetentionRepository;
   /** STIX and MISP imports: which foreign object became which own indicator. */
   readonly stixImports: StixImportRepository;
+  /** TAXII collections and the STIX export: keyset pages in commit order. */
+  readonly taxii: TaxiiRepository;
   /** Local sightings of own and imported indicators. */
   readonly sightings: SightingRepository;
 
@@ -77,6 +80,7 @@ export class Store {
     this.audit = new AuditRepository(em);
     this.retention = new RetentionRepository(em);
     this.stixImports = new StixImportRepository(em);
+    this.taxii = new TaxiiRepository(em);
     this.sightings = new SightingRepository(em);
   }
 

@@ -348,6 +348,8 @@ export interface ApiTokenRecord {
   id: string;
   name: string;
   role: string;
+  /** The partner node a `partner` token is scoped to; null for every other role. */
+  partner: string | null;
   createdAt: string;
   revokedAt: string | null;
 }

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
-import { ROLES, type Role } from '../../../node/src/auth/roles';
+import { PARTNER_ROLE, ROLES } from '../../../node/src/auth/roles';
 import { nodeConfig, UsageError, withStore, type NodeDirOptions } from '../node-env';
+
+const NODE_ID = /^[a-z][a-z0-9-]{1,31}$/;
+const TOKEN_ROLES: readonly string[] = [...ROLES, PARTNER_ROLE];
 
 /** `palermo tokens create --role R`: prints a bearer token once; only its hash is stored. */
 export function registerTokens(program: Command): void {
@@ -8,18 +11,26 @@ export function registerTokens(program: Command): void {
   tokens
     .command('create')
     .description('create a token for a role and print it (shown once; stored hashed)')
-    .requiredOption('--role <role>', ROLES.join(' | '))
+    .requiredOption('--role <role>', TOKEN_ROLES.join(' | '))
     .option('--name <name>', 'who holds it (required for policy officers: four-eyes tells officers apart by name)')
+    .option('--partner <node id>', 'with --role partner: the partner node whose feed (TAXII / STIX export) this token reads')
     .option('--data-dir <dir>', "the node's data dir")
-    .action(async (opts: NodeDirOptions & { role: string; name?: string }) => {
+    .action(async (opts: NodeDirOptions & { role: string; name?: string; partner?: string }) => {
       if (opts.role === 'policy-officer' && !opts.name?.trim()) throw new UsageError('--name is required for a policy-officer token (four-eyes tells officers apart by name)');
-      const token = await createToken(opts, opts.role, opts.name?.trim() || 'unnamed');
+      const name = opts.name?.trim() || (opts.partner ? `partner ${opts.partner}` : 'unnamed');
+      const token = await createToken(opts, opts.role, name, opts.partner);
       process.stdout.write(`${token}\n`);
     });
 }
 
-/** Creates a token on the node in `opts.dataDir`; used by `tokens create` and `demo`. */
-export async function createToken(opts: NodeDirOptions, role: string, name: string): Promise<string> {
-  if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role ${role}: expected one of ${ROLES.join(', ')}`);
-  return withStore(nodeConfig(opts), async (store) => (await store.tokens.create({ role: role as Role, name })).token);
+/**
+ * Creates a token on the node in `opts.dataDir`; used by `tokens create` and `demo`. A `partner`
+ * token names the partner node it reads for (it sees only the community feed and that partner's own).
+ */
+export async function createToken(opts: NodeDirOptions, role: string, name: string, partner?: string): Promise<string> {
+  if (!TOKEN_ROLES.includes(role)) throw new UsageError(`--role ${role}: expected one of ${TOKEN_ROLES.join(', ')}`);
+  if (role === PARTNER_ROLE && !partner) throw new UsageError('--partner <node id> is required with --role partner');
+  if (role !== PARTNER_ROLE && partner !== undefined) throw new UsageError('--partner goes only with --role partner');
+  if (partner !== undefined && !NODE_ID.test(partner)) throw new UsageError(`--partner ${partner}: expected a node id such as de-bka`);
+  return withStore(nodeConfig(opts), async (store) => (await store.tokens.create({ role, name, partner: partner ?? null })).token);
 }

@@ -9,3 +9,10 @@ export const Actor = createParamDecorator((_data: unknown, context: ExecutionCon
   if (!principal) throw new Error('no principal on the request: @Actor() used on a public route');
   return { tokenId: principal.tokenId, name: principal.name };
 });
+
+/** The caller with its role (and, for a partner token, its partner), set by the token guard. */
+export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
+  const { principal } = context.switchToHttp().getRequest<{ principal?: Principal }>();
+  if (!principal) throw new Error('no principal on the request: @CurrentPrincipal() used on a public route');
+  return principal;
+});

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DomainError } from '@palermo/indicators';
 import { Store } from '@palermo/store';
-import { PUBLIC_KEY, ROLES_KEY, type Principal, type Role } from './roles';
+import { PUBLIC_KEY, ROLES_KEY, type Principal, type TokenRole } from './roles';
 
 /**
  * Every route needs a bearer token (401) whose role the route allows (403). A route that
@@ -23,11 +23,11 @@ export class TokenGuard implements CanActivate {
     if (!match) throw new DomainError('AUTH_REQUIRED', 'a bearer token is required (Authorization: Bearer <token>)');
     const token = await this.store.tokens.verify(match[1]);
     if (!token) throw new DomainError('AUTH_INVALID', 'the bearer token is unknown or revoked');
-    const allowed = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? [];
-    if (!allowed.includes(token.role as Role)) {
+    const allowed = this.reflector.getAllAndOverride<TokenRole[]>(ROLES_KEY, targets) ?? [];
+    if (!allowed.includes(token.role as TokenRole)) {
       throw new DomainError('AUTH_FORBIDDEN', `role ${token.role} may not use this route (allowed: ${allowed.join(', ') || 'none'})`);
     }
-    request.principal = { tokenId: token.id, role: token.role as Role, name: token.name };
+    request.principal = { tokenId: token.id, role: token.role as TokenRole, name: token.name, partner: token.partner };
     return true;
   }
 }

@@ -12,6 +12,10 @@ export class ApiTokenEntity {
   @Property({ type: 'text' })
   role!: string;
 
+  /** For the `partner` role only: the partner node whose audience this token may read. */
+  @Property({ type: 'text', nullable: true })
+  partner: string | null = null;
+
   @Property({ type: 'text', fieldName: 'token_sha256' })
   tokenSha256!: string;
 

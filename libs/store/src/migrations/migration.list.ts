@@ -3,6 +3,7 @@ import { Migration20261130000400AuditChain } from './audit-chain.migration';
 import { Migration20251128000000InitialSchema } from './initial-schema.migration';
 import { Migration20261130000100Sightings } from './sightings.migration';
 import { Migration20261130000200StixImport } from './stix-import.migration';
+import { Migration20261130000300Taxii } from './taxii.migration';
 
 /** Every migration in order, as class references (works under vitest, tsc output and bundlers). */
 export const MIGRATIONS = [
@@ -10,5 +11,6 @@ export const MIGRATIONS = [
   { name: 'Migration20261129000000AgreementsPolicy', class: Migration20261129000000AgreementsPolicy },
   { name: 'Migration20261130000100Sightings', class: Migration20261130000100Sightings },
   { name: 'Migration20261130000200StixImport', class: Migration20261130000200StixImport },
+  { name: 'Migration20261130000300Taxii', class: Migration20261130000300Taxii },
   { name: 'Migration20261130000400AuditChain', class: Migration20261130000400AuditChain },
 ];

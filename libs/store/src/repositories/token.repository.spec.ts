@@ -16,7 +16,7 @@ describe.each(BACKENDS)('tokens, keys and partners (%s)', (backend) => {
   it('verifies a created token until it is revoked, storing only its SHA-256', async () => {
     const { token, id } = await store.tokens.create({ role: 'analyst', name: 'alice' });
     expect(token).toMatch(/^plm_[A-Za-z0-9_-]{43}$/);
-    expect(await store.tokens.verify(token)).toEqual({ id, role: 'analyst', name: 'alice' });
+    expect(await store.tokens.verify(token)).toEqual({ id, role: 'analyst', name: 'alice', partner: null });
 
     const em = store.orm.em.fork() as unknown as EntityManager;
     const rows = await query<Record<string, unknown>>(em, 'select * from api_token where id = ?', [id]);
@@ -26,6 +26,23 @@ describe.each(BACKENDS)('tokens, keys and partners (%s)', (backend) => {
     expect(await store.tokens.revoke(id)).toBe(false);
     expect(await store.tokens.verify(token)).toBeNull();
     expect((await store.tokens.list()).find((r) => r.id === id)?.revokedAt).not.toBeNull();
+  });
+
+  it('scopes a partner token to exactly one partner node, and no other role to any', async () => {
+    const { token, id } = await store.tokens.create({ role: 'partner', name: 'de-bka reader', partner: 'de-bka' });
+    expect(await store.tokens.verify(token)).toEqual({ id, role: 'partner', name: 'de-bka reader', partner: 'de-bka' });
+    expect((await store.tokens.list()).find((r) => r.id === id)).toMatchObject({ role: 'partner', partner: 'de-bka' });
+    for (const bad of [
+      { role: 'partner', name: 'x' },
+      { role: 'partner', name: 'x', partner: 'DE_BKA' },
+      { role: 'partner', name: 'x', partner: "de'; drop table api_token; --" },
+      { role: 'analyst', name: 'x', partner: 'de-bka' },
+    ]) {
+      await expect(store.tokens.create(bad)).rejects.toMatchObject({ code: 'TOKEN_PARTNER_SCOPE' });
+    }
+    // The database holds the same rule, for rows written around the repository.
+    const em = store.orm.em.fork() as unknown as EntityManager;
+    await expect(query(em, `insert into api_token (id, name, role, token_sha256, partner) values ('01900000-0000-7000-8000-0000000000ff', 'x', 'analyst', '${'0'.repeat(64)}', 'de-bka')`)).rejects.toThrow(/api_token_partner_scope/);
   });
 
   it.each([

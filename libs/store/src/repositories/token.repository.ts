@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { DomainError } from '@palermo/indicators';
 import { v7 as uuidv7 } from 'uuid';
 import { ApiTokenEntity } from '../entities/api-token.entity';
 import { isUuid } from '../sql.helper';
@@ -9,11 +10,22 @@ import { Repository } from './repository.base';
 /** Every token starts with this, so leaked tokens are recognisable by secret scanners. */
 export const TOKEN_PREFIX = 'plm_';
 const TOKEN_PATTERN = /^plm_[A-Za-z0-9_-]{43}$/;
+/** The role of a partner-scoped read token (TAXII and STIX export of what that partner was sent). */
+export const PARTNER_ROLE = 'partner';
+const NODE_ID_PATTERN = /^[a-z][a-z0-9-]{1,31}$/;
 
 /** API tokens. Only SHA-256 of a token is stored; the plaintext is shown once, at creation. */
 export class TokenRepository extends Repository {
-  /** Mints a token (`plm_` + 32 random bytes base64url); returns the plaintext once. */
-  async create(input: { role: string; name: string }): Promise<{ token: string; id: string }> {
+  /**
+   * Mints a token (`plm_` + 32 random bytes base64url); returns the plaintext once. `partner` (a
+   * node id) is required for the `partner` role and refused for every other role.
+   */
+  async create(input: { role: string; name: string; partner?: string | null }): Promise<{ token: string; id: string }> {
+    const partner = input.partner ?? null;
+    if ((input.role === PARTNER_ROLE) !== (partner !== null)) {
+      throw new DomainError('TOKEN_PARTNER_SCOPE', `a ${PARTNER_ROLE} token names exactly one partner node; other roles name none`);
+    }
+    if (partner !== null && !NODE_ID_PATTERN.test(partner)) throw new DomainError('TOKEN_PARTNER_SCOPE', `partner ${JSON.stringify(partner.slice(0, 40))} is not a node id`);
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const id = uuidv7();
     await this.transaction(async (em) => {
@@ -21,6 +33,7 @@ export class TokenRepository extends Repository {
         id,
         role: input.role,
         name: input.name,
+        partner,
         tokenSha256: sha256Hex(token),
         createdAt: new Date(),
         revokedAt: null,
@@ -32,11 +45,11 @@ export class TokenRepository extends Repository {
   }
 
   /** The token's identity when it exists and is not revoked, else null. */
-  async verify(token: string): Promise<{ id: string; role: string; name: string } | null> {
+  async verify(token: string): Promise<{ id: string; role: string; name: string; partner: string | null } | null> {
     // The shape check keeps junk (and huge headers) from costing a database round trip.
     if (!TOKEN_PATTERN.test(token)) return null;
     const row = await this.fork().findOne(ApiTokenEntity, { tokenSha256: sha256Hex(token), revokedAt: null });
-    return row ? { id: row.id, role: row.role, name: row.name } : null;
+    return row ? { id: row.id, role: row.role, name: row.name, partner: row.partner } : null;
   }
 
   /** Every token (revoked ones too), oldest first, without secrets. */
@@ -46,6 +59,7 @@ export class TokenRepository extends Repository {
       id: row.id,
       name: row.name,
       role: row.role,
+      partner: row.partner,
       createdAt: row.createdAt.toISOString(),
       revokedAt: row.revokedAt ? row.revokedAt.toISOString() : null,
     }));

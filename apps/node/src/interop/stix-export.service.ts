@@ -1,0 +1,151 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { v4 as uuidv4 } from 'uuid';
+import type { Tlp } from '@palermo/indicators';
+import { Store, type CollectionPosition } from '@palermo/store';
+import type { Principal } from '../auth/roles';
+import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
+import { LOCAL, type TaxiiCollection } from '../taxii/taxii.collections';
+import { API_ROOT, TaxiiService } from '../taxii/taxii.service';
+import type { StixExportQuery } from './stix-export.query';
+import { identityToStix, indicatorToStix, sightingToStix, TLP_MARKING_DEFINITIONS, type StixObject } from '@palermo/interop';
+
+/** The STIX 2.1 media type of the exported bundle. */
+export const STIX_BUNDLE_MEDIA_TYPE = 'application/stix+json;version=2.1';
+/** Response header: indicators changed in the window that this node holds only as a pseudonym (left out). */
+export const PSEUDONYM_ONLY_HEADER = 'X-Palermo-Pseudonym-Only-Withheld';
+const PAGE = 1000;
+
+/**
+ * GET /api/v1/stix/bundle: one STIX 2.1 bundle of a collection, written as it is read (keyset pages
+ * of 1,000 from the store, never the whole feed in memory): this node's identity, each origin's identity
+ * and each TLP marking definition the first time one is referenced, the indicators (revocations as
+ * `revoked: true`, versions by `modified`), and for `local` this node's sightings.
+ */
+@Injectable()
+export class StixExportService {
+  private readonly logger = new Logger('StixExport');
+
+  constructor(
+    private readonly store: Store,
+    private readonly taxii: TaxiiService,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+  ) {}
+
+  /** Validates the request (collection visible to the caller), then streams the bundle into `res`. */
+  async stream(principal: Principal, q: StixExportQuery, res: Response): Promise<void> {
+    const alias = q.collection ?? (principal.partner ?? LOCAL);
+    const collection = await this.taxii.find(API_ROOT, principal, alias);
+    const withheld = collection.alias === LOCAL ? await this.store.taxii.pseudonymOnlyCount(q.since) : 0;
+    res.status(200);
+    res.setHeader('content-type', STIX_BUNDLE_MEDIA_TYPE);
+    res.setHeader(PSEUDONYM_ONLY_HEADER, String(withheld));
+    let closed = false;
+    res.on('close', () => (closed = true));
+    try {
+      const writer = new BundleWriter(res, () => closed);
+      await writer.open(`bundle--${uuidv4()}`);
+      await writer.object(identityToStix({ nodeId: this.config.nodeId, jurisdiction: this.config.jurisdiction }));
+      const seen = new Seen(writer, this.config.nodeId);
+      await this.writeIndicators(collection, q.since, seen, writer);
+      if (collection.alias === LOCAL) await this.writeSightings(q.since, seen, writer);
+      await writer.close();
+    } catch (err) {
+      // Headers and part of the bundle are gone already: cut the connection so the client sees a
+      // truncated (invalid) file, never a bundle that looks complete.
+      this.logger.error(`STIX export of ${collection.alias} failed: ${(err as Error).stack ?? String(err)}`);
+      res.destroy(err as Error);
+    }
+  }
+
+  private async writeIndicators(collection: TaxiiCollection, since: string | undefined, seen: Seen, writer: BundleWriter): Promise<void> {
+    let after: CollectionPosition | null = null;
+    for (;;) {
+      const page = await this.taxii.page(collection, { after, addedAfter: since, limit: PAGE });
+      for (const entry of page.entries) {
+        await seen.origin(entry.indicator.origin);
+        await seen.marking(entry.indicator.tlp);
+        await writer.object(indicatorToStix(entry.indicator, entry.revoked ? { revokedAt: entry.revoked.at, reason: entry.revoked.reason } : undefined));
+        after = entry.position;
+      }
+      if (!page.more || writer.stopped()) return;
+    }
+  }
+
+  private async writeSightings(since: string | undefined, seen: Seen, writer: BundleWriter): Promise<void> {
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.store.sightings.pageSince({ since, cursor, limit: PAGE });
+      for (const sighting of page.items) {
+        await seen.origin(sighting.sightedBy);
+        // Marked like what it sighted: a sighting says "this node holds it".
+        await seen.marking(sighting.indicatorTlp);
+        await writer.object(sightingToStix({ ...sighting, tlp: sighting.indicatorTlp }));
+      }
+      if (!page.nextCursor || writer.stopped()) return;
+      cursor = page.nextCursor;
+    }
+  }
+}
+
+/** Writes identities and marking definitions the first time they are referenced. */
+class Seen {
+  private readonly origins = new Set<string>();
+  private readonly markings = new Set<Tlp>();
+
+  constructor(
+    private readonly writer: BundleWriter,
+    self: string,
+  ) {
+    this.origins.add(self);
+  }
+
+  async origin(nodeId: string): Promise<void> {
+    if (this.origins.has(nodeId)) return;
+    this.origins.add(nodeId);
+    await this.writer.object(identityToStix({ nodeId }));
+  }
+
+  async marking(tlp: Tlp): Promise<void> {
+    if (this.markings.has(tlp)) return;
+    this.markings.add(tlp);
+    await this.writer.object(TLP_MARKING_DEFINITIONS[tlp]);
+  }
+}
+
+/** `{"type":"bundle","id":…,"objects":[…]}` written object by object, waiting for the socket to drain. */
+class BundleWriter {
+  private count = 0;
+
+  constructor(
+    private readonly res: Response,
+    readonly stopped: () => boolean,
+  ) {}
+
+  open(id: string): Promise<void> {
+    return this.write(`{"type":"bundle","id":${JSON.stringify(id)},"objects":[`);
+  }
+
+  async object(object: StixObject | object): Promise<void> {
+    await this.write(`${this.count++ === 0 ? '\n' : ',\n'}${JSON.stringify(object)}`);
+  }
+
+  async close(): Promise<void> {
+    await this.write('\n]}\n');
+    this.res.end();
+  }
+
+  private async write(text: string): Promise<void> {
+    if (this.stopped()) return;
+    if (this.res.write(text)) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.on('drain', done);
+      this.res.on('close', done);
+    });
+  }
+}
