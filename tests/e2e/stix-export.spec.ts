@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, tempDir } from '@palermo/testing';
 import { createToken } from '../../apps/cli/src/commands/tokens.command';
 import { bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
+import { insertPseudonymOnlyIndicator } from './support/stix.stored-rows';
 import { stixSchemaErrors as stixSchemaProblems } from '../fixtures/stix2.1-json-schemas/stix-schema.validator';
 
 // GET /api/v1/stix/bundle and `palermo stix export`: a streamed STIX 2.1 bundle that validates
@@ -104,14 +104,7 @@ describe('STIX 2.1 export', () => {
 
   it('exports imported indicators with their origin, and leaves out what is held only as a pseudonym', async () => {
     await eventually('de-bka to import what nl-police shared', async () => indicators((await exportBundle(de)).bundle).length > 0);
-    const db = new pg.Client({ connectionString: de.database!.url });
-    await db.connect();
-    try {
-      await db.query(`insert into indicator (origin_node, origin_id, own, type, pseudonym, tlp, confidence, first_seen, last_seen, version, modified_at)
-        values ('nl-police', '01900000-0000-7000-8000-0000000000aa', false, 'email', 'hmac:0123', 'amber', 50, now(), now(), 1, now())`);
-    } finally {
-      await db.end();
-    }
+    await insertPseudonymOnlyIndicator(de.database!.url, 'nl-police', '01900000-0000-7000-8000-0000000000aa');
     const { bundle, headers } = await exportBundle(de);
     expect(headers.get('x-palermo-pseudonym-only-withheld')).toBe('1');
     expect(bundle.objects.flatMap(stixSchemaProblems)).toEqual([]);
