@@ -105,8 +105,12 @@ describe('STIX 2.1 export', () => {
   it('exports imported indicators with their origin, and leaves out what is held only as a pseudonym', async () => {
     await eventually('de-bka to import what nl-police shared', async () => indicators((await exportBundle(de)).bundle).length > 0);
     await insertPseudonymOnlyIndicator(de.database!.url, 'nl-police', '01900000-0000-7000-8000-0000000000aa');
+    // A sighting of it would name an indicator the bundle leaves out, and tell that de-bka holds it.
+    const sighted = await de.api('POST', '/indicators/01900000-0000-7000-8000-0000000000aa/sightings', { body: { count: 1, note: 'pseudonym hit' } });
+    expect(sighted.status, JSON.stringify(sighted.body)).toBe(201);
     const { bundle, headers } = await exportBundle(de);
-    expect(headers.get('x-palermo-pseudonym-only-withheld')).toBe('1');
+    expect(headers.get('x-palermo-pseudonym-only-withheld')).toBe('2');
+    expect(bundle.objects.filter((o) => o.type === 'sighting')).toEqual([]);
     expect(bundle.objects.flatMap(stixSchemaProblems)).toEqual([]);
     const imported = indicators(bundle);
     expect(imported.every((o) => o.x_palermo_origin === 'nl-police')).toBe(true);
@@ -147,6 +151,13 @@ describe('STIX 2.1 export', () => {
     expect(own.bundle.objects.flatMap(stixSchemaProblems)).toEqual([]);
     expect((await exportBundle(nl, '?collection=local', partnerToken)).status).toBe(404);
     expect((await exportBundle(nl, '?collection=us-hsi', partnerToken)).status).toBe(404);
+  });
+
+  it('exports `local` to the readers of GET /indicators only (not to the operator)', async () => {
+    expect((await exportBundle(nl, '', nl.tokens['policy-officer'])).status).toBe(200);
+    expect((await exportBundle(nl, '', nl.tokens.auditor)).status).toBe(200);
+    expect((await exportBundle(nl, '', nl.tokens.admin)).status).toBe(404);
+    expect((await exportBundle(nl, '?collection=all', nl.tokens.admin)).status).toBe(200);
   });
 
   it('refuses bad input with the API error shape', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../../apps/cli/src/commands/tokens.command';
+import { command, currentAgreement } from './support/agreements.probes';
 import { bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
 import { stixSchemaErrors as stixSchemaProblems } from '../fixtures/stix2.1-json-schemas/stix-schema.validator';
 
@@ -98,16 +99,24 @@ describe('TAXII 2.1', () => {
     const aliases = async (token: string) => ((await taxii('palermo/collections/', { token })).body.collections ?? []).map((c: any) => c.alias);
     expect(await aliases(nl.tokens.analyst)).toEqual(['local', 'all', 'de-bka']);
     expect(await aliases(nl.tokens.auditor)).toEqual(['local', 'all', 'de-bka']);
-    expect(await aliases(nl.tokens['policy-officer'])).toEqual(['all', 'de-bka']);
+    // The readers of GET /indicators, no more and no fewer: policy officers read values, the operator does not.
+    expect(await aliases(nl.tokens['policy-officer'])).toEqual(['local', 'all', 'de-bka']);
+    expect(await aliases(nl.tokens.admin)).toEqual(['all', 'de-bka']);
     expect(await aliases(partnerToken)).toEqual(['all', 'de-bka']);
-    expect(await aliases(strangerToken)).toEqual(['all', 'us-hsi']);
     const [local] = (await taxii('palermo/collections/')).body.collections;
     expect(local).toMatchObject({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), can_read: true, can_write: false, media_types: ['application/stix+json;version=2.1'] });
     expect(await taxii(`palermo/collections/${local.id}/`)).toMatchObject({ status: 200, body: { alias: 'local' } });
     // A partner token reads neither the local collection nor another partner's, and learns nothing of them.
     expect(await taxii('palermo/collections/local/', { token: partnerToken })).toMatchObject({ status: 404, body: { error_code: 'COLLECTION_NOT_FOUND' } });
     expect(await taxii(`palermo/collections/${local.id}/objects/`, { token: partnerToken })).toMatchObject({ status: 404 });
-    expect(await taxii('palermo/collections/de-bka/objects/', { token: strangerToken })).toMatchObject({ status: 404 });
+    // us-hsi is not pinned and has no agreement: its token reads nothing at all.
+    for (const path of ['palermo/collections/', 'palermo/collections/all/objects/', 'palermo/collections/us-hsi/objects/', 'palermo/collections/de-bka/objects/']) {
+      expect(await taxii(path, { token: strangerToken }), path).toMatchObject({ status: 403, body: { http_status: '403', error_code: 'AUTH_FORBIDDEN' } });
+    }
+  });
+
+  it.each(['local', 'all'])('refuses to mint a partner token for the reserved name %s', async (name) => {
+    await expect(createToken({ dataDir: nl.dataDir }, 'partner', `partner ${name}`, name)).rejects.toThrow(/--partner .*not be "all" or "local"/);
   });
 
   it('keeps partner tokens off every other route', async () => {
@@ -191,7 +200,6 @@ describe('TAXII 2.1', () => {
       'match[version]=sometimes',
       'match[type]=Indicator',
       `match[id]=${'indicator--01234567-0123-4123-8123-0123456789ab,'.repeat(101)}`,
-      'unknown=1',
       'limit=1&limit=2',
       `next=${local}&next=${local}`,
       `added_after=${'9'.repeat(5000)}`,
@@ -203,6 +211,10 @@ describe('TAXII 2.1', () => {
       expect(res.body, q).toMatchObject({ title: 'Bad Request', http_status: '400', error_code: expect.any(String), description: expect.any(String) });
     }
     if (foreign) expect((await taxii(`palermo/collections/local/objects/?next=${foreign}`)).status).toBe(400);
+    // Unknown parameters and unsupported filters are ignored, as TAXII servers do.
+    for (const q of ['unknown=1', 'match[relationship_type]=indicates', '_=1732870000000&limit=1']) {
+      expect((await taxii(`palermo/collections/local/objects/?${q}`)).status, q).toBe(200);
+    }
     // A limit above the maximum is lowered, not refused.
     expect((await taxii('palermo/collections/local/objects/?limit=100000')).status).toBe(200);
   });
@@ -272,6 +284,19 @@ describe('TAXII 2.1', () => {
     const objects = [...(await drain('local', 500)), ...(await drain('de-bka', 500, partnerToken, '&match[version]=all')), ...(await drain('all', 500))];
     expect(objects.length).toBeGreaterThan(50);
     expect(objects.flatMap(stixSchemaProblems)).toEqual([]);
+  });
+
+  it('stops serving a partner token once its agreement is no longer in force', async () => {
+    expect((await taxii('palermo/collections/de-bka/objects/', { token: partnerToken })).status).toBe(200);
+    const current = await currentAgreement(nl, 'de-bka');
+    expect((await command(nl, current.id, 'suspend', 'policy-officer', 'TAXII token check')).status).toBe(200);
+    for (const path of ['palermo/collections/', 'palermo/collections/all/objects/', 'palermo/collections/de-bka/objects/']) {
+      expect(await taxii(path, { token: partnerToken }), path).toMatchObject({ status: 403, body: { error_code: 'AUTH_FORBIDDEN', description: expect.stringContaining('suspended') } });
+    }
+    const bundle = await fetch(`${nl.url}/api/v1/stix/bundle`, { headers: { authorization: `Bearer ${partnerToken}` } });
+    expect(bundle.status).toBe(403);
+    // Staff still read the audience: the history of what left is theirs to audit.
+    expect((await taxii('palermo/collections/de-bka/objects/')).status).toBe(200);
   });
 
   it('never answered 5xx or another content type', () => {

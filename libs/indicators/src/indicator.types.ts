@@ -24,19 +24,24 @@ export function tlpRank(tlp: Tlp): number {
   return TLP_LEVELS.indexOf(tlp);
 }
 
-/** Node ids: lower-case, start with a letter, 2–32 chars; `all` is reserved for the community audience. */
+/**
+ * Node ids: lower-case, start with a letter, 2–32 chars; `all` is reserved for the community audience
+ * and `local` for the collection of everything a node holds (TAXII, STIX export).
+ */
 export const NODE_ID_PATTERN = /^[a-z][a-z0-9-]{1,31}$/;
 export const COMMUNITY_AUDIENCE = 'all';
+/** Names no node may take: they name collections, and a partner so named would read them. */
+export const RESERVED_NODE_IDS: readonly string[] = [COMMUNITY_AUDIENCE, 'local'];
 
 /** How a node id must look, for error messages (the rule itself is isNodeId). */
-export const NODE_ID_RULE = 'must match ^[a-z][a-z0-9-]{1,31}$ and not be "all"';
+export const NODE_ID_RULE = 'must match ^[a-z][a-z0-9-]{1,31}$ and not be "all" or "local"';
 
 /** A jurisdiction: ISO 3166-1 alpha-2, upper case (NL, DE, US). */
 export const JURISDICTION_PATTERN = /^[A-Z]{2}$/;
 
-/** True when `id` is a valid node id (and not the reserved audience `all`). */
+/** True when `id` is a valid node id (and not a reserved name: `all`, `local`). */
 export function isNodeId(id: string): boolean {
-  return NODE_ID_PATTERN.test(id) && id !== COMMUNITY_AUDIENCE;
+  return NODE_ID_PATTERN.test(id) && !RESERVED_NODE_IDS.includes(id);
 }
 
 /**

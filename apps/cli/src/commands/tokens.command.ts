@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import { isNodeId, NODE_ID_RULE } from '@palermo/indicators';
 import { PARTNER_ROLE, ROLES } from '../../../node/src/auth/roles';
 import { nodeConfig, UsageError, withStore, type NodeDirOptions } from '../node-env';
 
-const NODE_ID = /^[a-z][a-z0-9-]{1,31}$/;
 const TOKEN_ROLES: readonly string[] = [...ROLES, PARTNER_ROLE];
 
 /** `palermo tokens create --role R`: prints a bearer token once; only its hash is stored. */
@@ -31,6 +31,7 @@ export async function createToken(opts: NodeDirOptions, role: string, name: stri
   if (!TOKEN_ROLES.includes(role)) throw new UsageError(`--role ${role}: expected one of ${TOKEN_ROLES.join(', ')}`);
   if (role === PARTNER_ROLE && !partner) throw new UsageError('--partner <node id> is required with --role partner');
   if (role !== PARTNER_ROLE && partner !== undefined) throw new UsageError('--partner goes only with --role partner');
-  if (partner !== undefined && !NODE_ID.test(partner)) throw new UsageError(`--partner ${partner}: expected a node id such as de-bka`);
+  // `local` and `all` name collections: a partner token so scoped would read them (isNodeId refuses both).
+  if (partner !== undefined && !isNodeId(partner)) throw new UsageError(`--partner ${partner}: expected a node id such as de-bka (${NODE_ID_RULE})`);
   return withStore(nodeConfig(opts), async (store) => (await store.tokens.create({ role, name, partner: partner ?? null })).token);
 }

@@ -1,17 +1,19 @@
 import { SetMetadata } from '@nestjs/common';
+import { PARTNER_ROLE } from '@palermo/store';
 
 /** The staff roles a bearer token can carry. */
 export const ROLES = ['analyst', 'policy-officer', 'auditor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 /** Every staff role: `partner` is deliberately not among them (it reads TAXII/STIX only). */
 export const ANY_ROLE: readonly Role[] = ROLES;
-
 /**
- * A partner node's read token, scoped to one partner (`palermo tokens create --role partner --partner
- * <node id>`): allowed only on routes that name it, i.e. the TAXII and STIX export read routes, and
- * there it sees only the community chain and its own audience.
+ * Who may read indicator values, on every route that serves them (GET /indicators*, TAXII `local`,
+ * the STIX export of `local`). Not admin: the operator runs the node but does not read its intelligence.
  */
-export const PARTNER_ROLE = 'partner' as const;
+export const INDICATOR_READERS: readonly Role[] = ['analyst', 'policy-officer', 'auditor'];
+
+/** A partner node's read token (TAXII and STIX export only); declared once, in the token store. */
+export { PARTNER_ROLE };
 export type TokenRole = Role | typeof PARTNER_ROLE;
 
 export const ROLES_KEY = 'palermo:roles';

@@ -84,6 +84,15 @@ describe('loadNodeConfig from the environment', () => {
     });
   });
 
+  it.each([
+    ['https://palermo.police.example', 'https://palermo.police.example'],
+    ['https://palermo.police.example/', 'https://palermo.police.example'],
+    ['http://10.0.0.5:8080/palermo/', 'http://10.0.0.5:8080/palermo'],
+    ['', undefined],
+  ])('reads PALERMO_PUBLIC_URL=%s as %s', (raw, publicUrl) => {
+    expect(loadNodeConfig({ ...BASE, PALERMO_PUBLIC_URL: raw }).publicUrl).toBe(publicUrl);
+  });
+
   it('treats an empty DATABASE_URL or PORT as unset (embedded PGlite, port 8080)', () => {
     expect(loadNodeConfig({ ...BASE, DATABASE_URL: '', PORT: '' })).toMatchObject({ databaseUrl: undefined, port: 8080 });
   });
@@ -117,6 +126,9 @@ describe('loadNodeConfig from the environment', () => {
     ['the retired PALERMO_EXPORT_PARTNERS', { ...BASE, PALERMO_EXPORT_PARTNERS: 'de-bka' }, /^PALERMO_EXPORT_PARTNERS: .*agreements/],
     ['a STIX import limit of 1 KB', { ...BASE, PALERMO_STIX_IMPORT_MAX_BYTES: '1024' }, /^PALERMO_STIX_IMPORT_MAX_BYTES=1024/],
     ['a purge interval of 10 ms', { ...BASE, PALERMO_PURGE_INTERVAL_MS: '10' }, /^PALERMO_PURGE_INTERVAL_MS=10/],
+    ['a PALERMO_PUBLIC_URL that is no URL', { ...BASE, PALERMO_PUBLIC_URL: 'palermo.example' }, /^PALERMO_PUBLIC_URL=palermo.example: not a URL/],
+    ['a PALERMO_PUBLIC_URL with another scheme', { ...BASE, PALERMO_PUBLIC_URL: 'ftp://palermo.example' }, /^PALERMO_PUBLIC_URL=ftp/],
+    ['a PALERMO_PUBLIC_URL with a query', { ...BASE, PALERMO_PUBLIC_URL: 'https://palermo.example/?x=1' }, /^PALERMO_PUBLIC_URL=.*without query/],
     ['a PALERMO_CONFIG that does not exist', { ...BASE, PALERMO_CONFIG: '/nonexistent/palermo.yaml' }, /^PALERMO_CONFIG=\/nonexistent\/palermo.yaml: file not found/],
   ])('refuses %s with a ConfigError naming it', (_name, env, message) => {
     expect(configError(env).message).toMatch(message);

@@ -28,6 +28,11 @@ export interface NodeConfig {
   retention: { purgeIntervalMs: number; quarantineDays: number };
   /** `stixMaxBytes`: largest STIX file POST /stix/import reads (PALERMO_STIX_IMPORT_MAX_BYTES). */
   interop: { stixMaxBytes: number };
+  /**
+   * The URL clients reach this node at (PALERMO_PUBLIC_URL, e.g. https://palermo.police.example),
+   * without a trailing slash; TAXII discovery names its API root with it instead of echoing Host.
+   */
+  publicUrl?: string;
 }
 
 /** A configuration problem, naming the variable or key that is wrong. */
@@ -119,6 +124,21 @@ function intFrom(name: string, raw: string | undefined, fallback: number, min: n
   return n;
 }
 
+/** PALERMO_PUBLIC_URL: an http(s) origin with an optional path, no query, fragment or credentials. */
+function parsePublicUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`PALERMO_PUBLIC_URL=${raw}: not a URL (expected e.g. https://palermo.police.example)`);
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(`PALERMO_PUBLIC_URL=${raw}: expected an http(s) URL without query, fragment or credentials`);
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+
 function isOnlyImportLimit(section: unknown): boolean {
   return section === null || (typeof section === 'object' && Object.keys(section as object).every((k) => k === 'maxBundleBytes'));
 }
@@ -203,5 +223,6 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     interop: {
       stixMaxBytes: intFrom('PALERMO_STIX_IMPORT_MAX_BYTES', env.PALERMO_STIX_IMPORT_MAX_BYTES, 512 * 1024 * 1024, 4096, 4 * 1024 * 1024 * 1024),
     },
+    publicUrl: parsePublicUrl(env.PALERMO_PUBLIC_URL),
   };
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/roles';
+import { INDICATOR_READERS, Roles } from '../auth/roles';
 import { ZodPipe } from '../zod.pipe';
 import { idParamSchema, revokeBodySchema, searchQuerySchema, type SearchQuery } from './indicators.query';
 import { IndicatorsService } from './indicators.service';
@@ -20,14 +20,14 @@ export class IndicatorsController {
   }
 
   @Get()
-  @Roles('analyst', 'policy-officer', 'auditor')
+  @Roles(...INDICATOR_READERS)
   @ApiOperation({ summary: 'Search own and imported indicators (value is normalized before matching; cursor paging)' })
   search(@Query(new ZodPipe(searchQuerySchema)) query: SearchQuery) {
     return this.indicators.search(query);
   }
 
   @Get(':id')
-  @Roles('analyst', 'policy-officer', 'auditor')
+  @Roles(...INDICATOR_READERS)
   @ApiOperation({ summary: 'One indicator with its provenance: origin, bundle hash, import decision and reasons' })
   get(@Param('id', new ZodPipe(idParamSchema)) id: string) {
     return this.indicators.get(id);

@@ -12,7 +12,10 @@ import { identityToStix, indicatorToStix, sightingToStix, TLP_MARKING_DEFINITION
 
 /** The STIX 2.1 media type of the exported bundle. */
 export const STIX_BUNDLE_MEDIA_TYPE = 'application/stix+json;version=2.1';
-/** Response header: indicators changed in the window that this node holds only as a pseudonym (left out). */
+/**
+ * Response header: objects left out because this node holds their indicator only as a pseudonym —
+ * indicators changed in the window, and (for `local`) sightings of them recorded in it.
+ */
 export const PSEUDONYM_ONLY_HEADER = 'X-Palermo-Pseudonym-Only-Withheld';
 const PAGE = 1000;
 
@@ -36,7 +39,7 @@ export class StixExportService {
   async stream(principal: Principal, q: StixExportQuery, res: Response): Promise<void> {
     const alias = q.collection ?? (principal.partner ?? LOCAL);
     const collection = await this.taxii.find(API_ROOT, principal, alias);
-    const withheld = collection.alias === LOCAL ? await this.store.taxii.pseudonymOnlyCount(q.since) : 0;
+    const withheld = collection.kind === 'local' ? (await this.store.taxii.pseudonymOnlyCount(q.since)) + (await this.store.sightings.pseudonymOnlyCount(q.since)) : 0;
     res.status(200);
     res.setHeader('content-type', STIX_BUNDLE_MEDIA_TYPE);
     res.setHeader(PSEUDONYM_ONLY_HEADER, String(withheld));
@@ -48,7 +51,7 @@ export class StixExportService {
       await writer.object(identityToStix({ nodeId: this.config.nodeId, jurisdiction: this.config.jurisdiction }));
       const seen = new Seen(writer, this.config.nodeId);
       await this.writeIndicators(collection, q.since, seen, writer);
-      if (collection.alias === LOCAL) await this.writeSightings(q.since, seen, writer);
+      if (collection.kind === 'local') await this.writeSightings(q.since, seen, writer);
       await writer.close();
     } catch (err) {
       // Headers and part of the bundle are gone already: cut the connection so the client sees a
@@ -63,10 +66,11 @@ export class StixExportService {
     for (;;) {
       const page = await this.taxii.page(collection, { after, addedAfter: since, limit: PAGE });
       for (const entry of page.entries) {
+        after = entry.position;
+        if (!this.taxii.serves(collection, entry)) continue;
         await seen.origin(entry.indicator.origin);
         await seen.marking(entry.indicator.tlp);
         await writer.object(indicatorToStix(entry.indicator, entry.revoked ? { revokedAt: entry.revoked.at, reason: entry.revoked.reason } : undefined));
-        after = entry.position;
       }
       if (!page.more || writer.stopped()) return;
     }

@@ -9,7 +9,10 @@ import { TaxiiInterceptor } from './taxii.interceptor';
 import { collectionParamSchema, objectIdParamSchema, taxiiQuerySchema, type TaxiiQuery } from './taxii.query';
 import { TaxiiService } from './taxii.service';
 
-/** Scheme, host and port the client used (discovery names the API root by its full URL). */
+/**
+ * Scheme, host and port the client used (discovery names the API root by its full URL); the service
+ * prefers PALERMO_PUBLIC_URL when set, so a forged Host never reaches a cached discovery answer.
+ */
 const RequestBase = createParamDecorator((_data: unknown, context: ExecutionContext): string => {
   const req = context.switchToHttp().getRequest<Request>();
   return `${req.protocol}://${req.get('host') ?? 'localhost'}`;

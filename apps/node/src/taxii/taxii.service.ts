@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '@palermo/indicators';
 import { Store, type CollectionEntry, type CollectionPage, type CollectionPageQuery, type CollectionPosition } from '@palermo/store';
-import type { Principal } from '../auth/roles';
+import { PARTNER_ROLE, type Principal } from '../auth/roles';
 import { indicatorToStix, stixIndicatorId, type StixObject } from '@palermo/interop';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
-import { collectionResource, collectionsFor, LOCAL, type TaxiiCollection } from './taxii.collections';
+import { collectionResource, collectionsFor, type TaxiiCollection } from './taxii.collections';
+import { isRestrictedTlp, partnerAccessProblem } from './taxii.partner-access';
 import { decodeNext, encodeNext } from './taxii.cursor';
 import type { TaxiiAnswer } from './taxii.interceptor';
 import { STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE } from './taxii.media';
@@ -35,9 +36,9 @@ export class TaxiiService {
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
-  /** Server discovery (TAXII 2.1 §4.1): this node's one API root. */
-  discovery(base: string): TaxiiAnswer {
-    const root = `${base}/taxii2/${API_ROOT}/`;
+  /** Server discovery (TAXII 2.1 §4.1): this node's one API root, at PALERMO_PUBLIC_URL when set. */
+  discovery(requestBase: string): TaxiiAnswer {
+    const root = `${this.config.publicUrl ?? requestBase}/taxii2/${API_ROOT}/`;
     return { body: { title: `Palermo node ${this.config.nodeId}`, description: `Indicators of online human trafficking shared through Palermo node ${this.config.nodeId} (${this.config.jurisdiction}); read-only.`, default: root, api_roots: [root] } };
   }
 
@@ -100,18 +101,42 @@ export class TaxiiService {
 
   /** One page of a collection's entries, straight from the store. */
   page(collection: TaxiiCollection, q: CollectionPageQuery): Promise<CollectionPage> {
-    return collection.alias === LOCAL ? this.store.taxii.localPage(q) : this.store.taxii.audiencePage(this.config.nodeId, collection.alias, q);
+    return collection.kind === 'local' ? this.store.taxii.localPage(q) : this.store.taxii.audiencePage(this.config.nodeId, collection.alias, q);
+  }
+
+  /** Whether an entry of this collection may be served to its reader (restricted TLP never to a partner token). */
+  serves(collection: TaxiiCollection, entry: CollectionEntry): boolean {
+    return !(collection.withholdRestricted && isRestrictedTlp(entry.indicator.tlp));
   }
 
   private lookup(collection: TaxiiCollection, ids: string[], q: CollectionPageQuery): Promise<CollectionPage> {
-    return collection.alias === LOCAL
+    return collection.kind === 'local'
       ? this.store.taxii.localByStixIds(ids, stixIndicatorId, q)
       : this.store.taxii.audienceByStixIds(this.config.nodeId, collection.alias, ids, stixIndicatorId, q);
   }
 
   private async visible(principal: Principal): Promise<TaxiiCollection[]> {
+    if (principal.role === PARTNER_ROLE) await this.checkPartner(principal);
     const partners = principal.partner === null ? (await this.store.partners.list()).map((p) => p.nodeId) : [];
     return collectionsFor(principal, this.config.nodeId, partners);
+  }
+
+  // Checked on every read, not at token creation: agreements end and partners are unpinned after.
+  private async checkPartner(principal: Principal): Promise<void> {
+    const partner = principal.partner;
+    const pinned = partner !== null && (await this.store.partners.get(partner)) !== null;
+    const agreement = pinned ? await this.store.agreements.activeFor(partner) : null;
+    const problem = partnerAccessProblem(partner, pinned, agreement, new Date());
+    if (problem === null) return;
+    // GETs pass no audit interceptor; a refused partner read is a security event an auditor wants to see.
+    await this.store.audit.append({
+      actor: { tokenId: principal.tokenId, name: principal.name },
+      action: 'api.refused',
+      subjectType: 'token',
+      subjectId: principal.tokenId,
+      details: { role: principal.role, partner, status: 403, reason: problem },
+    });
+    throw new DomainError('AUTH_FORBIDDEN', `this partner token may not read now: ${problem}`);
   }
 
   private checkRoot(root: string): void {
@@ -140,7 +165,7 @@ export class TaxiiService {
         if (items.length === q.limit) return { items, more: true, next: encodeNext(collection.id, after!) };
         after = entry.position;
         const stix = indicatorToStix(entry.indicator, entry.revoked ? { revokedAt: entry.revoked.at, reason: entry.revoked.reason } : undefined);
-        if ((ids === null || ids.has(stix.id)) && keep(entry, stix)) items.push({ entry, stix });
+        if ((ids === null || ids.has(stix.id)) && this.serves(collection, entry) && keep(entry, stix)) items.push({ entry, stix });
       }
       if (!page.more) return { items, more: false };
       if (items.length === q.limit) return { items, more: true, next: encodeNext(collection.id, after!) };
@@ -156,7 +181,7 @@ export class TaxiiService {
     const at = new Set(versions.filter((v) => v !== 'first' && v !== 'last' && v !== 'all').map((v) => Date.parse(v)));
     const byTime = (stix: StixObject) => at.has(Date.parse(stix.modified as string));
     if (versions.includes('all')) return () => true;
-    if (collection.alias === LOCAL) return (_: CollectionEntry, stix: StixObject) => versions.includes('first') || versions.includes('last') || byTime(stix);
+    if (collection.kind === 'local') return (_: CollectionEntry, stix: StixObject) => versions.includes('first') || versions.includes('last') || byTime(stix);
     const bounds = await this.store.taxii.audienceVersionBounds(this.config.nodeId, collection.alias, entries.map((e) => e.indicator.id));
     return (entry: CollectionEntry, stix: StixObject) => {
       const b = bounds.get(entry.indicator.id);

@@ -94,10 +94,16 @@ const INSERT_SQL = `
              (select max(created_at) from sighting) + interval '1 millisecond')
   returning id, created_at`;
 
+// A sighting of an indicator held only as a pseudonym would point at an object the export leaves
+// out, and would tell the reader that this node holds it: left out and counted (WITHHELD_SINCE_SQL).
 const PAGE_SINCE_SQL = `
   select ${COLUMNS} from sighting s join indicator i on i.pk = s.indicator_pk
-  where (s.created_at, s.id) > (?::timestamptz, ?::uuid) and s.created_at > ?::timestamptz
+  where (s.created_at, s.id) > (?::timestamptz, ?::uuid) and s.created_at > ?::timestamptz and i.value is not null
   order by s.created_at asc, s.id asc limit ?`;
+
+const WITHHELD_SINCE_SQL = `
+  select count(*)::int as n from sighting s join indicator i on i.pk = s.indicator_pk
+  where s.created_at > ?::timestamptz and i.value is null`;
 
 const FOR_INDICATOR_SQL = `
   select ${COLUMNS} from sighting s join indicator i on i.pk = s.indicator_pk
@@ -192,7 +198,7 @@ export class SightingRepository extends Repository {
   }
 
   /**
-   * Every sighting in recording order (oldest first), recorded strictly after `since`: the pages of
+   * Every sighting of an indicator held with a value, in recording order (oldest first), recorded strictly after `since`: the pages of
    * a STIX export. Recording order is commit order (see INSERT_SQL), so paging while sightings are
    * recorded returns each exactly once. createdAt is unique: a poller resumes with
    * `since` = the createdAt of the last sighting it got (nextCursor is null on the last page).
@@ -203,6 +209,12 @@ export class SightingRepository extends Repository {
     const since = options.since === undefined ? '-infinity' : checkInstant(options.since, 'since');
     const rows = await query<SightingRow>(this.fork(), PAGE_SINCE_SQL, [after.t, after.i, since, limit + 1]);
     return page(rows, limit);
+  }
+
+  /** How many sightings recorded after `since` pageSince leaves out (their indicator is held only as a pseudonym). */
+  async pseudonymOnlyCount(since?: string): Promise<number> {
+    const [row] = await query<{ n: number }>(this.fork(), WITHHELD_SINCE_SQL, [since === undefined ? '-infinity' : checkInstant(since, 'since')]);
+    return Number(row?.n ?? 0);
   }
 }
 

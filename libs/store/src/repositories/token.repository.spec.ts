@@ -36,6 +36,9 @@ describe.each(BACKENDS)('tokens, keys and partners (%s)', (backend) => {
       { role: 'partner', name: 'x' },
       { role: 'partner', name: 'x', partner: 'DE_BKA' },
       { role: 'partner', name: 'x', partner: "de'; drop table api_token; --" },
+      // Reserved: they name the `local` and community collections, which a partner must never read.
+      { role: 'partner', name: 'x', partner: 'local' },
+      { role: 'partner', name: 'x', partner: 'all' },
       { role: 'analyst', name: 'x', partner: 'de-bka' },
     ]) {
       await expect(store.tokens.create(bad)).rejects.toMatchObject({ code: 'TOKEN_PARTNER_SCOPE' });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { DomainError } from '@palermo/indicators';
+import { DomainError, isNodeId, NODE_ID_RULE } from '@palermo/indicators';
 import { v7 as uuidv7 } from 'uuid';
 import { ApiTokenEntity } from '../entities/api-token.entity';
 import { isUuid } from '../sql.helper';
@@ -10,9 +10,12 @@ import { Repository } from './repository.base';
 /** Every token starts with this, so leaked tokens are recognisable by secret scanners. */
 export const TOKEN_PREFIX = 'plm_';
 const TOKEN_PATTERN = /^plm_[A-Za-z0-9_-]{43}$/;
-/** The role of a partner-scoped read token (TAXII and STIX export of what that partner was sent). */
-export const PARTNER_ROLE = 'partner';
-const NODE_ID_PATTERN = /^[a-z][a-z0-9-]{1,31}$/;
+/**
+ * The role of a partner node's read token, scoped to one partner (`palermo tokens create --role partner
+ * --partner <node id>`): allowed only on the TAXII and STIX export read routes, where it sees only the
+ * community chain and its own audience.
+ */
+export const PARTNER_ROLE = 'partner' as const;
 
 /** API tokens. Only SHA-256 of a token is stored; the plaintext is shown once, at creation. */
 export class TokenRepository extends Repository {
@@ -25,7 +28,8 @@ export class TokenRepository extends Repository {
     if ((input.role === PARTNER_ROLE) !== (partner !== null)) {
       throw new DomainError('TOKEN_PARTNER_SCOPE', `a ${PARTNER_ROLE} token names exactly one partner node; other roles name none`);
     }
-    if (partner !== null && !NODE_ID_PATTERN.test(partner)) throw new DomainError('TOKEN_PARTNER_SCOPE', `partner ${JSON.stringify(partner.slice(0, 40))} is not a node id`);
+    // isNodeId refuses the reserved `local` and `all`: a partner so named would read those collections.
+    if (partner !== null && !isNodeId(partner)) throw new DomainError('TOKEN_PARTNER_SCOPE', `partner ${JSON.stringify(partner.slice(0, 40))} is not a node id (${NODE_ID_RULE})`);
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const id = uuidv7();
     await this.transaction(async (em) => {
