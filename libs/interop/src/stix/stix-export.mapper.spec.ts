@@ -5,6 +5,7 @@ import { identityToStix, indicatorToStix, sightingToStix } from './stix-export.m
 import { stixIdentityId, stixIndicatorId, stixSightingId, STIX_ID_PATTERN } from './stix.ids';
 import { TLP_MARKING_DEFINITIONS, TLP_MARKING_IDS, tlpMarkingRef } from './stix.markings';
 import { parseStixPattern } from './stix-pattern.parser';
+import { subjectFromComparisons } from './stix-pattern.mapper';
 import { STIX_SAMPLE_VALUES, sampleIndicator } from './stix.fixtures';
 import { stixBundleChunks } from './stix-bundle.writer';
 
@@ -50,6 +51,13 @@ describe('STIX export', () => {
       "[file:hashes.PHASH = 'd1d1d1d1c0c0c0c0']",
       "[file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']",
     ]);
+  });
+
+  it('writes a username without a platform as a login-only pattern that imports back', () => {
+    const stix = indicatorToStix(sampleIndicator({ type: 'username', value: 'anna_jobs', platform: undefined }));
+    expect(stix.pattern).toBe("[user-account:account_login = 'anna_jobs']");
+    const parsed = parseStixPattern(stix.pattern as string);
+    expect(parsed.ok && subjectFromComparisons(parsed.comparisons)).toEqual({ ok: true, subject: { type: 'username', value: 'anna_jobs' } });
   });
 
   it('maps every field of an indicator version', () => {

@@ -30,7 +30,10 @@ export function patternFor(subject: PatternSubject): string {
     case 'email':
       return `[${cmp('email-addr', ['value'], value)}]`;
     case 'username':
-      return `[${cmp('user-account', ['account_login'], value)} AND ${cmp('user-account', ['account_type'], subject.platform ?? '')}]`;
+      // No platform, no account_type: an empty one means nothing in the open vocabulary.
+      return subject.platform
+        ? `[${cmp('user-account', ['account_login'], value)} AND ${cmp('user-account', ['account_type'], subject.platform)}]`
+        : `[${cmp('user-account', ['account_login'], value)}]`;
     case 'url':
       return `[${cmp('url', ['value'], value)}]`;
     case 'domain':
@@ -102,7 +105,8 @@ function userAccount(comparisons: StixComparison[]): SubjectResult {
   const other = comparisons.find((c) => c !== login && c !== platform);
   if (other) return unmapped(`user-account:${other.path.join('.').slice(0, 64)} is not mapped (only account_login and account_type are)`);
   if (!login) return unmapped('a user-account pattern needs user-account:account_login');
-  if (!platform) return unmapped('a user-account pattern needs user-account:account_type (the platform of the username)');
+  // A login alone is a username on no named platform (Palermo's own export writes it so).
+  if (!platform || platform.value === '') return { ok: true, subject: { type: 'username', value: login.value } };
   return { ok: true, subject: { type: 'username', value: login.value, platform: platform.value } };
 }
 

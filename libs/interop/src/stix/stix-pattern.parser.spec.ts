@@ -98,6 +98,8 @@ describe('subjectFromComparisons', () => {
     ["[phone-number:value = '+31612345678']", { type: 'phone', value: '+31612345678' }],
     ["[email-addr:value = 'a@b.example']", { type: 'email', value: 'a@b.example' }],
     ["[user-account:account_type = 'telegram' AND user-account:account_login = 'anna']", { type: 'username', value: 'anna', platform: 'telegram' }],
+    ["[user-account:account_login = 'anna']", { type: 'username', value: 'anna' }],
+    ["[user-account:account_login = 'anna' AND user-account:account_type = '']", { type: 'username', value: 'anna' }],
     ["[url:value = 'http://a.example/']", { type: 'url', value: 'http://a.example/' }],
     ["[domain-name:value = 'a.example']", { type: 'domain', value: 'a.example' }],
     ["[ipv4-addr:value = '192.0.2.1']", { type: 'ip', value: '192.0.2.1' }],
@@ -116,7 +118,6 @@ describe('subjectFromComparisons', () => {
 
   it.each([
     "[ipv4-addr:value = '1.2.3.4' AND domain-name:value = 'a.example']", // two objects
-    "[user-account:account_login = 'anna']", // no platform
     "[user-account:account_type = 'telegram' AND user-account:account_login = 'anna' AND user-account:user_id = '1']", // says more
     "[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']",
     "[file:hashes.'SHA-256' = 'ab' AND file:hashes.MD5 = 'cd']",
