@@ -1,21 +1,22 @@
 import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Command } from 'commander';
 import { DomainError } from '@palermo/indicators';
 import { ApiClient, type ApiOptions } from '../api.client';
+import { stixCommand } from './stix-import.command';
 
 const PSEUDONYM_ONLY_HEADER = 'x-palermo-pseudonym-only-withheld';
 
 /**
  * `palermo stix export [--since T] [--collection C] [--out FILE]`: streams the node's STIX 2.1 bundle
  * (GET /api/v1/stix/bundle) to a file or stdout without holding it in memory. Adds `export` under the
- * `stix` command, creating that command if the import half has not registered it.
+ * `stix` command (made once, by stixCommand, whichever half registers first).
  */
 export function registerStixExport(program: Command): void {
-  const stix = program.commands.find((c) => c.name() === 'stix') ?? program.command('stix').description('STIX 2.1 import and export');
-  stix
+  stixCommand(program)
     .command('export')
     .description('write a STIX 2.1 bundle of a collection (default: everything this node holds with a value)')
     .option('--since <timestamp>', 'only what was added after this RFC 3339 UTC instant')
@@ -26,7 +27,7 @@ export function registerStixExport(program: Command): void {
     .option('--data-dir <dir>', "the node's data dir (to find its port)")
     .action(async (opts: ApiOptions & { since?: string; collection?: string; out?: string }) => {
       const withheld = await exportStix(ApiClient.from(opts), opts);
-      if (withheld > 0) process.stderr.write(`palermo: ${withheld} indicator(s) held only as a pseudonym were left out (no value to export)\n`);
+      if (withheld > 0) process.stderr.write(`palermo: ${withheld} object(s) of indicators held only as a pseudonym were left out (no value to export)\n`);
     });
 }
 
@@ -47,7 +48,20 @@ export async function exportStix(client: ApiClient, opts: { since?: string; coll
     throw new DomainError(error.code ?? `HTTP_${res.status}`, error.message ?? text.slice(0, 500));
   }
   const source = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
-  // A cut connection (the node failed mid-export) rejects here: the file is then incomplete and we say so.
-  await pipeline(source, opts.out ? createWriteStream(opts.out) : process.stdout, { end: !!opts.out });
-  return Number(res.headers.get(PSEUDONYM_ONLY_HEADER) ?? 0);
+  const withheld = Number(res.headers.get(PSEUDONYM_ONLY_HEADER) ?? 0);
+  if (!opts.out) {
+    await pipeline(source, process.stdout, { end: false });
+    return withheld;
+  }
+  // Written beside the target and renamed when complete: a cut connection (the node failed
+  // mid-export) never leaves a truncated FILE that looks like an export, nor replaces a good one.
+  const partial = `${opts.out}.partial`;
+  try {
+    await pipeline(source, createWriteStream(partial));
+    await rename(partial, opts.out);
+  } catch (err) {
+    await rm(partial, { force: true });
+    throw err;
+  }
+  return withheld;
 }
