@@ -162,29 +162,37 @@ export class TaxiiRepository extends Repository {
     const keys = await query<{ origin_node: string; origin_id: string }>(em, REFS_SQL, [JSON.stringify([...new Set(stixIds)])]);
     const originIds = keys.filter((k) => k.origin_node === publisher).map((k) => k.origin_id);
     if (originIds.length === 0) return { entries: [], more: false };
-    const from = q.after?.kind === 'audience' ? q.after : { seq: 0, index: -1 };
-    const positions = await query<{ seq: number; entry_index: number }>(em, AUDIENCE_POSITIONS_SQL, [
-      audience, publisher, audience, publisher, audience, JSON.stringify(originIds), from.seq, from.seq, from.index,
-    ]);
+    let from = q.after?.kind === 'audience' ? { seq: q.after.seq, index: q.after.index } : { seq: 0, index: -1 };
+    // Positions may be skipped (added_after, a revocation the audience never had a version for), so
+    // they are read in batches until `limit` entries plus one are found or the chain ends: `more` is
+    // then exact however many positions the indicators have (no silent cap).
+    const batch = limit + 1;
     const entries: CollectionEntry[] = [];
     const bundles = new Map<number, { row: ChainRow; parsed: ReturnType<typeof parseBundle> }>();
-    for (const p of positions) {
-      const seq = Number(p.seq);
-      const index = Number(p.entry_index);
-      if (!bundles.has(seq)) {
-        const [row] = await query<ChainRow>(em, CHAIN_BUNDLES_SQL, [publisher, audience, seq, EPOCH, publisher, audience, 1]);
-        if (!row || Number(row.seq) !== seq) continue;
-        bundles.set(seq, { row, parsed: parseBundle(row) });
+    for (;;) {
+      const positions = await query<{ seq: number; entry_index: number }>(em, AUDIENCE_POSITIONS_SQL, [
+        audience, publisher, audience, publisher, audience, JSON.stringify(originIds), from.seq, from.seq, from.index, batch,
+      ]);
+      for (const p of positions) {
+        const seq = Number(p.seq);
+        const index = Number(p.entry_index);
+        from = { seq, index };
+        if (!bundles.has(seq)) {
+          if (bundles.size >= 64) bundles.clear(); // bounded: positions come in chain order
+          const [row] = await query<ChainRow>(em, CHAIN_BUNDLES_SQL, [publisher, audience, seq, EPOCH, publisher, audience, 1]);
+          if (!row || Number(row.seq) !== seq) continue;
+          bundles.set(seq, { row, parsed: parseBundle(row) });
+        }
+        const { row, parsed } = bundles.get(seq)!;
+        const addedAt = addMicros(row.stored_at, Number(row.offset_micros) + index);
+        if (q.addedAfter !== undefined && addedAt <= microIso(q.addedAfter)) continue;
+        const entry = parsed.entries[index] ? await toCollectionEntry(em, audience, parsed, parsed.entries[index]!, addedAt) : null;
+        if (!entry) continue;
+        if (entries.length === limit) return { entries, more: true };
+        entries.push({ ...entry, position: { kind: 'audience', seq, index } });
       }
-      const { row, parsed } = bundles.get(seq)!;
-      const addedAt = addMicros(row.stored_at, Number(row.offset_micros) + index);
-      if (q.addedAfter !== undefined && addedAt <= microIso(q.addedAfter)) continue;
-      const entry = parsed.entries[index] ? await toCollectionEntry(em, audience, parsed, parsed.entries[index]!, addedAt) : null;
-      if (!entry) continue;
-      if (entries.length === limit) return { entries, more: true };
-      entries.push({ ...entry, position: { kind: 'audience', seq, index } });
+      if (positions.length < batch) return { entries, more: false };
     }
-    return { entries, more: false };
   }
 
   /** For each of `originIds` sent on the chain (publisher → audience): its first and last entry. */

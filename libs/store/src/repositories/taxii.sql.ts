@@ -62,7 +62,8 @@ export const CHAIN_BUNDLES_SQL = `
   order by b.seq asc
   limit ?`;
 
-// Where the given indicators sit on a chain, in chain order after a position (TAXII match[id] on an audience).
+// Where the given indicators sit on a chain, in chain order after a position (TAXII match[id] on an
+// audience), a batch at a time: the caller asks again after the last one until a batch comes back short.
 export const AUDIENCE_POSITIONS_SQL = `
   select b.seq, d.entry_index
   from export_decision d join bundle b on b.hash = d.bundle_hash
@@ -73,7 +74,7 @@ export const AUDIENCE_POSITIONS_SQL = `
     and d.origin_id in (select json_array_elements_text(?::text::json))
     and (b.seq > ? or (b.seq = ? and d.entry_index > ?))
   order by b.seq asc, d.entry_index asc
-  limit 10000`;
+  limit ?`;
 
 // The last version this audience was sent of an indicator it later got a revocation for.
 export const LAST_SHARED_SQL = `
