@@ -1,14 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { v4 as uuidv4 } from 'uuid';
-import type { Tlp } from '@palermo/indicators';
 import { Store, type CollectionPosition } from '@palermo/store';
 import type { Principal } from '../auth/roles';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
 import { LOCAL, type TaxiiCollection } from '../taxii/taxii.collections';
 import { API_ROOT, TaxiiService } from '../taxii/taxii.service';
 import type { StixExportQuery } from './stix-export.query';
-import { identityToStix, indicatorToStix, sightingToStix, TLP_MARKING_DEFINITIONS, type StixObject } from '@palermo/interop';
+import { identityToStix, indicatorToStix, sightingToStix } from '@palermo/interop';
+import { BundleWriter, Seen } from './stix-bundle.stream';
 
 /** The STIX 2.1 media type of the exported bundle. */
 export const STIX_BUNDLE_MEDIA_TYPE = 'application/stix+json;version=2.1';
@@ -89,67 +89,5 @@ export class StixExportService {
       if (!page.nextCursor || writer.stopped()) return;
       cursor = page.nextCursor;
     }
-  }
-}
-
-/** Writes identities and marking definitions the first time they are referenced. */
-class Seen {
-  private readonly origins = new Set<string>();
-  private readonly markings = new Set<Tlp>();
-
-  constructor(
-    private readonly writer: BundleWriter,
-    self: string,
-  ) {
-    this.origins.add(self);
-  }
-
-  async origin(nodeId: string): Promise<void> {
-    if (this.origins.has(nodeId)) return;
-    this.origins.add(nodeId);
-    await this.writer.object(identityToStix({ nodeId }));
-  }
-
-  async marking(tlp: Tlp): Promise<void> {
-    if (this.markings.has(tlp)) return;
-    this.markings.add(tlp);
-    await this.writer.object(TLP_MARKING_DEFINITIONS[tlp]);
-  }
-}
-
-/** `{"type":"bundle","id":…,"objects":[…]}` written object by object, waiting for the socket to drain. */
-class BundleWriter {
-  private count = 0;
-
-  constructor(
-    private readonly res: Response,
-    readonly stopped: () => boolean,
-  ) {}
-
-  open(id: string): Promise<void> {
-    return this.write(`{"type":"bundle","id":${JSON.stringify(id)},"objects":[`);
-  }
-
-  async object(object: StixObject | object): Promise<void> {
-    await this.write(`${this.count++ === 0 ? '\n' : ',\n'}${JSON.stringify(object)}`);
-  }
-
-  async close(): Promise<void> {
-    await this.write('\n]}\n');
-    this.res.end();
-  }
-
-  private async write(text: string): Promise<void> {
-    if (this.stopped()) return;
-    if (this.res.write(text)) return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        this.res.off('drain', done);
-        this.res.off('close', done);
-        resolve();
-      };
-      this.res.on('drain', done);
-      this.res.on('close', done);
-    });
   }
 }
