@@ -26,7 +26,7 @@ const STATEMENTS = [
   // A partner token reads what its node was sent (TAXII/STIX read routes only); no other role names a partner.
   `alter table api_token add column partner text`,
   `alter table api_token add constraint api_token_partner_scope check (
-    (role = 'partner') = (partner is not null) and (partner is null or partner ~ '^[a-z][a-z0-9-]{1,31}$'))`,
+    (role = 'partner') = (partner is not null) and (partner is null or (partner ~ '^[a-z][a-z0-9-]{1,31}$' and partner not in ('local', 'all'))))`,
 
   `create sequence indicator_change_seq`,
   `alter table indicator add column change_seq bigint`,

@@ -45,7 +45,11 @@ describe.each(BACKENDS)('tokens, keys and partners (%s)', (backend) => {
     }
     // The database holds the same rule, for rows written around the repository.
     const em = store.orm.em.fork() as unknown as EntityManager;
-    await expect(query(em, `insert into api_token (id, name, role, token_sha256, partner) values ('01900000-0000-7000-8000-0000000000ff', 'x', 'analyst', '${'0'.repeat(64)}', 'de-bka')`)).rejects.toThrow(/api_token_partner_scope/);
+    const insert = (id: string, role: string, partner: string) =>
+      query(em, `insert into api_token (id, name, role, token_sha256, partner) values (?, 'x', ?, ?, ?)`, [id, role, `${id.slice(-1)}`.repeat(64), partner]);
+    await expect(insert('01900000-0000-7000-8000-0000000000ff', 'analyst', 'de-bka')).rejects.toThrow(/api_token_partner_scope/);
+    await expect(insert('01900000-0000-7000-8000-0000000000fe', 'partner', 'local')).rejects.toThrow(/api_token_partner_scope/);
+    await expect(insert('01900000-0000-7000-8000-0000000000fd', 'partner', 'all')).rejects.toThrow(/api_token_partner_scope/);
   });
 
   it.each([
