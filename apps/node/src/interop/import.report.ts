@@ -57,6 +57,8 @@ export class ImportReport {
   /** Counts what the store did with one object (and, if it was adopted, from which origin). */
   record(place: ObjectPlace, outcome: ImportOutcome, adoptedFrom?: string): void {
     if (outcome.status === 'failed') return this.fail(place, outcome.code, outcome.reason);
+    // A MISP deletion of an attribute never imported: already reported as skipped (MISP_DELETED).
+    if (outcome.status === 'skipped') return;
     this.counts[outcome.status] += 1;
     if (adoptedFrom === undefined || outcome.status === 'revoked') return;
     this.adopted += 1;

@@ -32,13 +32,18 @@ export interface RawObject extends Omit<ImportObject, 'input'> {
  */
 export class ImportSpool {
   private size = 0;
+  private failure: Error | null = null;
 
   private constructor(
     private readonly dir: string,
     private readonly out: WriteStream,
     private readonly report: ImportReport,
     private readonly defaultRegion: string,
-  ) {}
+  ) {
+    // Kept, never thrown from an event: a full disk fails this import, not the whole node (and a
+    // write still pending when dispose() destroys the stream after a refused file is no crash).
+    out.on('error', (error) => (this.failure ??= error));
+  }
 
   /** A new spool in a private temp directory. */
   static async open(report: ImportReport, defaultRegion: string): Promise<ImportSpool> {
@@ -68,6 +73,7 @@ export class ImportSpool {
       }
       obj.input = parsed.indicator;
     }
+    if (this.failure) throw this.failure;
     const entry: SpooledObject = { place, obj, ...(adoptedFrom ? { adoptedFrom } : {}) };
     this.size += 1;
     if (!this.out.write(`${JSON.stringify(entry)}\n`)) await once(this.out, 'drain');
@@ -75,8 +81,8 @@ export class ImportSpool {
 
   /** Ends writing; call before `read()`. */
   async close(): Promise<void> {
-    if (this.out.writableFinished) return;
-    await new Promise<void>((resolve, reject) => this.out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    if (!this.out.writableFinished) await new Promise<void>((resolve) => this.out.end(() => resolve()));
+    if (this.failure) throw this.failure;
   }
 
   /** The spooled objects in file order, one line at a time. */

@@ -84,6 +84,17 @@ describe.each(BACKENDS)('STIX/MISP import sessions (%s)', (backend) => {
     expect(await apply([obj(ref(), 'gone.example', '2027-01-01T00:00:00Z', { ownId: randomUUID() })])).toMatchObject([{ status: 'created' }]);
   });
 
+  it('a revocation onlyIfKnown (a MISP deletion) revokes what the id made before, and skips an id never seen', async () => {
+    const known = randomUUID();
+    await apply([obj(known, 'misp-deleted.example', '2026-01-01T00:00:00Z')], 'misp');
+    expect(await apply([{ refId: known, modified: '2026-02-01T00:00:00Z', revoked: true, onlyIfKnown: true }], 'misp')).toMatchObject([{ status: 'revoked' }]);
+    expect(await current('misp-deleted.example')).toEqual([]);
+    const unknown = randomUUID();
+    expect(await apply([{ refId: unknown, modified: '2026-02-01T00:00:00Z', revoked: true, onlyIfKnown: true }], 'misp')).toEqual([{ refId: unknown, status: 'skipped', indicatorId: null }]);
+    // Nothing was remembered: the attribute can still arrive (e.g. restored in MISP).
+    expect(await apply([obj(unknown, 'misp-restored.example', '2026-03-01T00:00:00Z')], 'misp')).toMatchObject([{ status: 'created' }]);
+  });
+
   it('keeps STIX ids and MISP uuids apart', async () => {
     const id = randomUUID();
     await apply([obj(id, 'misp-side.example', '2026-06-01T00:00:00Z')], 'misp');

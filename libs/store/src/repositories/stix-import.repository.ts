@@ -23,7 +23,7 @@ export interface ImportObject {
   input?: IndicatorInput;
   /**
    * A revocation that only matters for an object imported before (a MISP deletion): for an id never
-   * seen it changes and remembers nothing ("unchanged"), so the attribute may still come back.
+   * seen it changes and remembers nothing ("skipped", not counted), so the attribute may still come back.
    */
   onlyIfKnown?: boolean;
   /** Provenance kept with the reference (e.g. the MISP event uuid). */
@@ -38,6 +38,8 @@ export interface ImportObject {
 /** What became of one object. */
 export type ImportOutcome =
   | { refId: string; status: 'created' | 'updated' | 'unchanged' | 'revoked'; indicatorId: string | null; replaced?: string }
+  /** An `onlyIfKnown` revocation of an id never imported: nothing to do, nothing remembered. */
+  | { refId: string; status: 'skipped'; indicatorId: null }
   | { refId: string; status: 'failed'; code: string; reason: string };
 
 interface RefRow {
@@ -123,11 +125,13 @@ export class ImportSession {
     for (const [index, obj] of objects.entries()) {
       const ref = refs.get(obj.refId);
       const modified = new Date(obj.modified).toISOString();
-      const step = !ref && obj.ownId !== undefined && owned.has(obj.ownId) ? ({ kind: 'own' } as const) : !ref && obj.onlyIfKnown ? ({ kind: 'unchanged' } as const) : decide(obj, modified, ref);
+      const step = !ref && obj.ownId !== undefined && owned.has(obj.ownId) ? ({ kind: 'own' } as const) : !ref && obj.onlyIfKnown ? ({ kind: 'skipped' } as const) : decide(obj, modified, ref);
       if (step.kind === 'own') {
         // This node's own indicator come back in a file: remembered, never re-created or changed by it.
         outcomes[index] = { refId: obj.refId, status: 'unchanged', indicatorId: obj.ownId! };
         saved.push({ ref_id: obj.refId, modified, indicator_id: obj.ownId!, revoked: false, context: obj.context ?? null });
+      } else if (step.kind === 'skipped') {
+        outcomes[index] = { refId: obj.refId, status: 'skipped', indicatorId: null };
       } else if (step.kind === 'unchanged') {
         outcomes[index] = { refId: obj.refId, status: 'unchanged', indicatorId: ref?.indicator_id ?? null };
       } else if (step.kind === 'failed') {
