@@ -263,6 +263,23 @@ describe('the palermo CLI', () => {
     expect(stored.body.items[0]).toMatchObject({ tlp: 'green' });
   });
 
+  it('palermo stix import --adopt takes another Palermo origin as own and says from where; without it each fails', async () => {
+    const file = join(dir, 'foreign.json');
+    const fromDe = {
+      ...indicator(domainPattern('cli-adopt.example')),
+      x_palermo_origin: 'de-bka',
+      x_palermo_id: '01942220-5000-7000-8000-00000000c001',
+    };
+    writeFileSync(file, bundle([fromDe]));
+    const refused = await palermo(['stix', 'import', file]);
+    expect(refused.stdout).toMatch(/created 0, .*failed 1/);
+    expect(refused.stdout).toMatch(/STIX_FOREIGN_ORIGIN .*"de-bka"/);
+    const adopted = await palermo(['stix', 'import', file, '--adopt']);
+    expect(adopted.code).toBe(0);
+    expect(adopted.stdout).toMatch(/created 1/);
+    expect(adopted.stdout).toMatch(/adopted 1 indicator\(s\) of other Palermo nodes as own \(de-bka 1\)/);
+  });
+
   it('refuses a missing file, a bad --tlp and reports a node error with its code', async () => {
     expect(await palermo(['stix', 'import', join(dir, 'missing.json')])).toMatchObject({ code: 2, stderr: expect.stringContaining('no such file') });
     expect(await palermo(['stix', 'import', join(dir, 'bundle.json'), '--tlp', 'purple'])).toMatchObject({ code: 2 });
