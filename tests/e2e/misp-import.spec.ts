@@ -125,6 +125,50 @@ describe('POST /misp/import', () => {
     expect(stored.body.items[0]).toMatchObject({ description: 'seen again in February' });
   });
 
+  it('an attribute deleted in MISP revokes the indicator an earlier import of it created (two versions of one event)', async () => {
+    const kept = attr('domain', 'kept-after-delete.example');
+    const removed = attr('domain', 'false-positive.example', { timestamp: '1767225600' });
+    const neverImported = attr('domain', 'deleted-from-the-start.example', { deleted: true });
+    const v1 = { Event: { uuid: randomUUID(), info: 'v1', date: '2026-01-01', timestamp: '1767225600', Attribute: [kept, removed] } };
+    expect((await importMisp(v1)).body.counts).toMatchObject({ created: 2, revoked: 0 });
+    // Version 2: the analyst deleted the false positive in MISP (soft delete bumps its timestamp).
+    const v2 = structuredClone(v1);
+    Object.assign(v2.Event, { info: 'v2', timestamp: '1767312000' });
+    Object.assign(v2.Event.Attribute[1]!, { deleted: true, timestamp: '1767312000' });
+    v2.Event.Attribute.push(neverImported);
+    const res = await importMisp(v2);
+    expect(res.status).toBe(201);
+    expect(res.body.counts).toMatchObject({ created: 0, unchanged: 1, revoked: 1, failed: 0 });
+    expect(res.body.skipped.filter((s: any) => s.code === 'MISP_DELETED').map((s: any) => s.uuid).sort()).toEqual([removed.uuid, neverImported.uuid].sort());
+    expect((await nl.api('GET', '/indicators?type=domain&value=false-positive.example')).body.items).toEqual([]);
+    expect((await nl.api('GET', '/indicators?type=domain&value=kept-after-delete.example')).body.items).toHaveLength(1);
+    // The revocation holds: the old version of the event does not bring it back; v2 again changes nothing.
+    expect((await importMisp(v1)).body.counts).toMatchObject({ created: 0, updated: 0 });
+    expect((await importMisp(v2)).body.counts).toMatchObject({ created: 0, updated: 0, revoked: 0 });
+    expect((await nl.api('GET', '/indicators?type=domain&value=false-positive.example')).body.items).toEqual([]);
+  });
+
+  it('attributes without a timestamp take the event’s (MISP_NO_TIMESTAMP); importing twice changes nothing', async () => {
+    const bare = attr('domain', 'no-timestamp.example');
+    delete bare.timestamp;
+    const reused = attr('domain', 'no-timestamp-2.example');
+    delete reused.timestamp;
+    const ev = { Event: { uuid: randomUUID(), info: 'no timestamps', date: '2026-01-01', publish_timestamp: '1767225600', Attribute: [bare, reused] } };
+    const first = await importMisp(ev);
+    expect(first.body.counts).toMatchObject({ created: 2 });
+    expect(first.body.mispWarnings.filter((w: any) => w.code === 'MISP_NO_TIMESTAMP').map((w: any) => w.uuid).sort()).toEqual([bare.uuid, reused.uuid].sort());
+    const before = await rows.counts();
+    const second = await importMisp(ev);
+    expect(second.body.counts).toMatchObject({ created: 0, updated: 0, unchanged: 2, revoked: 0 });
+    // Even an attribute uuid re-used with another value is no newer version without a newer timestamp.
+    const changed = structuredClone(ev);
+    changed.Event.Attribute[1]!.value = 'no-timestamp-other.example';
+    expect((await importMisp(changed)).body.counts).toMatchObject({ created: 0, updated: 0, unchanged: 2, revoked: 0 });
+    expect((await nl.api('GET', '/indicators?type=domain&value=no-timestamp-2.example')).body.items).toHaveLength(1);
+    const after = await rows.counts();
+    expect(after.own).toBe(before.own);
+  });
+
   it('?dryRun=true reports and changes nothing', async () => {
     const { event } = mixedEvent();
     const domain = event.Event.Attribute[3]!;
@@ -217,6 +261,23 @@ describe('the palermo CLI', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ counts: { created: 1 }, dryRun: false });
     const stored = await nl.api('GET', '/indicators?type=domain&value=cli-stix.example');
     expect(stored.body.items[0]).toMatchObject({ tlp: 'green' });
+  });
+
+  it('palermo stix import --adopt takes another Palermo origin as own and says from where; without it each fails', async () => {
+    const file = join(dir, 'foreign.json');
+    const fromDe = {
+      ...indicator(domainPattern('cli-adopt.example')),
+      x_palermo_origin: 'de-bka',
+      x_palermo_id: '01942220-5000-7000-8000-00000000c001',
+    };
+    writeFileSync(file, bundle([fromDe]));
+    const refused = await palermo(['stix', 'import', file]);
+    expect(refused.stdout).toMatch(/created 0, .*failed 1/);
+    expect(refused.stdout).toMatch(/STIX_FOREIGN_ORIGIN .*"de-bka"/);
+    const adopted = await palermo(['stix', 'import', file, '--adopt']);
+    expect(adopted.code).toBe(0);
+    expect(adopted.stdout).toMatch(/created 1/);
+    expect(adopted.stdout).toMatch(/adopted 1 indicator\(s\) of other Palermo nodes as own \(de-bka 1\)/);
   });
 
   it('refuses a missing file, a bad --tlp and reports a node error with its code', async () => {

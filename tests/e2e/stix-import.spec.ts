@@ -34,6 +34,7 @@ const SMALL = 'be-police';
 const LU = 'lu-police';
 const SMALL_MAX_BYTES = 65_536;
 const HEAP_MB = 128;
+const SMALL_IDLE_MS = 3000;
 
 let fed: Federation;
 let nl: TestNode;
@@ -57,7 +58,7 @@ async function find(type: string, value: string): Promise<any | null> {
 beforeAll(async () => {
   fed = await bootFederation([
     { nodeId: NL, jurisdiction: 'NL', agreements: 'none', env: { NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}` } },
-    { nodeId: SMALL, jurisdiction: 'BE', agreements: [{ partner: LU }], env: { PALERMO_STIX_IMPORT_MAX_BYTES: String(SMALL_MAX_BYTES) } },
+    { nodeId: SMALL, jurisdiction: 'BE', agreements: [{ partner: LU }], env: { PALERMO_STIX_IMPORT_MAX_BYTES: String(SMALL_MAX_BYTES), PALERMO_STIX_IMPORT_IDLE_MS: String(SMALL_IDLE_MS) } },
     { nodeId: LU, jurisdiction: 'LU', agreements: [{ partner: SMALL }] },
   ]);
   [nl, small] = [fed.node(NL), fed.node(SMALL)];
@@ -245,28 +246,82 @@ describe('between Palermo nodes', () => {
   const FIELDS = ['type', 'value', 'platform', 'chain', 'tlp', 'confidence', 'tags', 'firstSeen', 'lastSeen', 'validUntil', 'description'] as const;
   const pick = (record: any) => Object.fromEntries(FIELDS.map((f) => [f, record[f] ?? null]));
 
-  it('a STIX file of every type written from one node’s indicators yields the same indicators on another, which shares them on', async () => {
-    const res = await nl.api('POST', '/indicators', { body: { indicators: published } });
+  /** nl-police's indicators of every type, published now, as STIX with nl's identity and the TLP definitions. */
+  async function publishedAsStix(suffix: string) {
+    const values = published.map((p) => (p.type === 'keyword' ? { ...p, value: `${p.value} ${suffix}` } : p.type === 'domain' ? { ...p, value: `${suffix}.${p.value}` } : p));
+    const res = await nl.api('POST', '/indicators', { body: { indicators: values } });
     expect(res.status).toBe(201);
     const records = await Promise.all(res.body.items.map(async (item: { id: string }) => (await nl.api('GET', `/indicators/${item.id}`)).body.indicator));
     const wire = records.map((r: any): WireIndicator => ({ ...r, validUntil: r.validUntil, description: r.description ?? undefined, platform: r.platform ?? undefined, chain: r.chain ?? undefined }));
     const stix = [identityToStix({ nodeId: NL, jurisdiction: 'NL' }), ...Object.values(TLP_MARKING_DEFINITIONS), ...wire.map((w) => indicatorToStix(w))];
+    return { records, stix };
+  }
+  const queryOf = (record: any, origin: string) =>
+    `type=${record.type}&value=${encodeURIComponent(record.value)}&origin=${origin}${record.platform ? `&platform=${record.platform}` : ''}${record.chain ? `&chain=${record.chain}` : ''}`;
+
+  it('refuses, per object, indicators another Palermo node published: they must come through its feed', async () => {
+    const { records, stix } = await publishedAsStix('refused');
     const imported = await importStix(small, bundle(stix));
     expect(imported.status).toBe(201);
+    expect(imported.body.counts).toMatchObject({ created: 0, failed: published.length, ignored: 1 + 5 });
+    expect(imported.body.adopted).toBe(0);
+    for (const failure of imported.body.failures) {
+      expect(failure).toMatchObject({ code: 'STIX_FOREIGN_ORIGIN', type: 'indicator' });
+      expect(failure.reason).toMatch(/"nl-police".*feed.*agreement, revocations and retention/);
+    }
+    for (const record of records) expect((await small.api('GET', `/indicators?${queryOf(record, SMALL)}`)).body.items).toEqual([]);
+  });
+
+  it('a STIX file exported by Palermo and imported into another Palermo node yields the same indicators (adopt=true), which it shares on as own', async () => {
+    const { records, stix } = await publishedAsStix('adopted');
+    const imported = await importStix(small, bundle(stix), { query: 'adopt=true' });
+    expect(imported.status).toBe(201);
     expect(imported.body.counts).toMatchObject({ created: published.length, failed: 0, ignored: 1 + 5 });
+    expect(imported.body).toMatchObject({ adopted: published.length, adoptedFrom: { [NL]: published.length } });
 
     for (const record of records) {
-      const query = `type=${record.type}&value=${encodeURIComponent(record.value)}&origin=${SMALL}${record.platform ? `&platform=${record.platform}` : ''}${record.chain ? `&chain=${record.chain}` : ''}`;
-      const found = await small.api('GET', `/indicators?${query}`);
+      const found = await small.api('GET', `/indicators?${queryOf(record, SMALL)}`);
       expect(found.body.items).toHaveLength(1);
       expect(pick(found.body.items[0])).toEqual(pick(record));
     }
-    // Imported indicators are be-police's own: the exporter sends them to lu-police under their agreement.
+    // Adopted indicators are be-police's own: the exporter sends them to lu-police under their agreement.
     const url = records.find((r: any) => r.type === 'url');
     await eventually('lu-police to hold be-police’s STIX import of the TLP:CLEAR url', async () => {
       const held = await fed.node(LU).api('GET', `/indicators?origin=${SMALL}&type=url&value=${encodeURIComponent(url.value)}`);
       return held.body.items.length === 1;
     });
+  });
+
+  it("a node's own export imported back maps onto its own indicators: nothing new, nothing changed", async () => {
+    const { records, stix } = await publishedAsStix('roundtrip');
+    const imported = await importStix(nl, bundle(stix));
+    expect(imported.status).toBe(201);
+    expect(imported.body.counts).toMatchObject({ created: 0, updated: 0, unchanged: published.length, failed: 0 });
+    for (const record of records) {
+      const found = (await nl.api('GET', `/indicators?${queryOf(record, NL)}`)).body.items;
+      expect(found).toMatchObject([{ id: record.id, version: record.version }]);
+    }
+  });
+
+  it('audits adopted objects with their origins', async () => {
+    const fromDe: WireIndicator = {
+      id: '01942220-5000-7000-8000-00000000a001',
+      origin: 'de-bka',
+      version: 1,
+      type: 'domain',
+      value: 'adopted-audit.example',
+      tlp: 'green',
+      confidence: 50,
+      tags: [],
+      firstSeen: '2026-01-01T00:00:00.000Z',
+      lastSeen: '2026-01-01T00:00:00.000Z',
+      validUntil: null,
+      modifiedAt: '2026-01-02T00:00:00.000Z',
+    };
+    const foreignNode = indicatorToStix(fromDe);
+    const imported = await importStix(nl, bundle([foreignNode]), { query: 'adopt=true' });
+    expect(imported.body).toMatchObject({ counts: { created: 1 }, adopted: 1, adoptedFrom: { 'de-bka': 1 } });
+    expect(await rows.lastAudit('stix.import')).toMatchObject({ details: { adopted: 1, adoptedFrom: { 'de-bka': 1 } } });
   });
 });
 
@@ -281,6 +336,76 @@ describe('imports and analysts at the same time', () => {
     const c = done.body.counts;
     expect(c.created + c.updated + c.unchanged).toBe(3000);
     expect((await nl.api('GET', `/indicators?type=domain&value=concurrent-2999.example&origin=${NL}`)).body.items).toHaveLength(1);
+  });
+});
+
+describe('a slow upload holds no lock', () => {
+  /** A bundle sent a few objects at a time, `pauseMs` apart; `sent` says when the last byte left. */
+  function trickle(objects: object[], perChunk: number, pauseMs: number, state: { done: boolean }) {
+    async function* chunks() {
+      yield new TextEncoder().encode('{"type":"bundle","id":"bundle--0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5","objects":[');
+      for (let i = 0; i < objects.length; i += perChunk) {
+        await new Promise((r) => setTimeout(r, pauseMs));
+        const part = objects.slice(i, i + perChunk).map((o) => JSON.stringify(o)).join(',');
+        yield new TextEncoder().encode(i === 0 ? part : `,${part}`);
+      }
+      yield new TextEncoder().encode(']}');
+      state.done = true;
+    }
+    return Readable.toWeb(Readable.from(chunks())) as ReadableStream<Uint8Array>;
+  }
+
+  it('POST /indicators and a partner bundle import complete while a trickled STIX upload is still in progress', async () => {
+    const objects = Array.from({ length: 40 }, (_, i) => indicator(domainPattern(`slow-${i}.example`)));
+    const upload = { done: false };
+    // ~10 s of upload, the first objects (and so, before the fix, the first batch and the locks) early.
+    const importing = importStix(small, trickle(objects, 2, 500, upload));
+    await new Promise((r) => setTimeout(r, 1500));
+    const started = Date.now();
+    const posted = await small.api('POST', '/indicators', { body: { indicators: [{ type: 'domain', value: 'during-slow-upload.example' }] } });
+    expect(posted.status).toBe(201);
+    expect(upload.done).toBe(false);
+    expect(Date.now() - started).toBeLessThan(5000);
+    // lu-police publishes; be-police imports its bundle over the federation while the upload goes on.
+    const fromLu = await fed.node(LU).api('POST', '/indicators', { body: { indicators: [{ type: 'domain', value: 'lu-during-slow-upload.example', tlp: 'green' }] } });
+    expect(fromLu.status).toBe(201);
+    await eventually('be-police to import lu-police’s bundle during the upload', async () => {
+      const held = await small.api('GET', `/indicators?origin=${LU}&type=domain&value=lu-during-slow-upload.example`);
+      return held.body.items.length === 1;
+    });
+    const partnerImportedDuringUpload = !upload.done;
+    const done = await importing;
+    expect(done.status).toBe(201);
+    expect(done.body.counts).toMatchObject({ created: 40, failed: 0 });
+    expect(partnerImportedDuringUpload).toBe(true);
+  }, 60_000);
+
+  it('an upload that sends no byte for PALERMO_STIX_IMPORT_IDLE_MS is refused with 408 IMPORT_BODY_IDLE and changes nothing', async () => {
+    const before = (await small.api('GET', '/indicators?type=domain&value=idle-0.example')).body.items;
+    async function* stalled() {
+      yield new TextEncoder().encode(`{"type":"bundle","objects":[${JSON.stringify(indicator(domainPattern('idle-0.example')))}`);
+      await new Promise((r) => setTimeout(r, SMALL_IDLE_MS + 3000));
+      yield new TextEncoder().encode(']}');
+    }
+    const started = Date.now();
+    const res = await importStix(small, Readable.toWeb(Readable.from(stalled())) as ReadableStream<Uint8Array>);
+    expect(res).toMatchObject({ status: 408, body: { error: { code: 'IMPORT_BODY_IDLE' } } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(SMALL_IDLE_MS - 100);
+    expect(before).toEqual([]);
+    expect((await small.api('GET', '/indicators?type=domain&value=idle-0.example')).body.items).toEqual([]);
+  }, 30_000);
+});
+
+describe('one oversize object', () => {
+  it('fails the whole file with 413 STIX_OBJECT_TOO_LARGE and its position; nothing is stored', async () => {
+    const before = await rows.counts();
+    const head = indicator(domainPattern('before-giant.example'));
+    const giant = { ...indicator(domainPattern('giant.example')), description: 'x'.repeat(1100 * 1024) };
+    const res = await importStix(nl, bundle([head, giant]));
+    expect(res.status).toBe(413);
+    expect(res.body.error).toMatchObject({ code: 'STIX_OBJECT_TOO_LARGE', details: { position: { byte: expect.any(Number), line: expect.any(Number) } } });
+    expect(res.body.error.message).toContain('object #1');
+    expect(await rows.counts()).toEqual(before);
   });
 });
 

@@ -26,6 +26,7 @@ import { QuarantineController } from './import/quarantine.controller';
 import { IndicatorsController } from './indicators/indicators.controller';
 import { IndicatorsService } from './indicators/indicators.service';
 import { InteropImportController } from './interop/interop-import.controller';
+import { ImportSessionService } from './interop/import-session.service';
 import { MispImportService } from './interop/misp-import.service';
 import { StixImportService } from './interop/stix-import.service';
 import type { NodeKeys } from './keys/node-keys';
@@ -115,6 +116,7 @@ export class AppModule implements NestModule {
         PolicySimulator,
         AgreementsService,
         RetentionService,
+        ImportSessionService,
         StixImportService,
         MispImportService,
         TaxiiService,

@@ -7,6 +7,7 @@ import { UsageError } from '../node-env';
 
 interface ImportOptions extends ApiOptions {
   tlp?: string;
+  adopt?: boolean;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -16,6 +17,9 @@ export interface ImportAnswer {
   importId: string;
   dryRun: boolean;
   counts: Record<'created' | 'updated' | 'unchanged' | 'revoked' | 'ignored' | 'failed', number>;
+  /** Objects of another Palermo origin taken as own (adopt=true), and from which nodes. */
+  adopted?: number;
+  adoptedFrom?: Record<string, number>;
   failures: { index: number; id: string | null; type: string | null; code: string; reason: string }[];
   skipped?: { uuid?: string; type: string; code: string; reason: string }[];
   skippedTotal?: number;
@@ -46,13 +50,15 @@ export function registerStixImport(program: Command): void {
       .command('import')
       .description('import a STIX 2.1 bundle as own indicators of the node (all or nothing; re-importing is idempotent)')
       .argument('<file>', 'STIX 2.1 bundle (JSON)')
-      .option('--tlp <level>', `TLP for unmarked objects: ${TLP_LEVELS.join(', ')} (default amber)`),
+      .option('--tlp <level>', `TLP for unmarked objects: ${TLP_LEVELS.join(', ')} (default amber)`)
+      .option('--adopt', "take indicators another Palermo node published as this node's own (refused by default: they must arrive through that node's feed)"),
   ).action(async (file: string, opts: ImportOptions) => {
     if (opts.tlp !== undefined && !(TLP_LEVELS as readonly string[]).includes(opts.tlp)) throw new UsageError(`--tlp ${opts.tlp}: expected one of ${TLP_LEVELS.join(', ')}`);
     checkFile(file);
     const query = new URLSearchParams();
     if (opts.tlp) query.set('tlp', opts.tlp);
     if (opts.dryRun) query.set('dryRun', 'true');
+    if (opts.adopt) query.set('adopt', 'true');
     const body = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>;
     const answer = await ApiClient.from(opts).stream<ImportAnswer>('POST', `/stix/import${query.size ? `?${query}` : ''}`, body, 'application/stix+json;version=2.1');
     printReport(answer, opts.json);
@@ -78,6 +84,10 @@ export function printReport(answer: ImportAnswer, json?: boolean): void {
     `${answer.dryRun ? 'dry run (nothing changed)' : 'imported'} ${answer.importId}: created ${c.created}, updated ${c.updated}, unchanged ${c.unchanged}, revoked ${c.revoked}, ignored ${c.ignored}, failed ${c.failed}`,
     ...answer.failures.map((f) => `  failed  #${f.index} ${f.id ?? '(no id)'}: ${f.code} ${f.reason}`),
   ];
+  if (answer.adopted) {
+    const from = Object.entries(answer.adoptedFrom ?? {}).map(([node, n]) => `${node} ${n}`).join(', ');
+    lines.push(`  adopted ${answer.adopted} indicator(s) of other Palermo nodes as own (${from})`);
+  }
   if (c.failed > answer.failures.length) lines.push(`  … and ${c.failed - answer.failures.length} more failure(s) (--json for the listed ones)`);
   for (const s of answer.skipped ?? []) lines.push(`  skipped ${s.uuid ?? '(no uuid)'} ${s.type}: ${s.code} ${s.reason}`);
   if ((answer.skippedTotal ?? 0) > (answer.skipped?.length ?? 0)) lines.push(`  … and ${answer.skippedTotal! - answer.skipped!.length} more skipped`);

@@ -47,7 +47,7 @@ describe('loadNodeConfig from the environment', () => {
       import: { maxBundleBytes: 1024 * 1024 },
       policy: { file: undefined, adequacy: [] },
       retention: { purgeIntervalMs: 3_600_000, quarantineDays: 90 },
-      interop: { stixMaxBytes: 512 * 1024 * 1024 },
+      interop: { stixMaxBytes: 512 * 1024 * 1024, stixMaxObjectBytes: 1024 * 1024, importIdleMs: 30_000 },
     });
   });
 
@@ -70,9 +70,11 @@ describe('loadNodeConfig from the environment', () => {
       PALERMO_PURGE_INTERVAL_MS: '60000',
       PALERMO_QUARANTINE_DAYS: '30',
       PALERMO_STIX_IMPORT_MAX_BYTES: '65536',
+      PALERMO_STIX_IMPORT_MAX_OBJECT_BYTES: '32768',
+      PALERMO_STIX_IMPORT_IDLE_MS: '5000',
     });
     expect(config).toMatchObject({
-      interop: { stixMaxBytes: 65536 },
+      interop: { stixMaxBytes: 65536, stixMaxObjectBytes: 32768, importIdleMs: 5000 },
       policy: { adequacy: ['DE', 'GB'] },
       retention: { purgeIntervalMs: 60_000, quarantineDays: 30 },
       host: '0.0.0.0',
@@ -125,6 +127,8 @@ describe('loadNodeConfig from the environment', () => {
     ['a NATS seed file that does not exist', { ...BASE, NATS_NKEY_SEED_FILE: '/nonexistent/node.nk' }, /^NATS_NKEY_SEED_FILE=\/nonexistent\/node.nk: file not found/],
     ['the retired PALERMO_EXPORT_PARTNERS', { ...BASE, PALERMO_EXPORT_PARTNERS: 'de-bka' }, /^PALERMO_EXPORT_PARTNERS: .*agreements/],
     ['a STIX import limit of 1 KB', { ...BASE, PALERMO_STIX_IMPORT_MAX_BYTES: '1024' }, /^PALERMO_STIX_IMPORT_MAX_BYTES=1024/],
+    ['a STIX object limit of 1 KB', { ...BASE, PALERMO_STIX_IMPORT_MAX_OBJECT_BYTES: '1024' }, /^PALERMO_STIX_IMPORT_MAX_OBJECT_BYTES=1024/],
+    ['an import idle timeout of "soon"', { ...BASE, PALERMO_STIX_IMPORT_IDLE_MS: 'soon' }, /^PALERMO_STIX_IMPORT_IDLE_MS=soon/],
     ['a purge interval of 10 ms', { ...BASE, PALERMO_PURGE_INTERVAL_MS: '10' }, /^PALERMO_PURGE_INTERVAL_MS=10/],
     ['a PALERMO_PUBLIC_URL that is no URL', { ...BASE, PALERMO_PUBLIC_URL: 'palermo.example' }, /^PALERMO_PUBLIC_URL=palermo.example: not a URL/],
     ['a PALERMO_PUBLIC_URL with another scheme', { ...BASE, PALERMO_PUBLIC_URL: 'ftp://palermo.example' }, /^PALERMO_PUBLIC_URL=ftp/],
@@ -178,7 +182,7 @@ describe('loadNodeConfig with a YAML file', () => {
       import: { maxBundleBytes: 524288 },
       policy: { file: join(resolve(dir), 'policy.cedar'), adequacy: ['GB', 'CH'] },
       retention: { purgeIntervalMs: 600_000, quarantineDays: 30 },
-      interop: { stixMaxBytes: 512 * 1024 * 1024 },
+      interop: { stixMaxBytes: 512 * 1024 * 1024, stixMaxObjectBytes: 1024 * 1024, importIdleMs: 30_000 },
     });
   });
 

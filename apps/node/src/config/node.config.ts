@@ -26,8 +26,12 @@ export interface NodeConfig {
   policy: { file?: string; adequacy: string[] };
   /** How often expired imports are purged, and how long quarantined payloads are kept. */
   retention: { purgeIntervalMs: number; quarantineDays: number };
-  /** `stixMaxBytes`: largest STIX file POST /stix/import reads (PALERMO_STIX_IMPORT_MAX_BYTES). */
-  interop: { stixMaxBytes: number };
+  /**
+   * `stixMaxBytes`: largest STIX file POST /stix/import reads (PALERMO_STIX_IMPORT_MAX_BYTES);
+   * `stixMaxObjectBytes`: largest single object in it (PALERMO_STIX_IMPORT_MAX_OBJECT_BYTES);
+   * `importIdleMs`: longest wait for the next byte of an import upload before 408 (PALERMO_STIX_IMPORT_IDLE_MS).
+   */
+  interop: { stixMaxBytes: number; stixMaxObjectBytes: number; importIdleMs: number };
   /**
    * The URL clients reach this node at (PALERMO_PUBLIC_URL, e.g. https://palermo.police.example),
    * without a trailing slash; TAXII discovery names its API root with it instead of echoing Host.
@@ -222,6 +226,8 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     },
     interop: {
       stixMaxBytes: intFrom('PALERMO_STIX_IMPORT_MAX_BYTES', env.PALERMO_STIX_IMPORT_MAX_BYTES, 512 * 1024 * 1024, 4096, 4 * 1024 * 1024 * 1024),
+      stixMaxObjectBytes: intFrom('PALERMO_STIX_IMPORT_MAX_OBJECT_BYTES', env.PALERMO_STIX_IMPORT_MAX_OBJECT_BYTES, 1024 * 1024, 16 * 1024, 64 * 1024 * 1024),
+      importIdleMs: intFrom('PALERMO_STIX_IMPORT_IDLE_MS', env.PALERMO_STIX_IMPORT_IDLE_MS, 30_000, 100, 3_600_000),
     },
     publicUrl: parsePublicUrl(env.PALERMO_PUBLIC_URL),
   };

@@ -16,6 +16,8 @@ const STATUS: Record<string, number> = {
   INDICATOR_REVOKED: 409,
   UNSUPPORTED_MEDIA_TYPE: 415,
   STIX_TOO_LARGE: 413,
+  STIX_OBJECT_TOO_LARGE: 413,
+  IMPORT_BODY_IDLE: 408,
 };
 
 /** Maps a stable domain error code to the HTTP status the API answers with. */

@@ -1,38 +1,38 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { mispEventToIndicators, type MispSource } from '@palermo/interop';
+import { mispEventToIndicators, type MispImport } from '@palermo/interop';
 import type { ActorRef } from '@palermo/policy';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
-import { ImportBatcher } from './stix-import.batcher';
+import { ImportSessionService } from './import-session.service';
+import type { ImportSpool } from './import.spool';
 import type { MispImportQuery } from './stix-import.query';
-import { StixImportService } from './stix-import.service';
 
 /** Skipped attributes and warnings listed in a report (the rest are counted). */
 const MAX_LISTED = 100;
 
 /**
- * MISP event JSON becomes own indicators of this node through the same transactional path as STIX
- * files: idempotent by attribute uuid (+ half, for domain|ip) and attribute timestamp; the event
- * uuid is kept as provenance.
+ * A version for an attribute when neither it, its object nor the event says when: fixed, so
+ * re-importing the same event never counts as a newer version (the first import of it stays).
+ */
+const NO_TIMESTAMP = '1970-01-01T00:00:00.000Z';
+
+/**
+ * MISP event JSON becomes own indicators of this node through the same import path as STIX files
+ * (ImportSessionService): idempotent by attribute uuid (+ half, for domain|ip) and attribute
+ * timestamp; the event uuid is kept as provenance. An attribute deleted in MISP revokes what an
+ * earlier import of it created, the way a STIX `revoked: true` does.
  */
 @Injectable()
 export class MispImportService {
   constructor(
-    private readonly imports: StixImportService,
+    private readonly sessions: ImportSessionService,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
   /** Imports the mappable attributes of one event; the report lists what was skipped and why. */
   async import(body: unknown, query: MispImportQuery, actor: ActorRef) {
     const mapped = mispEventToIndicators(body, { defaultRegion: this.config.jurisdiction });
-    // Without a timestamp an attribute counts as new: the upsert still reports "unchanged" if nothing differs.
-    const now = new Date().toISOString();
-    return this.imports.run('misp', actor, query.dryRun, async (session, report) => {
-      const batcher = new ImportBatcher(session, report, this.config.jurisdiction);
-      for (const [index, item] of mapped.items.entries()) {
-        const place = { index, id: item.source.uuid, type: item.source.type };
-        await batcher.add(place, refIdOf(item.source), item.source.timestamp ?? now, false, item.input, mapped.event.uuid);
-      }
-      await batcher.flush();
+    return this.sessions.run('misp', actor, query.dryRun, async (spool) => {
+      await spoolEvent(spool, mapped);
       const answer = {
         event: mapped.event,
         skipped: mapped.skipped.slice(0, MAX_LISTED),
@@ -40,12 +40,25 @@ export class MispImportService {
         mispWarnings: mapped.warnings.slice(0, MAX_LISTED),
         mispWarningsTotal: mapped.warnings.length,
       };
-      return { answer, audit: { event: mapped.event.uuid, skipped: mapped.skipped.length } };
+      return { answer, audit: { event: mapped.event.uuid, skipped: mapped.skipped.length, deleted: mapped.deleted.length } };
     });
   }
 }
 
+async function spoolEvent(spool: ImportSpool, mapped: MispImport): Promise<void> {
+  const context = mapped.event.uuid;
+  let index = 0;
+  for (const item of mapped.items) {
+    const place = { index: index++, id: item.source.uuid, type: item.source.type };
+    await spool.add(place, { refId: refIdOf(item.source), modified: item.source.timestamp ?? NO_TIMESTAMP, revoked: false, input: item.input, context });
+  }
+  for (const deletion of mapped.deleted) {
+    const place = { index: index++, id: deletion.uuid, type: 'deleted' };
+    await spool.add(place, { refId: refIdOf(deletion), modified: deletion.timestamp ?? NO_TIMESTAMP, revoked: true, onlyIfKnown: true, context });
+  }
+}
+
 /** A domain|ip attribute yields two indicators: each half is its own reference. */
-function refIdOf(source: MispSource): string {
+function refIdOf(source: { uuid: string; component?: string }): string {
   return source.component ? `${source.uuid}:${source.component}` : source.uuid;
 }

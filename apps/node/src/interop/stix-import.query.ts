@@ -13,6 +13,11 @@ export const stixImportQuerySchema = z
     tlp: z.enum(TLP_LEVELS).default('amber').meta({ description: 'TLP for unmarked objects (default amber)' }),
     /** Report what would happen, change nothing. */
     dryRun: flag.default(false),
+    /**
+     * Take indicators another Palermo node published (x_palermo_origin) as this node's own. Off by
+     * default: they must arrive through that node's feed (agreements, revocations, retention).
+     */
+    adopt: flag.default(false).meta({ description: "true: take indicators of another Palermo origin as own (counted and audited); default false refuses them (STIX_FOREIGN_ORIGIN)" }),
   })
   .strict();
 export type StixImportQuery = z.infer<typeof stixImportQuerySchema>;

@@ -5,7 +5,8 @@ import { mispEventToIndicators } from './misp-event.mapper';
 const EVENT_UUID = '5f1c0a3e-7d2b-4c1a-9e0f-2b8d4a6c1e01';
 let n = 0;
 const uuid = () => `7a0e0c1e-3333-4c1a-9e0f-${String(++n).padStart(12, '0')}`;
-const attr = (type: string, value: unknown, extra: Record<string, unknown> = {}) => ({ uuid: uuid(), type, category: 'Network activity', value, ...extra });
+// MISP always writes a timestamp; the one without is a test of its own (MISP_NO_TIMESTAMP).
+const attr = (type: string, value: unknown, extra: Record<string, unknown> = {}) => ({ uuid: uuid(), type, category: 'Network activity', value, timestamp: '1767225600', ...extra });
 const event = (attributes: unknown[], extra: Record<string, unknown> = {}) => ({ Event: { uuid: EVENT_UUID, info: 't', date: '2026-01-01', Attribute: attributes, ...extra } });
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -43,7 +44,7 @@ describe('mispEventToIndicators: malformed documents are refused as a whole', ()
 
   it('an event without attributes maps to nothing, with its provenance', () => {
     const result = mispEventToIndicators({ uuid: EVENT_UUID.toUpperCase(), date: '2026-13-45', info: 7, Attribute: 'x', Object: {} });
-    expect(result).toEqual({ event: { uuid: EVENT_UUID, info: '', date: null }, items: [], skipped: [], warnings: [] });
+    expect(result).toEqual({ event: { uuid: EVENT_UUID, info: '', date: null }, items: [], skipped: [], warnings: [], deleted: [] });
   });
 });
 

@@ -26,6 +26,7 @@ interface ObjectContext extends Level {
   uuid: string;
   name: string;
   deleted: boolean;
+  timestamp: string | null;
   siblings: Siblings;
   firstSeen?: string;
   lastSeen?: string;
@@ -43,9 +44,10 @@ interface ObjectContext extends Level {
 export function mispEventToIndicators(json: unknown, opts: MispImportOptions = {}): MispImport {
   const event = unwrapEvent(json);
   const summary = readSummary(event);
-  const result: MispImport = { event: summary, items: [], skipped: [], warnings: [] };
+  const result: MispImport = { event: summary, items: [], skipped: [], warnings: [], deleted: [] };
   const eventLevel = readLevel(event, summary.uuid, result.warnings);
-  const mapper = new AttributeMapper(opts, summary.date, eventLevel, result);
+  const eventTimestamp = mispTimestamp(event['timestamp']) ?? mispTimestamp(event['publish_timestamp']) ?? (summary.date ? new Date(summary.date).toISOString() : null);
+  const mapper = new AttributeMapper(opts, summary.date, eventTimestamp, eventLevel, result);
   const objects = new Map<unknown, ObjectContext>();
   for (const { attribute, object } of collectAttributes(event, opts.maxAttributes ?? MAX_BATCH_ITEMS)) {
     let context: ObjectContext | undefined;
@@ -87,6 +89,7 @@ function readObject(object: JsonObject, warnings: MispWarning[]): ObjectContext 
     uuid,
     name: typeof object['name'] === 'string' ? object['name'] : '',
     deleted: mispFlag(object['deleted']),
+    timestamp: mispTimestamp(object['timestamp']),
     siblings,
     firstSeen: seenValue(object['first_seen']),
     lastSeen: seenValue(object['last_seen']),
@@ -103,6 +106,7 @@ class AttributeMapper {
   constructor(
     private readonly opts: MispImportOptions,
     private readonly eventDate: string | null,
+    private readonly eventTimestamp: string | null,
     private readonly event: Level,
     private readonly result: MispImport,
   ) {
@@ -121,6 +125,7 @@ class AttributeMapper {
     const relation = typeof raw['object_relation'] === 'string' ? raw['object_relation'] : '';
     if (mispFlag(raw['deleted']) || object?.deleted) {
       this.skip(raw, 'MISP_DELETED', object?.deleted ? 'the object it belongs to is deleted in MISP' : 'the attribute is deleted in MISP');
+      this.deleted(raw, uuid, type, category, value, relation, object);
       return;
     }
     const toIds = mispFlag(raw['to_ids']);
@@ -133,12 +138,33 @@ class AttributeMapper {
       this.skip(raw, mapping.code, mapping.reason);
       return;
     }
-    const source: MispSource = { uuid, type, category, timestamp: mispTimestamp(raw['timestamp']), toIds };
+    const source: MispSource = { uuid, type, category, timestamp: this.timestampOf(raw, uuid, object), toIds };
     if (object) source.object = { uuid: object.uuid, name: object.name, relation };
     const attributeLevel = readLevel(raw, uuid, this.result.warnings);
     if (attributeLevel.marking.chatham) this.sawChatham = true;
     const common = this.commonFields(raw, uuid, object, attributeLevel);
     for (const candidate of mapping.candidates) this.addCandidate(raw, candidate, common, source);
+  }
+
+  /**
+   * The version of an attribute: its own timestamp, else its object's, then the event's (timestamp,
+   * publish_timestamp, date). Never "now": a re-import of the same event must be the same version.
+   */
+  private timestampOf(raw: JsonObject, uuid: string, object: ObjectContext | undefined): string | null {
+    const own = mispTimestamp(raw['timestamp']);
+    if (own !== null) return own;
+    const fallback = object?.timestamp ?? this.eventTimestamp;
+    const from = object?.timestamp ? "its object's timestamp" : fallback ? "the event's timestamp (or date)" : 'nothing: the first import of it stays';
+    this.result.warnings.push({ uuid, code: 'MISP_NO_TIMESTAMP', message: `the attribute has no timestamp; its version is ${from}` });
+    return fallback;
+  }
+
+  /** Remembers a deleted attribute (each half of a composite one) so its earlier import is revoked. */
+  private deleted(raw: JsonObject, uuid: string, type: string, category: string, value: string, relation: string, object: ObjectContext | undefined): void {
+    const timestamp = this.timestampOf(raw, uuid, object);
+    const mapping = (object && mapObjectAttribute(object.name, relation, value, object.siblings)) ?? mapAttributeType(type, category, value);
+    const components = mapping.ok ? mapping.candidates.map((c) => c.component) : [undefined];
+    for (const component of new Set(components)) this.result.deleted.push({ uuid, ...(component ? { component } : {}), timestamp });
   }
 
   /** TLP, tags, timestamps and description shared by every candidate of one attribute. */

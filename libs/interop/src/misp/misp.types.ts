@@ -34,7 +34,11 @@ export interface MispSource {
   type: string;
   /** MISP category, e.g. "Financial fraud" (empty when absent). */
   category: string;
-  /** Attribute timestamp as ISO 8601 UTC (when it was created or last changed in MISP), or null. */
+  /**
+   * Attribute timestamp as ISO 8601 UTC (when it was created or last changed in MISP); without one,
+   * the object's, then the event's timestamp / publish_timestamp, then the event date (with a
+   * MISP_NO_TIMESTAMP warning); null only when the event has none of these.
+   */
   timestamp: string | null;
   /** The attribute's to_ids flag (actionable for detection). */
   toIds: boolean;
@@ -48,6 +52,16 @@ export interface MispSource {
 export interface MispItem {
   source: MispSource;
   input: IndicatorInput;
+}
+
+/** An attribute deleted in MISP (or in a deleted object): what an earlier import made of it is revoked. */
+export interface MispDeletion {
+  /** Attribute uuid. */
+  uuid: string;
+  /** For composite attributes (domain|ip): which half. */
+  component?: 'domain' | 'ip';
+  /** When it was deleted (the attribute's timestamp, with the same fallbacks as MispSource.timestamp). */
+  timestamp: string | null;
 }
 
 /** An attribute (or one half of a composite one) that did not become an indicator, and why. */
@@ -80,4 +94,6 @@ export interface MispImport {
   items: MispItem[];
   skipped: MispSkipped[];
   warnings: MispWarning[];
+  /** Deleted attributes (also listed in `skipped` as MISP_DELETED), for revoking what they produced before. */
+  deleted: MispDeletion[];
 }

@@ -183,4 +183,60 @@ describe('readStixObjects', () => {
     expect(bytes).toBeGreaterThan(objects * 800); // ~85 MB of input …
     expect(peak - before).toBeLessThan(48 * 1024 * 1024); // … read in well under half of it
   }, 120_000);
+
+  describe('a single oversize object (maxObjectBytes)', () => {
+    const LIMIT = 64 * 1024;
+    const options = { maxBytes: 512 * 1024 * 1024, maxDepth: 16, maxObjectBytes: LIMIT };
+
+    // A hostile file: one small object, then one whose body never ends, fed in 64 KiB chunks.
+    async function* giant(open: string, unit: string, counter: { produced: number }) {
+      yield `{"type":"bundle","id":"bundle--1","objects":[{"type":"identity","id":"identity--1"},${open}`;
+      const chunk = unit.repeat(Math.ceil(65536 / unit.length));
+      for (;;) {
+        counter.produced += chunk.length;
+        yield chunk;
+        if (counter.produced > 400 * 1024 * 1024) return; // never reached when the limit works
+      }
+    }
+
+    for (const [name, open, unit] of [
+      ['a giant array', '{"type":"indicator","x":[', '0,'],
+      ['a giant string', '{"type":"indicator","description":"', 'z'],
+      ['a giant bare string element', '"', 'y'],
+    ] as const) {
+      it(`refuses ${name} with STIX_OBJECT_TOO_LARGE and its position, before it is assembled`, async () => {
+        const counter = { produced: 0 };
+        const before = process.memoryUsage().heapUsed;
+        const error = await readError(giant(open, unit, counter), options);
+        expect(error.code).toBe('STIX_OBJECT_TOO_LARGE');
+        expect(error.message).toContain('object #1 of "objects"');
+        expect(error.details).toMatchObject({ position: { byte: expect.any(Number), line: 1 } });
+        // Stopped within a few slices past the limit: the rest of the 400 MB was never read …
+        expect(counter.produced).toBeLessThan(LIMIT + 4 * 65536);
+        // … and never held.
+        expect(process.memoryUsage().heapUsed - before).toBeLessThan(32 * 1024 * 1024);
+      });
+    }
+
+    it('passes objects up to the limit, however the input is cut', async () => {
+      const big = { type: 'indicator', id: 'indicator--1', description: 'd'.repeat(LIMIT - 100) };
+      const text = JSON.stringify({ type: 'bundle', objects: [big, big, { type: 'x' }] });
+      expect(await readAll(text, options)).toEqual([big, big, { type: 'x' }]);
+      expect(await readAll(Readable.from([Buffer.from(text)], { objectMode: true }), options)).toHaveLength(3);
+    });
+
+    it('bounds a bundle property as well', async () => {
+      const text = JSON.stringify({ type: 'bundle', note: 'n'.repeat(LIMIT * 2), objects: [] });
+      const error = await readError(text, options);
+      expect(error.code).toBe('STIX_OBJECT_TOO_LARGE');
+      expect(error.message).toContain('a property of the bundle');
+    });
+
+    it('defaults to 1 MiB', async () => {
+      const text = JSON.stringify({ type: 'bundle', objects: [{ type: 'x', s: 'q'.repeat(1024 * 1024 + 3 * SLICE_BYTES) }] });
+      expect((await readError(text, { maxBytes: 10 * 1024 * 1024, maxDepth: 16 })).code).toBe('STIX_OBJECT_TOO_LARGE');
+      const ok = JSON.stringify({ type: 'bundle', objects: [{ type: 'x', s: 'q'.repeat(1024 * 1024 - 100) }] });
+      expect(await readAll(ok, { maxBytes: 10 * 1024 * 1024, maxDepth: 16 })).toHaveLength(1);
+    });
+  });
 });

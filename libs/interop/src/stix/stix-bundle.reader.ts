@@ -7,10 +7,20 @@ export interface ReadStixOptions {
   maxBytes: number;
   /** Deepest nesting of arrays and objects (the bundle itself is depth 1, each object depth 3). */
   maxDepth: number;
+  /**
+   * Largest single element of `objects` (or bundle property), in bytes of input (default 1 MiB):
+   * past it the file fails with STIX_OBJECT_TOO_LARGE before the element is assembled. Counted per
+   * slice, so an element up to maxObjectBytes always passes and one is refused at the latest once
+   * it passes maxObjectBytes + 2 × SLICE_BYTES.
+   */
+  maxObjectBytes?: number;
 }
 
+/** Largest single STIX object read by default: Palermo values are ≤ 4 KiB and patterns ≤ 16 KiB. */
+export const STIX_MAX_OBJECT_BYTES = 1024 * 1024;
+
 /** Defaults the node and CLI use unless configured otherwise. */
-export const STIX_READ_DEFAULTS: Readonly<ReadStixOptions> = { maxBytes: 512 * 1024 * 1024, maxDepth: 32 };
+export const STIX_READ_DEFAULTS: Readonly<Required<ReadStixOptions>> = { maxBytes: 512 * 1024 * 1024, maxDepth: 32, maxObjectBytes: STIX_MAX_OBJECT_BYTES };
 
 /**
  * Where a problem was noticed: the input is fed to the parser in slices of SLICE_BYTES, and the
@@ -36,7 +46,7 @@ type Container = { kind: 'object'; value: Record<string, unknown>; key?: string 
  * Each element of the `objects` array of a STIX bundle, as soon as it is complete, without ever
  * holding the whole input (stream-json underneath). `objects` may come anywhere among the bundle's
  * keys. Throws DomainError STIX_MALFORMED (not JSON, truncated, duplicate key), STIX_TOO_DEEP,
- * STIX_TOO_LARGE or STIX_NOT_A_BUNDLE, with `details.position`. Objects yielded before a bundle turns
+ * STIX_TOO_LARGE, STIX_OBJECT_TOO_LARGE or STIX_NOT_A_BUNDLE, with `details.position`. Objects yielded before a bundle turns
  * out to be broken were still yielded: callers import inside a transaction and roll back on error.
  */
 export async function* readStixObjects(
@@ -49,6 +59,7 @@ export async function* readStixObjects(
   parser.on('error', () => undefined); // reported through the write/end callbacks
   const bundle = new BundleAssembler(options.maxDepth);
   const position: StixReadPosition = { byte: 0, line: 1 };
+  const maxObjectBytes = options.maxObjectBytes ?? STIX_MAX_OBJECT_BYTES;
   try {
     for await (const chunk of source) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -56,6 +67,10 @@ export async function* readStixObjects(
         const slice = bytes.subarray(start, start + SLICE_BYTES);
         if (position.byte + slice.length > options.maxBytes) {
           throw readError('STIX_TOO_LARGE', `the bundle is larger than ${options.maxBytes} bytes`, { byte: options.maxBytes, line: position.line });
+        }
+        // Checked before the parser sees the slice: a giant element or string is never assembled.
+        if (position.byte + slice.length - bundle.valueStart > maxObjectBytes + 2 * SLICE_BYTES) {
+          throw readError('STIX_OBJECT_TOO_LARGE', `${bundle.describeOpenValue()} is larger than ${maxObjectBytes} bytes`, { ...position });
         }
         await feed(parser, slice, position);
         yield* bundle.take(tokens, position);
@@ -116,14 +131,29 @@ class BundleAssembler {
   private stack: Container[] = [];
   private bundleType: unknown;
   private done = false;
+  private elements = 0;
+  /**
+   * Start of the slice in which the last token at bundle level (a key, the `objects` array, the end
+   * of an element) was seen: the value being read began after it.
+   */
+  valueStart = 0;
 
   constructor(private readonly maxDepth: number) {}
 
   *take(tokens: Token[], position: StixReadPosition): Generator<unknown> {
     const out: unknown[] = [];
-    for (const token of tokens) this.token(token, position, out);
+    for (const token of tokens) {
+      this.token(token, position, out);
+      if (this.depth <= 2) this.valueStart = position.byte;
+    }
     tokens.length = 0;
+    this.elements += out.length;
     yield* out;
+  }
+
+  /** The value being read, for an error message (elements numbered from 0). */
+  describeOpenValue(): string {
+    return this.inObjects ? `object #${this.elements} of "objects"` : 'a property of the bundle';
   }
 
   end(position: StixReadPosition): void {

@@ -223,4 +223,43 @@ describe('tlpOfMarkingDefinition', () => {
     [{ type: 'indicator', definition_type: 'tlp', definition: { tlp: 'red' } }, undefined],
     [null, undefined],
   ])('%# → %s', (object, tlp) => expect(tlpOfMarkingDefinition(object)).toBe(tlp));
+
+  describe('the origin rule (objects another Palermo node published)', () => {
+    const exported = indicatorToStix(sampleIndicator({ origin: 'de-bka' }));
+
+    it('refuses an object whose x_palermo_origin is another node, naming the feed it must come through', () => {
+      const item = stixObjectToIndicator(exported, { ...OPTIONS, nodeId: 'nl-police' });
+      expect(item).toMatchObject({ kind: 'failed', stixId: exported.id, code: 'STIX_FOREIGN_ORIGIN' });
+      expect((item as { reason: string }).reason).toMatch(/"de-bka".*feed.*agreement, revocations and retention.*adopt=true/);
+    });
+
+    it('refuses one whose created_by_ref is the identity of another Palermo node in the same file', () => {
+      const { x_palermo_origin: _o, x_palermo_id: _i, ...bare } = exported;
+      const identities = new Map([[identityToStix({ nodeId: 'de-bka' }).id, 'de-bka']]);
+      expect(stixObjectToIndicator(bare, { ...OPTIONS, nodeId: 'nl-police', identities })).toMatchObject({ kind: 'failed', code: 'STIX_FOREIGN_ORIGIN' });
+      // An identity the file does not describe as a Palermo node is anyone's: imported as before.
+      expect(stixObjectToIndicator(bare, { ...OPTIONS, nodeId: 'nl-police' })).toMatchObject({ kind: 'indicator' });
+    });
+
+    it('adopt=true takes it, saying where it came from', () => {
+      const item = stixObjectToIndicator(exported, { ...OPTIONS, nodeId: 'nl-police', adopt: true });
+      expect(item).toMatchObject({ kind: 'indicator', origin: { node: 'de-bka', own: false, id: sampleIndicator().id } });
+    });
+
+    it("an object of this node's own origin (by x_palermo_origin or created_by_ref) names its own indicator id", () => {
+      const own = indicatorToStix(sampleIndicator({ origin: 'nl-police' }));
+      expect(stixObjectToIndicator(own, { ...OPTIONS, nodeId: 'nl-police' })).toMatchObject({
+        kind: 'indicator',
+        origin: { node: 'nl-police', own: true, id: sampleIndicator().id },
+      });
+      const { x_palermo_origin: _o, ...byCreator } = own;
+      expect(stixObjectToIndicator(byCreator, { ...OPTIONS, nodeId: 'nl-police' })).toMatchObject({ kind: 'indicator', origin: { own: true } });
+    });
+
+    it('objects from outside Palermo carry no origin and import as before', () => {
+      const item = stixObjectToIndicator(foreign(), { ...OPTIONS, nodeId: 'nl-police' });
+      expect(item.kind).toBe('indicator');
+      expect(item).not.toHaveProperty('origin');
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { TAG_PATTERN, isIndicatorType, tlpRank, type Tlp } from '@palermo/indicators';
-import { isStixId } from './stix.ids';
+import { isStixId, stixIdentityId } from './stix.ids';
 import { tlpForMarkingRef } from './stix.markings';
 import { parseStixPattern } from './stix-pattern.parser';
 import { chainsAccepting, subjectFromComparisons } from './stix-pattern.mapper';
@@ -7,6 +7,30 @@ import { parseStixTimestamp } from './stix.timestamps';
 import type { StixImportItem, StixImportOptions, StixIndicatorInput } from './stix.types';
 
 type Failed = Extract<StixImportItem, { kind: 'failed' }>;
+type Mapped = Extract<StixImportItem, { kind: 'indicator' }>;
+
+/** Options of stixObjectToIndicator on a Palermo node (the origin rule needs to know which node it is). */
+export interface StixImportMapOptions extends StixImportOptions {
+  /** Node id of the importing node: objects whose Palermo origin is another node are refused (STIX_FOREIGN_ORIGIN). */
+  nodeId?: string;
+  /** Take objects of another Palermo origin as own anyway (the operator's explicit choice, counted and audited). */
+  adopt?: boolean;
+  /** Identity ids of the file that name a Palermo node (`x_palermo_node_id`), to read `created_by_ref`. */
+  identities?: ReadonlyMap<string, string>;
+}
+
+/** Where a mapped object came from, when a Palermo node wrote it. */
+export interface StixOrigin {
+  /** Palermo node id of the origin. */
+  node: string;
+  /** True when the origin is the importing node itself. */
+  own: boolean;
+  /** The origin's indicator id (`x_palermo_id`), when the object carries it. */
+  id?: string;
+}
+
+/** stixObjectToIndicator's answer: a mapped indicator also says its Palermo origin, if any. */
+export type StixImportResult = Exclude<StixImportItem, { kind: 'indicator' }> | (Mapped & { origin?: StixOrigin });
 
 // Types that are not indicators: what a bundle carries around them. Counted, never failures.
 const IGNORED_REASONS: Record<string, string> = {
@@ -32,7 +56,7 @@ const fail = (code: string, message: string): never => {
  * code. Only `indicator` objects with a STIX pattern that names one Palermo value are mapped; the
  * input is raw: parseIndicatorBatch / indicatorInputSchema validate and normalize it (one schema).
  */
-export function stixObjectToIndicator(object: unknown, options: StixImportOptions): StixImportItem {
+export function stixObjectToIndicator(object: unknown, options: StixImportMapOptions): StixImportResult {
   if (typeof object !== 'object' || object === null || Array.isArray(object)) {
     return { kind: 'failed', stixId: null, stixType: null, code: 'STIX_OBJECT_INVALID', reason: `a STIX object must be a JSON object, got ${Array.isArray(object) ? 'an array' : object === null ? 'null' : typeof object}` };
   }
@@ -47,14 +71,41 @@ export function stixObjectToIndicator(object: unknown, options: StixImportOption
     return { kind: 'ignored', stixId, stixType, reason: IGNORED_REASONS[stixType] ?? `${stixType} objects are not indicators` };
   }
   try {
-    return mapIndicator(stixId, record, options);
+    return withOrigin(mapIndicator(stixId, record, options), record, options);
   } catch (error) {
     if (error instanceof ImportFailure) return { kind: 'failed', stixId, stixType, code: error.code, reason: error.message } satisfies Failed;
     throw error;
   }
 }
 
-function mapIndicator(stixId: string, object: Record<string, unknown>, options: StixImportOptions): StixImportItem {
+/**
+ * The origin rule: an indicator a Palermo node published travels between nodes only through that
+ * node's feed, where its agreement, revocations and retention apply. A file naming another Palermo
+ * origin would launder it into an own indicator of this node, so such objects are refused unless the
+ * operator adopts them explicitly; objects of this node's own origin keep their own indicator id.
+ */
+function withOrigin(mapped: Mapped, object: Record<string, unknown>, options: StixImportMapOptions): StixImportResult {
+  if (options.nodeId === undefined) return mapped;
+  const origin = originOf(object, options);
+  if (origin === undefined) return mapped;
+  if (origin.own || options.adopt) return { ...mapped, origin };
+  const node = JSON.stringify(origin.node.slice(0, 64));
+  return fail(
+    'STIX_FOREIGN_ORIGIN',
+    `this indicator was published by Palermo node ${node}: it must arrive through that node's feed, where its agreement, revocations and retention apply; import with adopt=true to take it as this node's own`,
+  );
+}
+
+function originOf(object: Record<string, unknown>, options: StixImportMapOptions): StixOrigin | undefined {
+  const declared = typeof object.x_palermo_origin === 'string' && object.x_palermo_origin !== '' ? object.x_palermo_origin : undefined;
+  const creator = typeof object.created_by_ref === 'string' ? object.created_by_ref : undefined;
+  const node = declared ?? (creator === stixIdentityId(options.nodeId!) ? options.nodeId : creator ? options.identities?.get(creator) : undefined);
+  if (node === undefined) return undefined;
+  const id = typeof object.x_palermo_id === 'string' ? object.x_palermo_id : undefined;
+  return { node, own: node === options.nodeId, ...(id ? { id } : {}) };
+}
+
+function mapIndicator(stixId: string, object: Record<string, unknown>, options: StixImportOptions): Mapped {
   if (object.spec_version !== undefined && object.spec_version !== '2.1' && object.spec_version !== '2.0') {
     fail('STIX_SPEC_VERSION_UNSUPPORTED', `spec_version ${JSON.stringify(String(object.spec_version).slice(0, 16))} is not 2.1 (or 2.0)`);
   }

@@ -71,6 +71,30 @@ describe.each(BACKENDS)('STIX/MISP import sessions (%s)', (backend) => {
     expect(await current('analyst-revoked.example')).toEqual([]);
   });
 
+  it("maps a file's copy of an own indicator onto it (never a second own indicator, never a change)", async () => {
+    const [own] = await store.indicators.upsertOwn(me, [input({ type: 'domain', value: 'own.example', confidence: 70 })]);
+    const id = ref();
+    // Another value and confidence in the copy: the own indicator is what counts, the copy only maps to it.
+    const copy = obj(id, 'own.example', '2027-01-01T00:00:00Z', { ownId: own!.id, input: input({ type: 'domain', value: 'own.example', confidence: 10 }) });
+    expect(await apply([copy])).toEqual([{ refId: id, status: 'unchanged', indicatorId: own!.id }]);
+    expect(await current('own.example')).toMatchObject([{ id: own!.id, confidence: 70, version: 1 }]);
+    // Remembered: the same copy again is unchanged by reference.
+    expect(await apply([copy])).toEqual([{ refId: id, status: 'unchanged', indicatorId: own!.id }]);
+    // An own id this node does not hold (purged, or invented) is imported like any other object.
+    expect(await apply([obj(ref(), 'gone.example', '2027-01-01T00:00:00Z', { ownId: randomUUID() })])).toMatchObject([{ status: 'created' }]);
+  });
+
+  it('a revocation onlyIfKnown (a MISP deletion) revokes what the id made before, and skips an id never seen', async () => {
+    const known = randomUUID();
+    await apply([obj(known, 'misp-deleted.example', '2026-01-01T00:00:00Z')], 'misp');
+    expect(await apply([{ refId: known, modified: '2026-02-01T00:00:00Z', revoked: true, onlyIfKnown: true }], 'misp')).toMatchObject([{ status: 'revoked' }]);
+    expect(await current('misp-deleted.example')).toEqual([]);
+    const unknown = randomUUID();
+    expect(await apply([{ refId: unknown, modified: '2026-02-01T00:00:00Z', revoked: true, onlyIfKnown: true }], 'misp')).toEqual([{ refId: unknown, status: 'skipped', indicatorId: null }]);
+    // Nothing was remembered: the attribute can still arrive (e.g. restored in MISP).
+    expect(await apply([obj(unknown, 'misp-restored.example', '2026-03-01T00:00:00Z')], 'misp')).toMatchObject([{ status: 'created' }]);
+  });
+
   it('keeps STIX ids and MISP uuids apart', async () => {
     const id = randomUUID();
     await apply([obj(id, 'misp-side.example', '2026-06-01T00:00:00Z')], 'misp');

@@ -19,15 +19,27 @@ export interface ImportObject {
   modified: string;
   /** STIX `revoked: true`: revoke the indicator, for good. */
   revoked: boolean;
-  /** The indicator it states; ignored when revoked. */
-  input: IndicatorInput;
+  /** The indicator it states; ignored when revoked (and may be absent then). */
+  input?: IndicatorInput;
+  /**
+   * A revocation that only matters for an object imported before (a MISP deletion): for an id never
+   * seen it changes and remembers nothing ("skipped", not counted), so the attribute may still come back.
+   */
+  onlyIfKnown?: boolean;
   /** Provenance kept with the reference (e.g. the MISP event uuid). */
   context?: string | null;
+  /**
+   * Id of an own indicator of this node the object names (a file this node exported, coming back):
+   * the first import of the object maps onto that indicator instead of creating one.
+   */
+  ownId?: string;
 }
 
 /** What became of one object. */
 export type ImportOutcome =
   | { refId: string; status: 'created' | 'updated' | 'unchanged' | 'revoked'; indicatorId: string | null; replaced?: string }
+  /** An `onlyIfKnown` revocation of an id never imported: nothing to do, nothing remembered. */
+  | { refId: string; status: 'skipped'; indicatorId: null }
   | { refId: string; status: 'failed'; code: string; reason: string };
 
 interface RefRow {
@@ -61,12 +73,15 @@ const SAVE_REFS_SQL = `
     context = coalesce(excluded.context, stix_ref.context),
     imported_at = now(), imported_by_token = excluded.imported_by_token, imported_by_name = excluded.imported_by_name`;
 
+const OWN_IDS_SQL = `
+  select origin_id from indicator where own and origin_id in (select json_array_elements_text(?::text::json))`;
+
 /** Imports of STIX and MISP files: whole files in one transaction, idempotent by object id + version. */
 export class StixImportRepository extends Repository {
   /**
    * Runs `work` in ONE transaction holding the own-write lock: every batch it applies commits
-   * together or not at all (a malformed tail of a file rolls back its head). Concurrent own writes
-   * (POST /indicators) wait for the import to finish.
+   * together or not at all. Concurrent own writes (POST /indicators) wait for it, so callers read and
+   * validate the whole file first and only apply already mapped objects here (a short transaction).
    */
   async run<T>(source: ImportSource, nodeId: string, actor: ActorRef | null, work: (session: ImportSession) => Promise<T>): Promise<T> {
     checkActor(actor);
@@ -103,14 +118,21 @@ export class ImportSession {
     checkDistinct(objects);
     const known = await query<RefRow>(this.em, REFS_SQL, [this.source, JSON.stringify(objects.map((o) => o.refId))]);
     const refs = new Map(known.map((row) => [row.ref_id, row]));
+    const owned = await this.ownIndicators(objects.filter((o) => o.ownId !== undefined && !refs.has(o.refId)).map((o) => o.ownId!));
     const outcomes: ImportOutcome[] = new Array(objects.length);
     const upserts: { index: number; input: IndicatorInput; replaced?: string }[] = [];
     const saved: SavedRef[] = [];
     for (const [index, obj] of objects.entries()) {
       const ref = refs.get(obj.refId);
       const modified = new Date(obj.modified).toISOString();
-      const step = decide(obj, modified, ref);
-      if (step.kind === 'unchanged') {
+      const step = !ref && obj.ownId !== undefined && owned.has(obj.ownId) ? ({ kind: 'own' } as const) : !ref && obj.onlyIfKnown ? ({ kind: 'skipped' } as const) : decide(obj, modified, ref);
+      if (step.kind === 'own') {
+        // This node's own indicator come back in a file: remembered, never re-created or changed by it.
+        outcomes[index] = { refId: obj.refId, status: 'unchanged', indicatorId: obj.ownId! };
+        saved.push({ ref_id: obj.refId, modified, indicator_id: obj.ownId!, revoked: false, context: obj.context ?? null });
+      } else if (step.kind === 'skipped') {
+        outcomes[index] = { refId: obj.refId, status: 'skipped', indicatorId: null };
+      } else if (step.kind === 'unchanged') {
         outcomes[index] = { refId: obj.refId, status: 'unchanged', indicatorId: ref?.indicator_id ?? null };
       } else if (step.kind === 'failed') {
         outcomes[index] = { refId: obj.refId, status: 'failed', code: step.code, reason: step.reason };
@@ -120,7 +142,7 @@ export class ImportSession {
         saved.push({ ref_id: obj.refId, modified, indicator_id: null, revoked: true, context: obj.context ?? null });
       } else {
         if (step.replaces) await revokeOwnIn(this.em, step.replaces, `superseded: ${this.source} ${obj.refId} (modified ${modified}) now names another value`);
-        upserts.push({ index, input: obj.input, replaced: step.replaces });
+        upserts.push({ index, input: obj.input!, replaced: step.replaces });
       }
     }
     await this.upsert(objects, upserts, outcomes, saved);
@@ -144,6 +166,12 @@ export class ImportSession {
       outcomes[u.index] = { refId: obj.refId, status, indicatorId: result.id, ...(u.replaced ? { replaced: u.replaced } : {}) };
       saved.push({ ref_id: obj.refId, modified: new Date(obj.modified).toISOString(), indicator_id: result.id, revoked: false, context: obj.context ?? null });
     });
+  }
+
+  private async ownIndicators(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await query<{ origin_id: string }>(this.em, OWN_IDS_SQL, [JSON.stringify(ids)]);
+    return new Set(rows.map((r) => r.origin_id));
   }
 
   /** Appends the import's audit entry inside its transaction. */
@@ -172,6 +200,7 @@ function decide(obj: ImportObject, modified: string, ref: RefRow | undefined): S
   if (ref?.revoked && obj.revoked) return { kind: 'unchanged' };
   if (ref?.revoked) return { kind: 'failed', code: 'ALREADY_REVOKED', reason: 'this object was revoked by an earlier import; a revocation is permanent' };
   if (obj.revoked) return { kind: 'revoke', indicatorId: ref?.indicator_id && !ref.indicator_revoked ? ref.indicator_id : null };
+  if (!obj.input) return { kind: 'failed', code: 'IMPORT_OBJECT_INVALID', reason: 'an object that is not a revocation needs an indicator' };
   if (!ref?.indicator_id) return { kind: 'upsert' };
   if (ref.indicator_revoked) {
     return { kind: 'failed', code: 'INDICATOR_REVOKED', reason: `indicator ${ref.indicator_id} was revoked on this node; a newer version does not bring it back` };
@@ -187,11 +216,11 @@ function checkDistinct(objects: readonly ImportObject[]): void {
   const refs = new Set<string>();
   const keys = new Set<string>();
   for (const obj of objects) {
-    const key = ownNaturalKey(obj.input);
-    if (refs.has(obj.refId) || (!obj.revoked && keys.has(key))) {
+    const key = obj.revoked || !obj.input ? null : ownNaturalKey(obj.input);
+    if (refs.has(obj.refId) || (key !== null && keys.has(key))) {
       throw new DomainError('IMPORT_BATCH_NOT_DISTINCT', 'an import batch repeats an object id or a value');
     }
     refs.add(obj.refId);
-    if (!obj.revoked) keys.add(key);
+    if (key !== null) keys.add(key);
   }
 }
