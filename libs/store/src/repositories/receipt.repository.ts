@@ -23,7 +23,8 @@ const INSERT_RECEIVED_SQL = `
   on conflict (receipt_hash) do nothing
   returning id::text as id`;
 
-const SENT_BUNDLE_SQL = `select audience, seq from bundle where hash = ? and direction = 'out' and published_at is not null`;
+// Not only published ones: a fast partner's receipt may overtake the exporter marking its bundle published.
+const SENT_BUNDLE_SQL = `select audience, seq from bundle where hash = ? and direction = 'out'`;
 
 const FOR_BUNDLE_SQL = `
   select recipient, outcome, accepted, pseudonymized, rejected, quarantine_reason, received_at, stored_at, receipt_hash, signer
