@@ -137,7 +137,8 @@ describe('signed receipts', () => {
     await jsm.streams.delete(receiptStreamName(A));
     await de.process.restart();
     await eventually('de-bka imports the bundle', async () => ((await de.api('GET', `/bundles/${sent.hash}`)).status === 200 ? true : undefined));
-    await new Promise((r) => setTimeout(r, 1000)); // its first publish attempt fails
+    // Its publish attempt fails (no stream answers): the receipt waits in de-bka's outbox, and health says so.
+    await eventually('the receipt pending on de-bka', async () => ((await de.api('GET', '/health', { role: 'auditor' })).body.receipts?.pending ?? 0) >= 1);
     await de.process.stop();
     await nl.process.restart();
     await eventually('nl-police has its receipts stream again', async () => (await jsm.streams.info(receiptStreamName(A))) ?? undefined);
