@@ -98,7 +98,9 @@ export class ReceiptChannel implements OnModuleDestroy {
   async publish(input: ReceiptPublishInput): Promise<{ duplicate: boolean }> {
     const subject = receiptSubject(input.publisher, input.recipient);
     if (typeof input.receiptHash !== 'string' || !HASH.test(input.receiptHash)) throw new DomainError('INVALID_RECEIPT_HASH', 'receiptHash must be a lower-case hex SHA-256');
-    await this.connection.connected(0);
+    // Fail fast while disconnected (the outbox retries); only a first connect in progress is worth waiting for.
+    const firstConnect = this.connection.health().state === 'connecting';
+    await this.connection.connected(firstConnect ? this.connection.requestTimeoutMs : 0);
     const h = natsHeaders();
     h.set(FEED_HEADERS.hash, input.receiptHash);
     h.set(FEED_HEADERS.signer, input.signerFingerprint);
