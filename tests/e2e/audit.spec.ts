@@ -68,6 +68,15 @@ beforeAll(async () => {
   [nl, de] = [fed.node(A), fed.node(B)];
   [published] = await publish(nl, [{ type: 'email', value: 'audit.recruiter@example.org', tlp: 'green', confidence: 80 }]);
   await eventually(`${B} to import ${published}`, () => holds(de, published!));
+  // Receipts arrive after the import (signed receipts, issue 4 item 4) and append `receipt.received`: let them
+  // settle both ways, so the log is quiet when the tests read its head.
+  await eventually('receipts settled both ways', async () => {
+    for (const [node, partner] of [[nl, B], [de, A]] as const) {
+      const status = await node.api('GET', `/partners/${partner}/status`);
+      if (status.status !== 200 || status.body.chains.some((c: { outstanding: number }) => c.outstanding > 0)) return false;
+    }
+    return true;
+  });
   tamper = await AuditTamperer.open(de);
 });
 

@@ -69,4 +69,16 @@ describe('nodes on a NATS server that authenticates them by nkey and enforces th
     const quarantined = await us.api('GET', '/quarantine', { role: 'auditor' });
     expect(quarantined.body.items).toEqual([]);
   });
+
+  it('signed receipts come back to nl-police under the permissions (its receipts stream and its one durable)', async () => {
+    const status = await eventually('receipts from de-bka on both chains and from us-hsi on `all`', async () => {
+      const [toDe, toUs] = await Promise.all([nl.api('GET', '/partners/de-bka/status'), nl.api('GET', '/partners/us-hsi/status')]);
+      const chains = [...toDe.body.chains, ...toUs.body.chains].filter((c: { sent: number }) => c.sent > 0);
+      return chains.length >= 3 && chains.every((c: { outstanding: number }) => c.outstanding === 0) ? { toDe: toDe.body, toUs: toUs.body } : undefined;
+    });
+    expect(status.toDe.chains.map((c: { audience: string; imported: number }) => [c.audience, c.imported])).toEqual([['de-bka', 1], ['all', 1]]);
+    // us-hsi has no agreement: it decided on the community bundle (rejected everything) and said so.
+    expect(status.toUs.chains.find((c: { audience: string }) => c.audience === 'all')).toMatchObject({ imported: 1, counts: { accepted: 0, pseudonymized: 0, rejected: 1 } });
+    for (const node of [nl, de, us]) expect((await node.api('GET', '/quarantine', { role: 'auditor' })).body.items).toEqual([]);
+  });
 });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audiencesFor, feedConsumerName, feedStreamName, feedStreamSubject, feedSubject } from '@palermo/federation';
+import { audiencesFor, feedConsumerName, feedStreamName, feedStreamSubject, feedSubject, receiptConsumerName, receiptStreamName, receiptStreamSubject, receiptSubject } from '@palermo/federation';
 import { connectNatsUser, freePort, nkeyPublicKey, startNatsServer, type NatsServerHandle, type NatsUser } from '@palermo/testing';
 import { DE_BKA, INTRUDER, NL_POLICE, US_HSI, type TestNkey } from './fixtures/nats-nkeys';
 
@@ -144,6 +144,33 @@ function identityContract(topology: string, setup: () => Promise<{ urlFor: UrlFo
       await refused(us, next, () => us.nc.request(next, JSON.stringify({ batch: 1, expires: 1_000_000_000 }), { timeout: 2_000 }));
       us.nc.subscribe('_INBOX.de-bka.>');
       await expect(us.violation('_INBOX.de-bka.>', 'subscription')).resolves.toMatchObject({ subject: '_INBOX.de-bka.>' });
+    });
+
+    it('receipts: nl-police owns its receipts stream and reads it; de-bka sends only receipts it signs and reads none about nl-police', async () => {
+      const nl = as(NL_POLICE);
+      const de = as(DE_BKA);
+      const stream = receiptStreamName('nl-police');
+      await eventually(() => nl.jsm.streams.add({ name: stream, subjects: [receiptStreamSubject('nl-police')] }), 10_000, 'receipts stream');
+      // JetStream publish of de-bka's own receipt: stored, the ack comes back to de-bka's inbox.
+      expect(await de.js.publish(receiptSubject('nl-police', 'de-bka'), 'receipt by de-bka', { msgID: 'r1' })).toMatchObject({ stream, duplicate: false });
+      // A receipt in us-hsi's name, and a receipts stream for somebody else, are refused by the server.
+      const posing = receiptSubject('nl-police', 'us-hsi');
+      await refused(de, posing, () => de.js.publish(posing, 'forged receipt'));
+      await refused(de, `$JS.API.STREAM.CREATE.${receiptStreamName('us-hsi')}`, () => de.jsm.streams.add({ name: receiptStreamName('us-hsi'), subjects: [receiptStreamSubject('us-hsi')] }));
+      // de-bka may not read the receipts about nl-police's bundles, under any durable name.
+      for (const name of [receiptConsumerName('de-bka'), receiptConsumerName('nl-police')]) {
+        const create = `$JS.API.CONSUMER.CREATE.${stream}.${name}.${receiptStreamSubject('nl-police')}`;
+        await refused(de, create, () => de.jsm.consumers.add(stream, { durable_name: name, filter_subject: receiptStreamSubject('nl-police'), ack_policy: 'explicit' }));
+      }
+      // nl-police reads its receipts through its one durable, exactly as libs/federation creates it.
+      await nl.jsm.consumers.add(stream, { durable_name: receiptConsumerName('nl-police'), filter_subject: receiptStreamSubject('nl-police'), ack_policy: 'explicit', deliver_policy: 'all' });
+      const consumer = await nl.js.consumers.get(stream, receiptConsumerName('nl-police'));
+      const seen: string[] = [];
+      for await (const msg of await consumer.fetch({ max_messages: 10, expires: 1_000 })) {
+        seen.push(`${msg.subject}: ${msg.string()}`);
+        expect(await msg.ackAck()).toBe(true);
+      }
+      expect(seen).toEqual(['palermo.v1.receipt.nl-police.de-bka: receipt by de-bka']);
     });
   });
 }

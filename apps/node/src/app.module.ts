@@ -40,6 +40,10 @@ import { PolicyController } from './policy/policy.controller';
 import { PolicyHolder } from './policy/policy.holder';
 import { PolicyService } from './policy/policy.service';
 import { PolicySimulator } from './policy/policy.simulator';
+import { ReceiptInbox } from './receipts/receipt.inbox';
+import { ReceiptIssuer } from './receipts/receipt.issuer';
+import { ReceiptOutbox } from './receipts/receipt.outbox';
+import { ReceiptsLifecycle } from './receipts/receipts.lifecycle';
 import { RetentionController } from './retention/retention.controller';
 import { RetentionService } from './retention/retention.service';
 import { StixExportController } from './interop/stix-export.controller';
@@ -125,6 +129,10 @@ export class AppModule implements NestModule {
         VocabularyService,
         AuditCheckpointer,
         AuditService,
+        ReceiptIssuer,
+        ReceiptOutbox,
+        ReceiptInbox,
+        ReceiptsLifecycle,
       ],
     };
   }

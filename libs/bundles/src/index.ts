@@ -14,3 +14,4 @@ export * from './log.fork';
 export * from './key.rotation';
 export * from './key.revocation';
 export { statementBytes } from './signed.statement';
+export * from './receipt';

@@ -3,6 +3,7 @@ import { FeedPublisher } from './feed.publisher';
 import { FeedSubscriber } from './feed.subscriber';
 import type { FederationOptions } from './federation.types';
 import { NatsConnection } from './nats.connection';
+import { ReceiptChannel } from './receipt.channel';
 
 /** Injection token of the FederationOptions the module was configured with. */
 export const FEDERATION_OPTIONS = Symbol('FEDERATION_OPTIONS');
@@ -17,7 +18,7 @@ export interface FederationModuleAsyncOptions {
 }
 
 /**
- * Global Nest module providing NatsConnection, FeedPublisher and FeedSubscriber (class tokens).
+ * Global Nest module providing NatsConnection, FeedPublisher, FeedSubscriber and ReceiptChannel (class tokens).
  * The classes stay plain: the CLI and tests construct them with `new`.
  */
 @Module({})
@@ -41,8 +42,9 @@ export class FederationModule {
         { provide: NatsConnection, useFactory: (options: FederationOptions) => new NatsConnection(options), inject: [FEDERATION_OPTIONS] },
         { provide: FeedPublisher, useFactory: (connection: NatsConnection) => new FeedPublisher(connection), inject: [NatsConnection] },
         { provide: FeedSubscriber, useFactory: (connection: NatsConnection) => new FeedSubscriber(connection), inject: [NatsConnection] },
+        { provide: ReceiptChannel, useFactory: (connection: NatsConnection) => new ReceiptChannel(connection), inject: [NatsConnection] },
       ],
-      exports: [FEDERATION_OPTIONS, NatsConnection, FeedPublisher, FeedSubscriber],
+      exports: [FEDERATION_OPTIONS, NatsConnection, FeedPublisher, FeedSubscriber, ReceiptChannel],
     };
   }
 }

@@ -59,6 +59,33 @@ export function receiptSubject(publisher: string, recipient: string): string {
   return `${PREFIX}.receipt.${publisher}.${recipient}`;
 }
 
+/** Subjects of the receipts about one publisher's bundles, from any recipient: `palermo.v1.receipt.<publisher>.*`. */
+export function receiptStreamSubject(publisher: string): string {
+  assertNodeId(publisher, 'publisher');
+  return `${PREFIX}.receipt.${publisher}.*`;
+}
+
+/** Stream holding the receipts about a publisher's bundles, owned by that publisher: `PALERMO_RECEIPTS_<PUBLISHER>`. */
+export function receiptStreamName(publisher: string): string {
+  assertNodeId(publisher, 'publisher');
+  return `PALERMO_RECEIPTS_${publisher.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** Durable consumer through which a publisher reads the receipts about its bundles: `<publisher>_receipts`. */
+export function receiptConsumerName(publisher: string): string {
+  assertNodeId(publisher, 'publisher');
+  return `${publisher}_receipts`;
+}
+
+/** Parse a receipt subject back into its publisher and recipient; null when it is not a valid v1 receipt subject. */
+export function parseReceiptSubject(subject: string): { publisher: string; recipient: string } | null {
+  const parts = subject.split('.');
+  if (parts.length !== 5 || `${parts[0]}.${parts[1]}` !== PREFIX || parts[2] !== 'receipt') return null;
+  const [, , , publisher, recipient] = parts;
+  if (!isNodeId(publisher) || !isNodeId(recipient)) return null;
+  return { publisher, recipient };
+}
+
 /** Subject on which a node answers hit/no-hit lookups: `palermo.v1.lookup.<responder>`. */
 export function lookupSubject(responder: string): string {
   assertNodeId(responder, 'responder');

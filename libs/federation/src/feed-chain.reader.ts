@@ -51,6 +51,8 @@ export class FeedChainReader {
     private readonly handler: FeedHandler,
     private readonly settings: ChainReaderSettings,
     private readonly onError: (error: unknown, chain: ChainRef) => void,
+    /** Stream and filter subject of the durable; a feed chain's by default (receipts read their own stream). */
+    private readonly source?: { stream: string; filter: string },
   ) {
     this.ready.catch(() => undefined);
   }
@@ -98,12 +100,13 @@ export class FeedChainReader {
 
   private async bind(): Promise<Consumer> {
     const { publisher, audience, durable } = this.chain;
-    const stream = feedStreamName(publisher);
+    const stream = this.source?.stream ?? feedStreamName(publisher);
+    const filter = this.source?.filter ?? feedSubject(publisher, audience);
     const jsm = await this.connection.jetstreamManager(undefined, this.abort.signal);
     // The 3.x client sends $JS.API.CONSUMER.CREATE.<stream>.<durable>.<filter>: permissions can pin the filter.
     await jsm.consumers.add(stream, {
       durable_name: durable,
-      filter_subject: feedSubject(publisher, audience),
+      filter_subject: filter,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       replay_policy: ReplayPolicy.Instant,

@@ -160,7 +160,8 @@ function assertFits(size: number, maxPayload: number | undefined): void {
   }
 }
 
-function mapError(err: unknown, action: string): unknown {
+/** @internal Maps a NATS failure to NATS_UNAVAILABLE (retryable) or FEED_PUBLISH_REJECTED. */
+export function mapError(err: unknown, action: string): unknown {
   if (err instanceof DomainError) return err;
   if (isTransientNatsError(err)) return natsUnavailable(`NATS unavailable while ${action}`, err);
   if (err instanceof Error && err.name.endsWith('ApiError')) {
@@ -170,7 +171,7 @@ function mapError(err: unknown, action: string): unknown {
 }
 
 /** Belt and braces over the client's own timeout: the exporter must never wait forever. */
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+export function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(natsUnavailable(`no answer from NATS within ${ms} ms`)), ms);

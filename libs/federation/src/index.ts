@@ -14,6 +14,10 @@ export {
   lookupSubject,
   nodeSubjects,
   parseFeedSubject,
+  parseReceiptSubject,
+  receiptConsumerName,
+  receiptStreamName,
+  receiptStreamSubject,
   receiptSubject,
 } from './federation.subjects';
 export type {
@@ -31,3 +35,4 @@ export type {
   NatsState,
 } from './federation.types';
 export { NatsConnection } from './nats.connection';
+export { ReceiptChannel, type ReceiptFollowOptions, type ReceiptMessage, type ReceiptPublishInput } from './receipt.channel';

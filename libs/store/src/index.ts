@@ -9,6 +9,7 @@ export type { IndicatorRepository, OwnPage } from './repositories/indicator.repo
 export type { BundleRepository } from './repositories/bundle.repository';
 export type { ImportRepository } from './repositories/import.repository';
 export type { QuarantineRepository } from './repositories/quarantine.repository';
+export type { ReceiptRepository } from './repositories/receipt.repository';
 export type { DecisionRepository } from './repositories/decision.repository';
 export type { ExportDecisionRepository } from './repositories/export-decision.repository';
 export type { AgreementRepository } from './repositories/agreement.repository';
@@ -59,6 +60,11 @@ export type {
   ApiTokenRecord,
   BundleRecord,
   BundleSummary,
+  ChainReceiptStatus,
+  IncomingReceipt,
+  OutgoingReceipt,
+  PendingReceipt,
+  ReceiptRecord,
   DecisionFacts,
   DecisionRecord,
   ExportDecisionAction,

@@ -23,6 +23,8 @@ const TABLES = [
   'partner',
   'policy_version',
   'quarantine',
+  'receipt',
+  'receipt_outbox',
   'sighting',
   'stix_ref',
 ];

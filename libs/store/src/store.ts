@@ -11,6 +11,7 @@ import { KeyRepository } from './repositories/key.repository';
 import { PartnerRepository } from './repositories/partner.repository';
 import { PolicyRepository } from './repositories/policy.repository';
 import { QuarantineRepository } from './repositories/quarantine.repository';
+import { ReceiptRepository } from './repositories/receipt.repository';
 import { RetentionRepository } from './repositories/retention.repository';
 import { StixImportRepository } from './repositories/stix-import.repository';
 import { TaxiiRepository } from './repositories/taxii.repository';
@@ -55,6 +56,8 @@ export class Store {
   readonly taxii: TaxiiRepository;
   /** Local sightings of own and imported indicators. */
   readonly sightings: SightingRepository;
+  /** Receipts: the outbox of those this node issues, and those it received. */
+  readonly receipts: ReceiptRepository;
 
   private closing: Promise<void> | null = null;
 
@@ -82,6 +85,7 @@ export class Store {
     this.stixImports = new StixImportRepository(em);
     this.taxii = new TaxiiRepository(em);
     this.sightings = new SightingRepository(em);
+    this.receipts = new ReceiptRepository(em);
   }
 
   /** Whether the database answers, for health endpoints (no URL, no credentials). */

@@ -17,7 +17,9 @@ export class BundlesService {
     const bundle = await this.store.bundles.get(hash);
     if (!bundle) throw new DomainError('BUNDLE_NOT_FOUND', `no bundle ${hash}`);
     const { bytes: _bytes, signature: _signature, ...summary } = bundle;
-    return { ...summary, decisions: await this.decisionsOf(bundle) };
+    // Sent bundles: what each recipient's signed receipt says (imported with counts, or quarantined and why).
+    const receipts = bundle.direction === 'out' ? await this.store.receipts.forBundle(hash) : undefined;
+    return { ...summary, decisions: await this.decisionsOf(bundle), ...(receipts ? { receipts } : {}) };
   }
 
   /** Why each entry is in the bundle (outbound: export decisions) or what became of it (inbound: import decisions). */

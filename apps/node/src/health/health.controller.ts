@@ -20,11 +20,13 @@ export class HealthController {
   @Get('health')
   @ApiBearerAuth()
   @Roles(...ANY_ROLE)
-  @ApiOperation({ summary: 'Broker connection, database and followed feeds; 503 when a dependency is down' })
+  @ApiOperation({ summary: 'Broker connection, database, followed feeds and unpublished receipts; 503 when a dependency is down' })
   async health(@Res({ passthrough: true }) res: Response) {
     const nats = this.nats.health();
     const database = await this.store.health();
     const ok = nats.connected && database.ok;
+    // Receipts this node issued that no publisher's stream has acknowledged yet (a stuck outbox is visible).
+    const receiptsPending = database.ok ? await this.store.receipts.pendingCount().catch(() => null) : null;
     res.status(ok ? 200 : 503);
     return {
       status: ok ? 'ok' : 'degraded',
@@ -32,6 +34,7 @@ export class HealthController {
       nats,
       database,
       following: this.feeds.followed(),
+      receipts: { pending: receiptsPending },
     };
   }
 }

@@ -68,16 +68,18 @@ export class BundleVerifier {
     { bundle, hash }: { bundle: Bundle; hash: string },
     partner: { jurisdiction: string; fingerprint: string; armoredPublicKey: string },
   ): Promise<VerifiedBundle | QuarantineReason> {
+    // Routing passed and the publisher is pinned: its stream carried this, so it is told (receipt).
+    const about = { bundle, hash };
     const encoded = msg.headers[FEED_HEADERS.signature];
-    if (!encoded) return new QuarantineReason('BUNDLE_SIGNATURE_MISSING', 'the Palermo-Signature header is absent');
+    if (!encoded) return new QuarantineReason('BUNDLE_SIGNATURE_MISSING', 'the Palermo-Signature header is absent', about);
     const signature = Buffer.from(encoded, 'base64');
     if (signature.length === 0 || signature.toString('base64') !== encoded.replace(/\s/g, '')) {
-      return new QuarantineReason('BUNDLE_SIGNATURE_INVALID', 'the Palermo-Signature header is not valid base64');
+      return new QuarantineReason('BUNDLE_SIGNATURE_INVALID', 'the Palermo-Signature header is not valid base64', about);
     }
     const result = await verifyDetached(msg.payload, signature, await this.pinnedKey(partner));
-    if (!result.ok) return new QuarantineReason(result.code, result.message);
+    if (!result.ok) return new QuarantineReason(result.code, result.message, about);
     if (result.fingerprint !== partner.fingerprint) {
-      return new QuarantineReason('BUNDLE_SIGNER_MISMATCH', `signed by ${result.fingerprint}, pinned key of ${bundle.publisher} is ${partner.fingerprint}`);
+      return new QuarantineReason('BUNDLE_SIGNER_MISMATCH', `signed by ${result.fingerprint}, pinned key of ${bundle.publisher} is ${partner.fingerprint}`, about);
     }
     return { bundle, hash, signature, signer: result.fingerprint, publisherJurisdiction: partner.jurisdiction };
   }

@@ -3,6 +3,9 @@ import { checkChain } from '@palermo/bundles';
 import type { FeedMessage, FeedVerdict } from '@palermo/federation';
 import { Store } from '@palermo/store';
 import { DomainError } from '@palermo/indicators';
+import type { OutgoingReceipt } from '@palermo/store';
+import { ReceiptIssuer } from '../receipts/receipt.issuer';
+import { ReceiptOutbox } from '../receipts/receipt.outbox';
 import { BundleVerifier, type VerifiedBundle } from './bundle.verifier';
 import { ImportDecider, type ImportPlan } from './import.decider';
 import { QuarantineReason } from './quarantine.reason';
@@ -20,6 +23,8 @@ export class ImportService {
     private readonly store: Store,
     private readonly verifier: BundleVerifier,
     private readonly decider: ImportDecider,
+    private readonly issuer: ReceiptIssuer,
+    private readonly outbox: ReceiptOutbox,
   ) {}
 
   readonly handle = async (msg: FeedMessage): Promise<FeedVerdict> => {
@@ -28,7 +33,7 @@ export class ImportService {
     const { bundle, hash } = verified;
     if (await this.store.bundles.exists(hash)) return 'ack';
     const chain = checkChain(await this.store.bundles.chainHead(bundle.publisher, bundle.audience), bundle);
-    if (!chain.ok) return this.quarantine(msg, new QuarantineReason(chain.code, chain.message));
+    if (!chain.ok) return this.quarantine(msg, new QuarantineReason(chain.code, chain.message, { bundle, hash }));
     // Read per bundle, not cached: a suspension rejects the very next bundle from that partner.
     const now = new Date();
     // The policy's baseline rejects everything unless this agreement is in effect and covers import.
@@ -36,8 +41,10 @@ export class ImportService {
     const plan = this.decider.decide(verified, agreement, now);
     // Revocations are honoured whatever the agreement's state: a revoke only ever removes data.
     const revocations = bundle.entries.flatMap((e) => (e.op === 'revoke' ? [{ originNode: bundle.publisher, originId: e.id, reason: e.reason }] : []));
-    const outcome = await this.commit(msg, verified, plan, revocations);
+    const receipt = await this.issue(() => this.issuer.imported(bundle, hash, plan.decisions, now));
+    const outcome = await this.commit(msg, verified, plan, revocations, receipt);
     if (outcome instanceof QuarantineReason) return this.quarantine(msg, outcome);
+    if (outcome === 'imported') this.outbox.kick();
     this.logger.log(`${outcome} ${bundle.publisher}/${bundle.audience}#${bundle.seq} ${hash.slice(0, 12)}: ${summarize(plan.decisions)}`);
     return 'ack';
   };
@@ -47,6 +54,7 @@ export class ImportService {
     { bundle, hash, signature, signer }: VerifiedBundle,
     { decisions, policyVersion, agreementId, expiresAt }: ImportPlan,
     revocations: { originNode: string; originId: string; reason: string }[],
+    receipt: OutgoingReceipt | undefined,
   ): Promise<'imported' | 'duplicate' | QuarantineReason> {
     try {
       return await this.store.imports.commitImport({
@@ -62,10 +70,11 @@ export class ImportService {
         streamSeq: msg.streamSeq,
         decisions,
         revocations,
+        receipt,
       });
     } catch (err) {
       // Refused on every redelivery as well: quarantine it rather than stall the chain forever.
-      if (err instanceof DomainError && err.code === 'BUNDLE_UNSTORABLE') return new QuarantineReason(err.code, err.message);
+      if (err instanceof DomainError && err.code === 'BUNDLE_UNSTORABLE') return new QuarantineReason(err.code, err.message, { bundle, hash });
       throw err;
     }
   }
@@ -73,8 +82,10 @@ export class ImportService {
   private async quarantine(msg: FeedMessage, reason: QuarantineReason): Promise<FeedVerdict> {
     const record = { publisher: msg.publisher, audience: msg.audience, subject: msg.subject, streamSeq: msg.streamSeq, payload: msg.payload };
     let duplicate: boolean;
+    const { about } = reason;
+    const receipt = about ? await this.issue(() => this.issuer.quarantined(about.bundle, about.hash, reason.code)) : undefined;
     try {
-      ({ duplicate } = await this.store.quarantine.add({ ...record, headers: msg.headers, code: reason.code, message: reason.message }));
+      ({ duplicate } = await this.store.quarantine.add({ ...record, headers: msg.headers, code: reason.code, message: reason.message, receipt }));
     } catch (err) {
       // A record the database refuses would be redelivered forever and stall the chain: keep the
       // bytes with a minimal reason instead. (If the database is down, this throws too and we retry.)
@@ -82,7 +93,18 @@ export class ImportService {
       ({ duplicate } = await this.store.quarantine.add({ ...record, headers: {}, code: 'QUARANTINE_RECORD_INVALID', message: `reason ${reason.code} could not be stored` }));
     }
     if (!duplicate) this.logger.warn(`quarantined ${msg.subject} #${msg.streamSeq}: ${reason.code} ${reason.message}`);
+    if (!duplicate && receipt) this.outbox.kick();
     return 'ack';
+  }
+
+  /** A receipt that cannot be made must never block or lose an import: log it and go on without. */
+  private async issue(make: () => Promise<OutgoingReceipt>): Promise<OutgoingReceipt | undefined> {
+    try {
+      return await make();
+    } catch (err) {
+      this.logger.warn(`no receipt issued: ${(err as Error).message}`);
+      return undefined;
+    }
   }
 }
 

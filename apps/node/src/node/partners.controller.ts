@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { isNodeId, JURISDICTION_PATTERN, NODE_ID_RULE } from '@palermo/indicators';
@@ -17,6 +17,8 @@ const cardPinSchema = z
     fingerprint: z.string().min(16).max(128),
   })
   .strict();
+
+const nodeIdParam = z.string().refine(isNodeId, NODE_ID_RULE);
 
 const pinSchema = z
   .object({
@@ -38,6 +40,13 @@ export class PartnersController {
   @ApiOperation({ summary: 'Partners with their pinned key fingerprints' })
   list() {
     return this.partners.list();
+  }
+
+  @Get(':id/status')
+  @Roles(...ANY_ROLE)
+  @ApiOperation({ summary: "Per chain sent to this partner: sent, receipted, imported (with counts), quarantined (with reasons), outstanding" })
+  status(@Param('id', new ZodPipe(nodeIdParam)) id: string) {
+    return this.partners.status(id);
   }
 
   @Post()

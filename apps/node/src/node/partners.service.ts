@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { DomainError } from '@palermo/indicators';
 import { Store, type ActorRef } from '@palermo/store';
 import { FeedLifecycle } from './feed.lifecycle';
 import { NODE_CONFIG, type NodeConfig } from './node-context';
@@ -16,6 +17,16 @@ export class PartnersService {
   async list() {
     const partners = await this.store.partners.list();
     return { items: partners.map(({ armoredPublicKey: _key, ...p }) => p) };
+  }
+
+  /**
+   * What this node sent to a partner and what the partner's signed receipts say, per chain (its own
+   * and `all`). "Delivered" is not shown: the partner's consumer state is not readable from here.
+   */
+  async status(nodeId: string) {
+    const partner = await this.store.partners.get(nodeId);
+    if (!partner) throw new DomainError('PARTNER_NOT_FOUND', `${nodeId} is not a pinned partner`);
+    return { partner: nodeId, chains: await this.store.receipts.partnerStatus(nodeId) };
   }
 
   /** Pins a partner's key and starts following its feed. */

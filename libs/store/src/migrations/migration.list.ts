@@ -1,6 +1,7 @@
 import { Migration20261129000000AgreementsPolicy } from './agreements-policy.migration';
 import { Migration20261130000400AuditChain } from './audit-chain.migration';
 import { Migration20251128000000InitialSchema } from './initial-schema.migration';
+import { Migration20261130000500Receipts } from './receipts.migration';
 import { Migration20261130000100Sightings } from './sightings.migration';
 import { Migration20261130000200StixImport } from './stix-import.migration';
 import { Migration20261130000300Taxii } from './taxii.migration';
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261130000200StixImport', class: Migration20261130000200StixImport },
   { name: 'Migration20261130000300Taxii', class: Migration20261130000300Taxii },
   { name: 'Migration20261130000400AuditChain', class: Migration20261130000400AuditChain },
+  { name: 'Migration20261130000500Receipts', class: Migration20261130000500Receipts },
 ];

@@ -6,6 +6,7 @@ import type { ImportCommit, ImportEntryDecision } from '../store.types';
 import { inForceFor } from './agreement.sql';
 import { appendAudit } from './audit.repository';
 import { insertBundleRow, withChainConflicts } from './bundle.sql';
+import { insertOutgoingReceipt } from './receipt.repository';
 import { Repository } from './repository.base';
 
 // One chain commits one bundle at a time, so a duplicate delivered twice in parallel waits for the
@@ -107,7 +108,9 @@ export class ImportRepository extends Repository {
         if (!inserted) return 'duplicate' as const;
         await checkStillInForce(em, input);
         await writeEntries(em, input);
-        await appendAudit(em, [importAudit(input)]);
+        // The receipt commits with the decision it reports (outbox): it is published after the commit.
+        const receiptAudit = input.receipt ? await insertOutgoingReceipt(em, input.receipt) : null;
+        await appendAudit(em, receiptAudit ? [importAudit(input), receiptAudit] : [importAudit(input)]);
         return 'imported' as const;
       }),
     );

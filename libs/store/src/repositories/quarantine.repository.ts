@@ -5,6 +5,7 @@ import { bytesParam, checkLimit, query, toBytes, toIso, toIsoOrNull, toNumberOrN
 import { storableText, storableTextOrNull } from '../storable.helper';
 import type { Page, QuarantineInput, QuarantineRecord, QuarantineSummary } from '../store.types';
 import { appendAudit } from './audit.repository';
+import { insertOutgoingReceipt } from './receipt.repository';
 import { Repository } from './repository.base';
 
 const ADD_SQL = `
@@ -76,7 +77,9 @@ export class QuarantineRepository extends Repository {
       ]);
       if (rows[0]) {
         const details = { ...row, streamSeq: input.streamSeq ?? null, payloadSha256: sha256, payloadSize: input.payload.byteLength };
-        await appendAudit(em, [{ actor: null, action: 'bundle.quarantined', subjectType: 'quarantine', subjectId: rows[0].id, details }]);
+        const receiptAudit = input.receipt ? await insertOutgoingReceipt(em, input.receipt) : null;
+        const audit = { actor: null, action: input.auditAction ?? 'bundle.quarantined', subjectType: 'quarantine', subjectId: rows[0].id, details };
+        await appendAudit(em, receiptAudit ? [audit, receiptAudit] : [audit]);
       }
       return rows;
     });
