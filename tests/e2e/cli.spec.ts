@@ -1,38 +1,16 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOf, readPublicKey } from '@palermo/bundles';
-import { createTestDatabase, NodeProcess, repoRoot, startNatsServer, tempDir, type NatsServerHandle, type TestDatabase } from '@palermo/testing';
+import { createTestDatabase, NodeProcess, startNatsServer, tempDir, type NatsServerHandle, type TestDatabase } from '@palermo/testing';
+import { runCli } from './support/cli.run';
 
 // The `palermo` command exactly as an operator runs it: the built artefact, a fresh process per call.
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const CLI = join(repoRoot(), 'dist', 'apps', 'cli', 'src', 'main.js');
-// The operator's shell must not leak into the runs: every run states its own node and database.
-const CLEAN_ENV = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !k.startsWith('PALERMO_') && !['DATABASE_URL', 'NATS_URL', 'PORT', 'HOST'].includes(k)),
-);
 
 let cwd = process.cwd();
 
 /** Runs the CLI in the suite's temp dir, so that a default `.data/` never lands in the repository. */
-function palermo(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...CLEAN_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const palermo = (args: string[], env: Record<string, string> = {}) => runCli(args, { cwd, env });
 
 const FINGERPRINT = /^fingerprint ([0-9a-f]{40})$/m;
 const NO_STACK = /^\s+at /m;

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, tempDir } from '@palermo/testing';
+import { tempDir } from '@palermo/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/cli.run';
 import { bootFederation, type Federation, type TestNode } from './support/federation.harness';
 import { bundle, domainPattern, ImportRows, indicator } from './support/stix-import.fixtures';
 
@@ -12,7 +12,6 @@ import { bundle, domainPattern, ImportRows, indicator } from './support/stix-imp
 // and `Object[].Attribute`, numbers and booleans as MISP writes them.
 
 const NL = 'nl-police';
-const CLI = join(repoRoot(), 'dist', 'apps', 'cli', 'src', 'main.js');
 
 let fed: Federation;
 let nl: TestNode;
@@ -225,18 +224,8 @@ describe('POST /misp/import', () => {
 });
 
 describe('the palermo CLI', () => {
-  function palermo(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const env = { ...process.env, PALERMO_TOKEN: nl.token('analyst'), PALERMO_API_URL: nl.url };
-      const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const palermo = (args: string[]) => runCli(args, { env: { PALERMO_TOKEN: nl.token('analyst'), PALERMO_API_URL: nl.url } });
+
   const dir = tempDir('misp-cli-');
 
   it('palermo misp import FILE prints counts and each skipped attribute', async () => {

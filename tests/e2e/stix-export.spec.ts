@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, tempDir } from '@palermo/testing';
+import { tempDir } from '@palermo/testing';
 import { createToken } from '../../apps/cli/src/commands/tokens.command';
+import { runCli } from './support/cli.run';
 import { bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
 import { insertPseudonymOnlyIndicator } from './support/stix.stored-rows';
 import { stixSchemaErrors as stixSchemaProblems } from '../fixtures/stix2.1-json-schemas/stix-schema.validator';
@@ -11,8 +11,6 @@ import { stixSchemaErrors as stixSchemaProblems } from '../fixtures/stix2.1-json
 // GET /api/v1/stix/bundle and `palermo stix export`: a streamed STIX 2.1 bundle that validates
 // against the official schemas, with identities, markings, revocations and imported indicators.
 
-const CLI = join(repoRoot(), 'dist', 'apps', 'cli', 'src', 'main.js');
-const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PALERMO_')));
 type Bundle = { type: string; id: string; objects: any[] };
 
 const EVERY_TYPE = [
@@ -31,17 +29,7 @@ const EVERY_TYPE = [
   { type: 'image-hash', value: `pdq:${'f'.repeat(64)}`, tlp: 'green' },
 ].map((i) => ({ ...i, tags: ['ht:recruitment', 'e2e:stix-export'], description: 'seen in an ad "quoted" \\ back' }));
 
-function palermo(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: tempDir('palermo-stix-cli-'), env: CLEAN_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const palermo = (args: string[]) => runCli(args, { cwd: tempDir('palermo-stix-cli-') });
 
 describe('STIX 2.1 export', () => {
   let fed: Federation;

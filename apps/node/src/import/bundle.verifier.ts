@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { bundleHash, parseBundleBytes, readPublicKey, verifyDetached, type Bundle, type NodePublicKey } from '@palermo/bundles';
+import { bundleHash, parseBundleBytes, verifyDetached, type Bundle } from '@palermo/bundles';
 import { FEED_HEADERS, type FeedMessage } from '@palermo/federation';
 import { COMMUNITY_AUDIENCE } from '@palermo/indicators';
 import { Store } from '@palermo/store';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
 import { QuarantineReason } from './quarantine.reason';
+import { PinnedKeys } from '../keys/pinned-keys.cache';
 
 /** A bundle that passed every check that needs no chain state. */
 export interface VerifiedBundle {
@@ -22,7 +23,7 @@ export interface VerifiedBundle {
 @Injectable()
 export class BundleVerifier {
   // Parsing an armored key costs more than verifying a signature: once per pinned key, not per bundle.
-  private readonly keys = new Map<string, Promise<NodePublicKey>>();
+  private readonly keys = new PinnedKeys();
 
   constructor(
     private readonly store: Store,
@@ -76,7 +77,7 @@ export class BundleVerifier {
     if (signature.length === 0 || signature.toString('base64') !== encoded.replace(/\s/g, '')) {
       return new QuarantineReason('BUNDLE_SIGNATURE_INVALID', 'the Palermo-Signature header is not valid base64', about);
     }
-    const result = await verifyDetached(msg.payload, signature, await this.pinnedKey(partner));
+    const result = await verifyDetached(msg.payload, signature, await this.keys.get(partner));
     if (!result.ok) return new QuarantineReason(result.code, result.message, about);
     if (result.fingerprint !== partner.fingerprint) {
       return new QuarantineReason('BUNDLE_SIGNER_MISMATCH', `signed by ${result.fingerprint}, pinned key of ${bundle.publisher} is ${partner.fingerprint}`, about);
@@ -84,13 +85,4 @@ export class BundleVerifier {
     return { bundle, hash, signature, signer: result.fingerprint, publisherJurisdiction: partner.jurisdiction };
   }
 
-  private pinnedKey(partner: { fingerprint: string; armoredPublicKey: string }): Promise<NodePublicKey> {
-    let key = this.keys.get(partner.fingerprint);
-    if (!key) {
-      key = readPublicKey(partner.armoredPublicKey);
-      this.keys.set(partner.fingerprint, key);
-      key.catch(() => this.keys.delete(partner.fingerprint));
-    }
-    return key;
-  }
 }

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { readPublicKey, verifyReceipt, type NodePublicKey, type Receipt } from '@palermo/bundles';
+import { verifyReceipt, type Receipt } from '@palermo/bundles';
 import { FEED_HEADERS, type FeedVerdict, type ReceiptMessage } from '@palermo/federation';
 import { Store } from '@palermo/store';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
+import { PinnedKeys } from '../keys/pinned-keys.cache';
 
 /** Why a receipt was not believed; the message is kept in quarantine with it. */
 class RefusedReceipt {
@@ -21,7 +22,7 @@ class RefusedReceipt {
 @Injectable()
 export class ReceiptInbox {
   private readonly logger = new Logger('ReceiptInbox');
-  private readonly keys = new Map<string, Promise<NodePublicKey>>();
+  private readonly keys = new PinnedKeys();
 
   constructor(
     private readonly store: Store,
@@ -58,7 +59,7 @@ export class ReceiptInbox {
     if (!encoded || signature.length === 0 || signature.toString('base64') !== encoded.replace(/\s/g, '')) {
       return new RefusedReceipt('RECEIPT_SIGNATURE_INVALID', 'the Palermo-Signature header is absent or not base64');
     }
-    const verified = await verifyReceipt(msg.payload, signature, await this.pinnedKey(partner));
+    const verified = await verifyReceipt(msg.payload, signature, await this.keys.get(partner));
     if (!verified.ok) return new RefusedReceipt(verified.code, verified.message);
     const { receipt, hash } = verified;
     if (receipt.recipient !== msg.recipient) {
@@ -89,13 +90,4 @@ export class ReceiptInbox {
     return 'ack';
   }
 
-  private pinnedKey(partner: { fingerprint: string; armoredPublicKey: string }): Promise<NodePublicKey> {
-    let key = this.keys.get(partner.fingerprint);
-    if (!key) {
-      key = readPublicKey(partner.armoredPublicKey);
-      this.keys.set(partner.fingerprint, key);
-      key.catch(() => this.keys.delete(partner.fingerprint));
-    }
-    return key;
-  }
 }
