@@ -112,7 +112,8 @@ describe.each(BACKENDS)('audit chain migration (%s)', (backend) => {
     const options = dir ? { pgliteDir: join(dir, 'pglite') } : { databaseUrl: db!.url };
     try {
       const first = await openStore(options);
-      await first.orm.getMigrator().down();
+      // Back to the schema before the chain (and whatever came after it).
+      await first.orm.getMigrator().down({ to: 'Migration20261130000400AuditChain' });
       const em = first.orm.em.fork() as unknown as EntityManager;
       for (let i = 0; i < 3; i++) {
         await query(em, `insert into audit_event (actor_token, actor_name, action, subject_type, subject_id, details)
