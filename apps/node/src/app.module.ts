@@ -18,6 +18,7 @@ import type { NodeConfig } from './config/node.config';
 import { HttpErrorFilter } from './errors/http-exception.filter';
 import { ExportPlanner } from './export/export.planner';
 import { ExportService } from './export/export.service';
+import { OutboundMessages } from './export/outbound.message';
 import { HealthController, LivenessController } from './health/health.controller';
 import { BundleVerifier } from './import/bundle.verifier';
 import { ImportDecider } from './import/import.decider';
@@ -112,6 +113,7 @@ export class AppModule implements NestModule {
         FeedLifecycle,
         ExportPlanner,
         ExportService,
+        OutboundMessages,
         BundleVerifier,
         ImportDecider,
         ImportService,

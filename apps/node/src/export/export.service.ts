@@ -3,10 +3,11 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { signDetached } from '@palermo/bundles';
 import { FeedPublisher } from '@palermo/federation';
 import { COMMUNITY_AUDIENCE, DomainError } from '@palermo/indicators';
-import { Store, type BundleRecord, type PendingExport } from '@palermo/store';
+import { Store, type PendingExport } from '@palermo/store';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
 import { allowsExport, exportAudiences, revocationOnlyAudiences } from './export.audiences';
 import { ExportPlanner } from './export.planner';
+import { OutboundMessages, type StoredOutbound } from './outbound.message';
 
 /** Where a backfill page stands: whose agreement, and the last own indicator (pk) it covers. */
 interface Backfill {
@@ -46,6 +47,7 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     private readonly store: Store,
     private readonly publisher: FeedPublisher,
     private readonly planner: ExportPlanner,
+    private readonly outbound: OutboundMessages,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
     @Inject(NODE_KEYS) private readonly keys: NodeKeys,
   ) {}
@@ -227,7 +229,7 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
 
 
   /** Publishes stored bundles in chain order; false when NATS is away (the rest wait). */
-  private async publishPage(page: (BundleRecord & { bytes: Uint8Array })[], epochs: Map<string, number>): Promise<boolean> {
+  private async publishPage(page: StoredOutbound[], epochs: Map<string, number>): Promise<boolean> {
     for (const stored of page) {
       // Its agreement changed since the page was read: read the page again under the new state.
       if (this.epochs.get(stored.audience) !== epochs.get(stored.audience)) return true;
@@ -235,14 +237,7 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
       // ended agreement must not cancel it (its chain position stays taken). Gone = cancelled meanwhile.
       if (!(await this.store.bundles.markAttempted(stored.hash))) return true;
       try {
-        const publishing = this.publisher.publish({
-          publisher: stored.publisher,
-          audience: stored.audience,
-          hash: stored.hash,
-          payload: stored.bytes,
-          signerFingerprint: stored.signer,
-          signature: stored.signature,
-        });
+        const publishing = this.publisher.publish(await this.outbound.build(stored));
         this.inFlight = publishing;
         const ack = await publishing;
         if (!(await this.store.bundles.markPublished(stored.hash, ack.streamSeq))) {
