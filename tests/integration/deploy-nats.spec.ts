@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audiencesFor, feedConsumerName, feedStreamName, feedStreamSubject, feedSubject, receiptConsumerName, receiptStreamName, receiptStreamSubject, receiptSubject } from '@palermo/federation';
 import { connectNatsUser, freePort, nkeyPublicKey, startNatsServer, type NatsServerHandle, type NatsUser } from '@palermo/testing';
 import { DE_BKA, INTRUDER, NL_POLICE, US_HSI, type TestNkey } from './fixtures/nats-nkeys';
+import { startLeafTopology } from './fixtures/nats-leaf-topology';
 
 // deploy/nats on the real nats-server: each node is its nkey, and the server — not the node's good manners —
 // keeps it to its own feed and to the audiences addressed to it. The files are started as shipped; only
@@ -151,8 +152,10 @@ function identityContract(topology: string, setup: () => Promise<{ urlFor: UrlFo
       const de = as(DE_BKA);
       const stream = receiptStreamName('nl-police');
       await eventually(() => nl.jsm.streams.add({ name: stream, subjects: [receiptStreamSubject('nl-police')] }), 10_000, 'receipts stream');
-      // JetStream publish of de-bka's own receipt: stored, the ack comes back to de-bka's inbox.
-      expect(await de.js.publish(receiptSubject('nl-police', 'de-bka'), 'receipt by de-bka', { msgID: 'r1' })).toMatchObject({ stream, duplicate: false });
+      // JetStream publish of de-bka's own receipt: stored, the ack comes back to de-bka's inbox. (Behind a leaf, the new
+      // stream's interest reaches de-bka's leaf server a moment after nl-police got its answer: "no responders" until then.)
+      const ack = await eventually(() => de.js.publish(receiptSubject('nl-police', 'de-bka'), 'receipt by de-bka', { msgID: 'r1' }), 10_000, 'receipt stored');
+      expect(ack).toMatchObject({ stream, duplicate: false });
       // A receipt in us-hsi's name, and a receipts stream for somebody else, are refused by the server.
       const posing = receiptSubject('nl-police', 'us-hsi');
       await refused(de, posing, () => de.js.publish(posing, 'forged receipt'));
@@ -214,5 +217,9 @@ describe('deploy/nats: NATS enforces node identity', () => {
     const at = new Map(NODES.map((node, i) => [node.nodeId, servers[i].url]));
     return { urlFor: (node) => at.get(node.nodeId) as string, stop };
   });
-  // deploy/nats/leaf-*.conf are a draft (JetStream is not extended across the leaf connections yet): no contract here until they work.
+
+  identityContract('leaf-hub.conf + leaf-<node id>.conf: each node behind its own agency’s leaf server, JetStream on the hub', async () => {
+    const topology = await startLeafTopology(NODES.map((node) => node.nodeId));
+    return { urlFor: (node) => topology.urlFor(node.nodeId), stop: () => topology.stop() };
+  });
 });

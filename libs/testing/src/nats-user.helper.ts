@@ -11,6 +11,9 @@ export interface NatsUserOptions {
   servers: string | string[];
   /** The user's nkey seed (`SU...`); none = connect without credentials. */
   seed?: string;
+  /** User and password instead of an nkey (e.g. to show that a leaf's credentials do not work as a client). */
+  user?: string;
+  pass?: string;
   /** Inbox prefix; Palermo's deploy configs let node N subscribe only to `_INBOX.<N>.>`. */
   inboxPrefix?: string;
   /** Client name shown by the server. */
@@ -40,6 +43,8 @@ export async function connectNatsUser(options: NatsUserOptions): Promise<NatsUse
     name: options.name,
     inboxPrefix: options.inboxPrefix,
     authenticator: options.seed === undefined ? undefined : nkeyAuthenticator(new TextEncoder().encode(options.seed)),
+    user: options.user,
+    pass: options.pass,
     reconnect: false,
     timeout,
   });
