@@ -36,8 +36,9 @@ function editedLeafConfig(): string {
   return path;
 }
 
-/** Expect no answer at all (the request is dropped before JetStream sees it), within `ms`. */
-async function unanswered(user: NatsUser, subject: string, body = '', ms = 1_500): Promise<void> {
+/** Expect no answer at all within `ms` (the request is dropped before JetStream sees it; the checks after each batch
+ * — stream, durable — catch a late answer that did change something). */
+async function unanswered(user: NatsUser, subject: string, body = '', ms = 2_000): Promise<void> {
   await expect(user.nc.request(subject, body, { timeout: ms })).rejects.toThrow(/timeout|no responders/i);
 }
 
