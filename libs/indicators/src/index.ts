@@ -34,6 +34,22 @@ export { fieldErrorsFromZod, formatFieldPath } from './schemas/zod-issue.mapper'
 export { textFingerprint, MAX_FINGERPRINT_TEXT_LENGTH, SHINGLE_WORDS } from './fingerprint/simhash.fingerprint';
 export { adTextTokens } from './fingerprint/ad-text.tokenizer';
 export { hammingDistance } from './fingerprint/hamming.distance';
+export {
+  IMAGE_HASH_BITS,
+  NEAR_MATCH_CHUNK_BITS,
+  NEAR_MATCH_THRESHOLDS,
+  chunkDistance,
+  chunkKey,
+  chunkRadii,
+  imageHashChunks,
+  nearMatchQuery,
+  nearMatchThreshold,
+  valuesWithin,
+  verifyNearMatches,
+  type ChunkProbe,
+  type ImageHashChunks,
+  type NearMatchQuery,
+} from './fingerprint/near-match';
 export { IMAGE_HASH_ALGORITHMS, type ImageHashAlgorithm } from './normalizers/image-hash.normalizer';
 export { TEXT_FINGERPRINT_ALGORITHMS } from './normalizers/text-fingerprint.normalizer';
 export {
