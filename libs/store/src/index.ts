@@ -15,6 +15,7 @@ export type { ExportDecisionRepository } from './repositories/export-decision.re
 export type { AgreementRepository } from './repositories/agreement.repository';
 export type { PolicyRepository } from './repositories/policy.repository';
 export type { AuditRepository } from './repositories/audit.repository';
+export { NEAR_MATCH_LIMIT, type NearMatch, type NearMatchRepository, type NearMatchResult } from './repositories/near-match.repository';
 export {
   AUDIT_CHECKPOINT_SPEC,
   AUDIT_ENTRY_SPEC,

@@ -16,6 +16,7 @@ const TABLES = [
   'audit_head',
   'bundle',
   'export_decision',
+  'image_hash_chunk',
   'import_decision',
   'indicator',
   'indicator_revocation',

@@ -8,6 +8,7 @@ import { ExportDecisionRepository } from './repositories/export-decision.reposit
 import { ImportRepository } from './repositories/import.repository';
 import { IndicatorRepository } from './repositories/indicator.repository';
 import { KeyRepository } from './repositories/key.repository';
+import { NearMatchRepository } from './repositories/near-match.repository';
 import { PartnerRepository } from './repositories/partner.repository';
 import { PolicyRepository } from './repositories/policy.repository';
 import { QuarantineRepository } from './repositories/quarantine.repository';
@@ -58,6 +59,8 @@ export class Store {
   readonly sightings: SightingRepository;
   /** Receipts: the outbox of those this node issues, and those it received. */
   readonly receipts: ReceiptRepository;
+  /** Near matches of image hashes (PDQ, pHash) by Hamming distance; kept in sync by triggers. */
+  readonly nearMatches: NearMatchRepository;
 
   private closing: Promise<void> | null = null;
 
@@ -86,6 +89,7 @@ export class Store {
     this.taxii = new TaxiiRepository(em);
     this.sightings = new SightingRepository(em);
     this.receipts = new ReceiptRepository(em);
+    this.nearMatches = new NearMatchRepository(em);
   }
 
   /** Whether the database answers, for health endpoints (no URL, no credentials). */

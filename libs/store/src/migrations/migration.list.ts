@@ -1,5 +1,6 @@
 import { Migration20261129000000AgreementsPolicy } from './agreements-policy.migration';
 import { Migration20261130000400AuditChain } from './audit-chain.migration';
+import { Migration20261206000500ImageHashIndex } from './image-hash-index.migration';
 import { Migration20251128000000InitialSchema } from './initial-schema.migration';
 import { Migration20261130000500Receipts } from './receipts.migration';
 import { Migration20261130000100Sightings } from './sightings.migration';
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261130000300Taxii', class: Migration20261130000300Taxii },
   { name: 'Migration20261130000400AuditChain', class: Migration20261130000400AuditChain },
   { name: 'Migration20261130000500Receipts', class: Migration20261130000500Receipts },
+  { name: 'Migration20261206000500ImageHashIndex', class: Migration20261206000500ImageHashIndex },
 ];
