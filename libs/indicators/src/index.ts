@@ -49,7 +49,7 @@ export {
   type ChunkProbe,
   type ImageHashChunks,
   type NearMatchQuery,
-} from './fingerprint/near-match';
+} from './fingerprint/image-hash.near-match';
 export { IMAGE_HASH_ALGORITHMS, type ImageHashAlgorithm } from './normalizers/image-hash.normalizer';
 export { TEXT_FINGERPRINT_ALGORITHMS } from './normalizers/text-fingerprint.normalizer';
 export {

@@ -2,7 +2,7 @@ import { Migration } from '@mikro-orm/migrations';
 
 /**
  * The near-match index of image hashes (issue 5 item 2), multi-index hashing as described in
- * libs/indicators near-match.ts: every active image-hash indicator with a value (not a pseudonym:
+ * libs/indicators image-hash.near-match.ts: every active image-hash indicator with a value (not a pseudonym:
  * a keyed HMAC has no Hamming neighbours) has one row per 16-bit chunk, keyed by
  * (algorithm, chunk position · 65,536 + chunk value). The primary key is the B-tree a query walks
  * with `chunk = any(keys)`; it holds indicator_pk too, so candidates come from the index alone.

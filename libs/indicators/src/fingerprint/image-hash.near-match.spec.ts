@@ -11,7 +11,7 @@ import {
   nearMatchThreshold,
   valuesWithin,
   verifyNearMatches,
-} from './near-match';
+} from './image-hash.near-match';
 
 const PDQ = `pdq:${'f8f8e0c0a0b09b22'.repeat(4)}`;
 const HEX = '0123456789abcdef';
