@@ -14,13 +14,15 @@ import { loadHashes, PLANTED_DISTANCES, scanWords, type HashSet } from './nearma
  * (`store.nearMatches.nearest`) and, in the same run, by brute force: a SQL scan computing
  * bit_count of the xor on every row (BENCH_SCANS queries, default 20: each reads every row) and a
  * scan of all hashes held in memory (JS, 8 popcounts per hash). Every answer is checked against the
- * planted distances and the brute force. Run: `npm run build && node dist/tests/bench/nearmatch/nearmatch.bench.js`.
+ * planted distances and the brute force. BENCH_KEEP=1 keeps the database. Run: `npm run build && node dist/tests/bench/nearmatch/nearmatch.bench.js`.
  */
 
 const RANDOM = Number(process.env.BENCH_HASHES ?? 1_000_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 200);
 const SCANS = Math.min(Number(process.env.BENCH_SCANS ?? 20), QUERIES);
 const THRESHOLD = 31;
+// BENCH_KEEP=1 leaves the database behind (its name is printed) to look at plans with psql; drop it by hand.
+const KEEP = process.env.BENCH_KEEP === '1';
 
 const started = performance.now();
 const progress = (what: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${what}\n`);
@@ -127,7 +129,8 @@ async function main(): Promise<void> {
   } finally {
     await db.end();
     await store.close();
-    await database.drop();
+    if (KEEP) progress(`kept ${database.name}`);
+    else await database.drop();
   }
   progress('done');
 }
