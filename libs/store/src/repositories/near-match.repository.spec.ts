@@ -143,6 +143,7 @@ describe.each(BACKENDS)('near matches of image hashes (%s)', (backend) => {
       await row('old-near', at(base, 4), false);
       await row('old-revoked', at(base, 2), true);
       await row('old-garbage', 'pdq:not-a-hash', false);
+      await row('old-not-hex', `pdq:${'z'.repeat(64)}`, false);
       await first.close();
       const upgraded = await openStore(options);
       try {
