@@ -177,7 +177,7 @@ function identityContract(topology: string, setup: () => Promise<{ urlFor: UrlFo
       const nl = as(NL_POLICE);
       const de = as(DE_BKA);
       const subject = resyncSubject('nl-police');
-      const served = nl.nc.subscribe(subject, { callback: (_err, msg) => msg.respond(`answer to ${msg.string()}`) });
+      const served = nl.nc.subscribe(subject, { callback: (_err, msg) => void msg.respond(`answer to ${msg.string()}`) });
       await nl.nc.flush();
       const answer = await eventually(() => de.nc.request(subject, 'de-bka asks', { timeout: 2_000 }), 10_000, 'resync answer');
       expect(answer.string()).toBe('answer to de-bka asks');

@@ -1,4 +1,4 @@
-import { Body, Controller, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { COMMUNITY_AUDIENCE, isNodeId, NODE_ID_RULE } from '@palermo/indicators';
@@ -26,6 +26,7 @@ export class ResyncController {
   constructor(private readonly resync: ResyncService) {}
 
   @Post(':id/resync')
+  @HttpCode(200)
   @Roles('policy-officer', 'admin')
   @ApiOperation({ summary: "Re-request a partner's chains addressed to this node, re-verify every bundle, import what is missing; reports counts" })
   rebuild(@Param('id', new ZodPipe(nodeIdParam)) id: string, @Body(new ZodPipe(resyncSchema.optional())) body: { audience?: string; fromScratch?: boolean } | undefined, @Actor() actor: ActorRef) {
