@@ -161,6 +161,24 @@ describe('gap detection and resync', () => {
     expect((await listAll(de, '/audit?action=resync.rebuilt')).length).toBe(2);
   });
 
+  it('POST /partners/:id/resync refuses malformed, hostile and unknown input with codes', async () => {
+    const post = (path: string, body: unknown) => de.api('POST', path, { role: 'policy-officer', body });
+    const cases: [string, unknown, number, string][] = [
+      [`/partners/${A}/resync`, { fromScratch: 'yes' }, 400, 'VALIDATION_FAILED'],
+      [`/partners/${A}/resync`, { fromScratch: true, limit: 5 }, 400, 'VALIDATION_FAILED'],
+      [`/partners/${A}/resync`, { audience: 'palermo.v1.>' }, 400, 'VALIDATION_FAILED'],
+      [`/partners/${A}/resync`, { audience: C }, 400, 'RESYNC_AUDIENCE_INVALID'],
+      ['/partners/zz-unknown/resync', {}, 404, 'PARTNER_NOT_FOUND'],
+      ['/partners/NL..POLICE/resync', {}, 400, 'VALIDATION_FAILED'],
+    ];
+    for (const [path, body, status, code] of cases) {
+      const res = await post(path, body);
+      expect({ path, body, status: res.status, code: res.body.error?.code }).toEqual({ path, body, status, code });
+    }
+    const raw = await de.api('POST', `/partners/${A}/resync`, { role: 'policy-officer', rawBody: '{"fromScratch":' });
+    expect(raw.status).toBe(400);
+  });
+
   describe('nl-police refuses what it must not answer, with a specific code, and sends nothing', () => {
     let channel: ResyncChannel;
     let asDe: NatsConnection;
