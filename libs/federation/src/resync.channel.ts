@@ -89,7 +89,7 @@ export class ResyncChannel implements OnModuleDestroy {
         } catch (err) {
           if (!stopped) this.logger.warn(`serving ${subject}: ${errorMessage(err)}; retrying`);
         }
-        if (!stopped) await new Promise((r) => setTimeout(r, 1_000));
+        if (!stopped) await new Promise((r) => setTimeout(r, 5_000));
       }
     })();
     const handle = {
