@@ -17,8 +17,8 @@ type Refusal = Extract<ResyncAnswer, { ok: false }>;
 
 /**
  * The publisher's side of resync: answers a partner's signed request with the bundles it actually
- * published on a chain addressed to that partner (its own, or `all`), each exactly as the live feed
- * carried it (OutboundMessages). Everything else is an explicit refusal with a stable code, and
+ * published on a chain addressed to that partner (its own while an agreement covering export is in
+ * force — revocations alone otherwise — or `all`), each exactly as the live feed carried it (OutboundMessages). Everything else is an explicit refusal with a stable code, and
  * every answer and refusal is audited.
  */
 @Injectable()
@@ -58,16 +58,22 @@ export class ResyncResponder {
     const nonce = this.nonces.claim(`${request.requester}/${request.nonce}`, now.getTime());
     if (nonce === 'replayed') return { answer: refuse('RESYNC_REPLAYED', `nonce ${request.nonce} was already used`), request };
     if (nonce === 'full') return { answer: refuse('RESYNC_UNAVAILABLE', 'too many requests right now; ask again later'), request };
-    if (request.audience !== COMMUNITY_AUDIENCE && !allowsExport(await this.store.agreements.activeFor(request.requester), now)) {
-      return { answer: refuse('RESYNC_NO_AGREEMENT', `no agreement with ${request.requester} covering export is in force`), request };
+    // Without an agreement in force, the partner's own chain still carries revocations (they only remove data): those alone may be resent.
+    const revocationsOnly = request.audience !== COMMUNITY_AUDIENCE && !allowsExport(await this.store.agreements.activeFor(request.requester), now);
+    const answer = await this.bundles(request, revocationsOnly);
+    if (revocationsOnly && answer.ok && answer.bundles.length === 0 && answer.headSeq !== null && request.fromSeq <= answer.headSeq) {
+      return { answer: refuse('RESYNC_NO_AGREEMENT', `no agreement with ${request.requester} covering export is in force; seq ${request.fromSeq} carries indicators`), request };
     }
-    return { answer: await this.bundles(request), request };
+    return { answer, request };
   }
 
-  private async bundles(request: ResyncRequest): Promise<ResyncAnswer> {
+  private async bundles(request: ResyncRequest, revocationsOnly: boolean): Promise<ResyncAnswer> {
     const range = await this.store.bundles.publishedRange(this.config.nodeId, request.audience, { fromSeq: request.fromSeq, toSeq: request.toSeq, limit: PAGE_LIMIT });
     const bundles: ResyncBundle[] = [];
-    for (const stored of range.bundles) bundles.push({ ...(await this.outbound.build(stored)), seq: stored.seq, streamSeq: stored.streamSeq });
+    for (const stored of range.bundles) {
+      if (revocationsOnly && stored.upsertCount > 0) break;
+      bundles.push({ ...(await this.outbound.build(stored)), seq: stored.seq, streamSeq: stored.streamSeq });
+    }
     const last = bundles[bundles.length - 1];
     const end = Math.min(request.toSeq ?? Infinity, range.headSeq ?? 0);
     return { ok: true, publisher: this.config.nodeId, audience: request.audience, headSeq: range.headSeq, bundles, more: last !== undefined && last.seq < end };
