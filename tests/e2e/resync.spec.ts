@@ -126,6 +126,9 @@ describe('gap detection and resync', () => {
       expect(waiting.lastError).toMatch(/did not answer/);
       expect(await stored(de, next.hash)).toBe(false);
       expect(await listAll(de, '/quarantine')).toEqual([]);
+      // A rebuild asked for now says so, and changes nothing.
+      const rebuild = await de.api('POST', `/partners/${A}/resync`, { role: 'admin', body: { audience: B } });
+      expect({ status: rebuild.status, code: rebuild.body.error?.code }).toEqual({ status: 504, code: 'RESYNC_UNREACHABLE' });
     } finally {
       await nl.process.restart();
     }
