@@ -110,7 +110,7 @@ describe('gap detection and resync', () => {
     expect(await listAll(de, '/quarantine')).toEqual([]);
   });
 
-  it('publisher down during a gap: de-bka waits (status gap, nothing acked) and heals once nl-police is back', async () => {
+  it('publisher down during a gap: de-bka waits (status gap, nothing acked, even across a crash) and heals once nl-police is back', async () => {
     await de.process.stop();
     const lost = await publishOne('green', B);
     const next = await publishOne('green', B);
@@ -129,6 +129,11 @@ describe('gap detection and resync', () => {
       // A rebuild asked for now says so, and changes nothing.
       const rebuild = await de.api('POST', `/partners/${A}/resync`, { role: 'admin', body: { audience: B } });
       expect({ status: rebuild.status, code: rebuild.body.error?.code }).toEqual({ status: 504, code: 'RESYNC_UNREACHABLE' });
+      // de-bka crashes while it waits: the revealing bundle was never acked, so it comes again and the wait resumes.
+      await de.process.kill();
+      await de.process.restart();
+      await eventually('de-bka shows the gap again after its crash', async () => ((await inbound(B)).state === 'gap' ? true : undefined));
+      expect(await stored(de, next.hash)).toBe(false);
     } finally {
       await nl.process.restart();
     }
