@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audiencesFor, feedConsumerName, feedStreamName, feedStreamSubject, feedSubject, receiptConsumerName, receiptStreamName, receiptStreamSubject, receiptSubject } from '@palermo/federation';
+import { audiencesFor, feedConsumerName, feedStreamName, feedStreamSubject, feedSubject, receiptConsumerName, receiptStreamName, receiptStreamSubject, receiptSubject, resyncSubject } from '@palermo/federation';
 import { connectNatsUser, freePort, nkeyPublicKey, startNatsServer, type NatsServerHandle, type NatsUser } from '@palermo/testing';
 import { DE_BKA, INTRUDER, NL_POLICE, US_HSI, type TestNkey } from './fixtures/nats-nkeys';
 import { startLeafTopology } from './fixtures/nats-leaf-topology';
@@ -174,6 +174,25 @@ function identityContract(topology: string, setup: () => Promise<{ urlFor: UrlFo
         expect(await msg.ackAck()).toBe(true);
       }
       expect(seen).toEqual(['palermo.v1.receipt.nl-police.de-bka: receipt by de-bka']);
+    });
+
+    it('resync: nl-police answers requests on its own subject into the asker’s inbox; de-bka may not serve nl-police’s', async () => {
+      const nl = as(NL_POLICE);
+      const de = as(DE_BKA);
+      const subject = resyncSubject('nl-police');
+      const served = nl.nc.subscribe(subject, { callback: (_err, msg) => void msg.respond(`answer to ${msg.string()}`) });
+      await nl.nc.flush();
+      const answer = await eventually(() => de.nc.request(subject, 'de-bka asks', { timeout: 2_000 }), 10_000, 'resync answer');
+      expect(answer.string()).toBe('answer to de-bka asks');
+      // B may not subscribe to A's resync subject (it would read A's partners' requests and could answer for A).
+      for (const foreign of [subject, 'palermo.v1.resync.*', 'palermo.v1.resync.>']) {
+        de.nc.subscribe(foreign);
+        await expect(de.violation(foreign, 'subscription')).resolves.toMatchObject({ subject: foreign });
+      }
+      // Nor publish anything else under the resync prefix than a request to one node.
+      de.nc.publish('palermo.v1.resync.nl-police.extra', 'x');
+      await expect(de.violation('palermo.v1.resync.nl-police.extra', 'publish')).resolves.toMatchObject({ subject: 'palermo.v1.resync.nl-police.extra' });
+      served.unsubscribe();
     });
   });
 }

@@ -55,6 +55,14 @@ import { SightingsController } from './sightings/sightings.controller';
 import { SightingsService } from './sightings/sightings.service';
 import { VocabularyController } from './vocabulary/vocabulary.controller';
 import { VocabularyService } from './vocabulary/vocabulary.service';
+import { RESYNC_CONFIG, loadResyncConfig } from './config/resync.config';
+import { ChainStates } from './resync/chain.states';
+import { GapHealer } from './resync/gap.healer';
+import { ResyncClient } from './resync/resync.client';
+import { ResyncController } from './resync/resync.controller';
+import { ResyncLifecycle } from './resync/resync.lifecycle';
+import { ResyncResponder } from './resync/resync.responder';
+import { ResyncService } from './resync/resync.service';
 
 /** Where the store lives: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
 export function storeOptions(config: NodeConfig) {
@@ -99,6 +107,7 @@ export class AppModule implements NestModule {
         SightingsController,
         VocabularyController,
         AuditController,
+        ResyncController,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -135,6 +144,13 @@ export class AppModule implements NestModule {
         ReceiptOutbox,
         ReceiptInbox,
         ReceiptsLifecycle,
+        { provide: RESYNC_CONFIG, useFactory: () => loadResyncConfig() },
+        ChainStates,
+        ResyncClient,
+        GapHealer,
+        ResyncResponder,
+        ResyncLifecycle,
+        ResyncService,
       ],
     };
   }

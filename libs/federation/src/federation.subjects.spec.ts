@@ -7,8 +7,10 @@ import {
   feedStreamSubject,
   feedSubject,
   lookupSubject,
+  nodeInboxPrefix,
   parseFeedSubject,
   receiptSubject,
+  resyncSubject,
 } from './federation.subjects';
 
 const nodeId = fc
@@ -26,6 +28,8 @@ describe('federation subjects', () => {
     ['durable for community chain', () => feedConsumerName('be-police', 'all'), 'be-police_all'],
     ['receipt', () => receiptSubject('nl-police', 'be-police'), 'palermo.v1.receipt.nl-police.be-police'],
     ['lookup', () => lookupSubject('be-police'), 'palermo.v1.lookup.be-police'],
+    ['resync', () => resyncSubject('nl-police'), 'palermo.v1.resync.nl-police'],
+    ['inbox prefix', () => nodeInboxPrefix('de-bka'), '_INBOX.de-bka'],
   ])('%s', (_name, make, expected) => {
     expect(make()).toBe(expected);
   });

@@ -106,3 +106,15 @@ export function parseFeedSubject(subject: string): { publisher: string; audience
   if (!isNodeId(publisher) || !(audience === COMMUNITY_AUDIENCE || isNodeId(audience))) return null;
   return { publisher, audience };
 }
+
+/** Subject on which a publisher answers resync requests for its chains: `palermo.v1.resync.<publisher>`. */
+export function resyncSubject(publisher: string): string {
+  assertNodeId(publisher, 'publisher');
+  return `${PREFIX}.resync.${publisher}`;
+}
+
+/** Prefix of a node's reply inboxes, `_INBOX.<node id>`: its NATS user may read only these (deploy/nats). */
+export function nodeInboxPrefix(nodeId: string): string {
+  assertNodeId(nodeId);
+  return `_INBOX.${nodeId}`;
+}

@@ -19,6 +19,8 @@ export {
   receiptStreamName,
   receiptStreamSubject,
   receiptSubject,
+  nodeInboxPrefix,
+  resyncSubject,
 } from './federation.subjects';
 export type {
   ChainRef,
@@ -36,3 +38,13 @@ export type {
 } from './federation.types';
 export { NatsConnection } from './nats.connection';
 export { ReceiptChannel, type ReceiptFollowOptions, type ReceiptMessage, type ReceiptPublishInput } from './receipt.channel';
+export {
+  decodeResyncAnswer,
+  encodeResyncAnswer,
+  RESYNC_ANSWER_SPEC,
+  ResyncChannel,
+  resyncFeedMessage,
+  type ResyncAnswer,
+  type ResyncBundle,
+  type ResyncRequestMessage,
+} from './resync.channel';

@@ -6,6 +6,7 @@ import { DomainError, isNodeId, JURISDICTION_PATTERN, NODE_ID_RULE } from '@pale
 import { loadNodeKeys } from '../../../node/src/keys/node-keys';
 import { pinPartner, pinPartnerFromCard } from '../../../node/src/node/partner.pinning';
 import { nodeConfig, UsageError, withStore, type NodeDirOptions } from '../node-env';
+import { registerPartnersResync } from './partners-resync.command';
 
 interface AddOptions extends NodeDirOptions {
   nodeId?: string;
@@ -55,6 +56,7 @@ export function registerPartners(program: Command): void {
         process.stdout.write(`${p.nodeId}\t${p.jurisdiction}\t${p.fingerprint}\n`);
       }
     });
+  registerPartnersResync(partners);
 }
 
 /** Shows the card's fingerprint until the operator confirms it with --fingerprint; then verifies and pins. */

@@ -18,6 +18,9 @@ const STATUS: Record<string, number> = {
   STIX_TOO_LARGE: 413,
   STIX_OBJECT_TOO_LARGE: 413,
   IMPORT_BODY_IDLE: 408,
+  RESYNC_UNREACHABLE: 504,
+  RESYNC_REFUSED: 502,
+  RESYNC_ANSWER_MALFORMED: 502,
 };
 
 /** Maps a stable domain error code to the HTTP status the API answers with. */

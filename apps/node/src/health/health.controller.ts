@@ -5,6 +5,7 @@ import { NatsConnection } from '@palermo/federation';
 import { Store } from '@palermo/store';
 import { ANY_ROLE, Public, Roles } from '../auth/roles';
 import { FeedLifecycle } from '../node/feed.lifecycle';
+import { ChainStates } from '../resync/chain.states';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
 
 @ApiTags('health')
@@ -14,6 +15,7 @@ export class HealthController {
     private readonly nats: NatsConnection,
     private readonly store: Store,
     private readonly feeds: FeedLifecycle,
+    private readonly chains: ChainStates,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -35,6 +37,8 @@ export class HealthController {
       database,
       following: this.feeds.followed(),
       receipts: { pending: receiptsPending },
+      // Partners' chains not whole right now, by state (details per partner: GET /partners/:id/status).
+      chains: this.chains.summary(),
     };
   }
 }

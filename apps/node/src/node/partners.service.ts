@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '@palermo/indicators';
+import { audiencesFor } from '@palermo/federation';
 import { Store, type ActorRef } from '@palermo/store';
+import { ChainStates } from '../resync/chain.states';
 import { FeedLifecycle } from './feed.lifecycle';
 import { NODE_CONFIG, type NodeConfig } from './node-context';
 import { pinPartner, pinPartnerFromCard, type PinPartner } from './partner.pinning';
@@ -11,6 +13,7 @@ export class PartnersService {
   constructor(
     private readonly store: Store,
     private readonly feeds: FeedLifecycle,
+    private readonly chains: ChainStates,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -22,11 +25,26 @@ export class PartnersService {
   /**
    * What this node sent to a partner and what the partner's signed receipts say, per chain (its own
    * and `all`). "Delivered" is not shown: the partner's consumer state is not readable from here.
+   * `inbound`: the partner's chains addressed to this node and their resync state.
    */
   async status(nodeId: string) {
     const partner = await this.store.partners.get(nodeId);
     if (!partner) throw new DomainError('PARTNER_NOT_FOUND', `${nodeId} is not a pinned partner`);
-    return { partner: nodeId, chains: await this.store.receipts.partnerStatus(nodeId) };
+    return { partner: nodeId, chains: await this.store.receipts.partnerStatus(nodeId), inbound: await this.inbound(nodeId) };
+  }
+
+  /**
+   * The partner's chains addressed to this node (its own audience and `all`): the imported head and
+   * whether the chain is whole (ok), waiting for missing bundles (gap), being resynced, or given up (broken).
+   */
+  private async inbound(nodeId: string) {
+    return Promise.all(
+      audiencesFor(this.config.nodeId).map(async (audience) => {
+        const head = await this.store.bundles.chainHead(nodeId, audience);
+        const { state, missing, lastResyncAt, lastError } = this.chains.get(nodeId, audience);
+        return { audience, headSeq: head?.seq ?? null, headHash: head?.hash ?? null, state, missing, lastResyncAt, lastError };
+      }),
+    );
   }
 
   /** Pins a partner's key and starts following its feed. */

@@ -187,6 +187,26 @@ export class BundleRepository extends Repository {
   async exists(hash: string): Promise<boolean> {
     return (await this.fork().count(BundleEntity, { hash })) > 0;
   }
+
+  /**
+   * What a resync may send of one of this node's own chains: its bundles handed to JetStream
+   * (published) from `fromSeq` to `toSeq` (or the end), in seq order, with bytes; and the chain's
+   * last published seq (null: nothing published on it).
+   */
+  async publishedRange(
+    publisher: string,
+    audience: string,
+    range: { fromSeq: number; toSeq?: number; limit: number },
+  ): Promise<{ headSeq: number | null; bundles: (BundleRecord & { bytes: Uint8Array })[] }> {
+    checkLimit(range.limit);
+    if (hasUnstorableText(publisher) || hasUnstorableText(audience)) return { headSeq: null, bundles: [] };
+    const em = this.fork();
+    const chain = { direction: 'out' as const, publisher, audience, publishedAt: { $ne: null } };
+    const head = await em.findOne(BundleEntity, chain, { orderBy: { seq: 'desc' }, fields: ['seq'] });
+    const seq = range.toSeq === undefined ? { $gte: range.fromSeq } : { $gte: range.fromSeq, $lte: range.toSeq };
+    const rows = await em.find(BundleEntity, { ...chain, seq }, { orderBy: { seq: 'asc' }, limit: range.limit, populate: ['bytes', 'signature'] });
+    return { headSeq: head ? head.seq : null, bundles: rows.map(toBundleRecord) as (BundleRecord & { bytes: Uint8Array })[] };
+  }
 }
 
 /** One audit entry per stored outbound bundle (its chain position and counts; never values). */
