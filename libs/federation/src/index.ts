@@ -36,3 +36,14 @@ export type {
 } from './federation.types';
 export { NatsConnection } from './nats.connection';
 export { ReceiptChannel, type ReceiptFollowOptions, type ReceiptMessage, type ReceiptPublishInput } from './receipt.channel';
+export { LogChannel, type LogMessage } from './log.channel';
+export {
+  logCheckpointConsumerName,
+  logCheckpointSubject,
+  logProofSubject,
+  logStreamName,
+  logWitnessConsumerName,
+  logWitnessStreamSubject,
+  logWitnessSubject,
+  parseLogWitnessSubject,
+} from './federation.subjects';
