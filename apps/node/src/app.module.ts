@@ -55,6 +55,15 @@ import { SightingsController } from './sightings/sightings.controller';
 import { SightingsService } from './sightings/sightings.service';
 import { VocabularyController } from './vocabulary/vocabulary.controller';
 import { VocabularyService } from './vocabulary/vocabulary.service';
+import { LogCheckpointer } from './log/log.checkpointer';
+import { LogCheckpointWitness } from './log/log.checkpoint.witness';
+import { LogController } from './log/log.controller';
+import { LogInclusionChecker } from './log/log.inclusion.checker';
+import { LogLifecycle } from './log/log.lifecycle';
+import { LogProofClient } from './log/log.proof.client';
+import { LogProofService } from './log/log.proof.service';
+import { LogService } from './log/log.service';
+import { LogWitnessInbox } from './log/log.witness.inbox';
 
 /** Where the store lives: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
 export function storeOptions(config: NodeConfig) {
@@ -99,6 +108,7 @@ export class AppModule implements NestModule {
         SightingsController,
         VocabularyController,
         AuditController,
+        LogController,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -135,6 +145,14 @@ export class AppModule implements NestModule {
         ReceiptOutbox,
         ReceiptInbox,
         ReceiptsLifecycle,
+        LogCheckpointer,
+        LogProofService,
+        LogProofClient,
+        LogWitnessInbox,
+        LogInclusionChecker,
+        LogCheckpointWitness,
+        LogService,
+        LogLifecycle,
       ],
     };
   }

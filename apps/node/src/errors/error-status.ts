@@ -18,6 +18,10 @@ const STATUS: Record<string, number> = {
   STIX_TOO_LARGE: 413,
   STIX_OBJECT_TOO_LARGE: 413,
   IMPORT_BODY_IDLE: 408,
+  LOG_HASH_UNKNOWN: 404,
+  LOG_NOT_COVERED: 404,
+  LOG_EMPTY: 409,
+  LOG_PROOF_UNAVAILABLE: 503,
 };
 
 /** Maps a stable domain error code to the HTTP status the API answers with. */

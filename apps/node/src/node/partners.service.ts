@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '@palermo/indicators';
 import { Store, type ActorRef } from '@palermo/store';
+import { LogService } from '../log/log.service';
 import { FeedLifecycle } from './feed.lifecycle';
 import { NODE_CONFIG, type NodeConfig } from './node-context';
 import { pinPartner, pinPartnerFromCard, type PinPartner } from './partner.pinning';
@@ -11,6 +12,7 @@ export class PartnersService {
   constructor(
     private readonly store: Store,
     private readonly feeds: FeedLifecycle,
+    private readonly logs: LogService,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -22,11 +24,12 @@ export class PartnersService {
   /**
    * What this node sent to a partner and what the partner's signed receipts say, per chain (its own
    * and `all`). "Delivered" is not shown: the partner's consumer state is not readable from here.
+   * `log`: this node as a witness of the partner's feed log (ok, forked with evidence, or unverified).
    */
   async status(nodeId: string) {
     const partner = await this.store.partners.get(nodeId);
     if (!partner) throw new DomainError('PARTNER_NOT_FOUND', `${nodeId} is not a pinned partner`);
-    return { partner: nodeId, chains: await this.store.receipts.partnerStatus(nodeId) };
+    return { partner: nodeId, chains: await this.store.receipts.partnerStatus(nodeId), log: await this.logs.partnerLog(nodeId) };
   }
 
   /** Pins a partner's key and starts following its feed. */
