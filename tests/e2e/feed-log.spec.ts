@@ -221,5 +221,15 @@ describe('verifiable feed log', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect((await logStatus()).evidence).toHaveLength(2);
     expect((await listAll(nl, '/log/checkpoints')).flatMap((c) => c.witnesses).every((w: any) => w.signed.statement.checkpoint.checkpoint.rootHash !== 'a'.repeat(64))).toBe(true);
+
+    // A later checkpoint of a smaller log: the log lost bundles.
+    const shrunk = await makeCheckpoint({ publisher: A, treeSize: 1, rootHash: 'c'.repeat(64), privateKey: nlKey });
+    await publishCheckpoint(encode(shrunk));
+    const three = await eventually('the shrunk log on record', async () => {
+      const status = await logStatus();
+      return status.evidence?.length === 3 ? status.evidence : undefined;
+    });
+    expect(three[0]).toMatchObject({ code: 'LOG_FORK', reason: 'TREE_SHRANK' });
+    expect(await logStatus()).toMatchObject({ state: 'forked', lastVerifiedSize: second.treeSize });
   });
 });
