@@ -182,10 +182,16 @@ describe('verifiable feed log', () => {
     const send = (payload: Uint8Array) => channel.publishWitness(A, B, payload, createHash('sha256').update(payload).digest('hex'));
     await send(encode(posing));
     await send(new TextEncoder().encode('{"statement":'));
+    // de-bka's genuine key countersigning a checkpoint made with nl-police's key that nl-police never made:
+    // nl-police learns its key signed another history.
+    const deKey = await readPrivateKey(readFileSync(join(de.dataDir, 'keys', 'node-private.asc'), 'utf8'));
+    const foreign = await makeCheckpoint({ publisher: A, treeSize: second.treeSize, rootHash: '9'.repeat(64), privateKey: nlKey });
+    await send(encode(await makeWitnessSignature({ witness: B, signedCheckpoint: foreign, publisherArmoredPublicKey: nl.armoredPublicKey, publisher: A, privateKey: deKey })));
     await eventually('the refusals in nl-police’s quarantine', async () => {
       const codes = await quarantined(nl);
-      return [`${B} WITNESS_SIGNER_MISMATCH`, `${B} WITNESS_MALFORMED`].every((c) => codes.includes(c)) ? true : undefined;
+      return [`${B} WITNESS_SIGNER_MISMATCH`, `${B} WITNESS_MALFORMED`, `${B} LOG_WITNESSED_UNKNOWN_CHECKPOINT`].every((c) => codes.includes(c)) ? true : undefined;
     });
+    expect((await listAll(nl, '/audit?action=log.witness.refused')).length).toBeGreaterThanOrEqual(3);
     expect(await witnessesOf(second.treeSize)).toHaveLength(1);
   });
 
