@@ -18,6 +18,7 @@ import {
 } from '@palermo/bundles';
 import { LogChannel, NatsConnection } from '@palermo/federation';
 import { bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
+import { AuditTamperer } from './support/audit.tamper';
 import { listAll } from './support/hostile.node-io';
 
 // Issue 4 item 6 with real nodes: nl-police appends every bundle it emits to its Merkle feed log and
@@ -237,5 +238,37 @@ describe('verifiable feed log', () => {
     });
     expect(three[0]).toMatchObject({ code: 'LOG_FORK', reason: 'TREE_SHRANK' });
     expect(await logStatus()).toMatchObject({ state: 'forked', lastVerifiedSize: second.treeSize });
+  });
+
+  it('detects a history a DBA rewrote in nl-police’s database: imports no longer included, the next checkpoint a fork', async () => {
+    const before = (await logStatus()).evidence.length;
+    // A superuser hides every bundle after the first: triggers off for the session, leaves and the
+    // subtrees over them deleted, the head set back. New bundles then take the hidden bundles' places.
+    const dba = await AuditTamperer.open(nl);
+    try {
+      await dba.sql(`delete from feed_log where leaf_index >= 1`);
+      await dba.sql(`delete from feed_log_node where (idx + 1) * power(2, level) > 1`);
+      await dba.sql(`update feed_log_head set size = 1`);
+    } finally {
+      await dba.close();
+    }
+    const fresh: string[] = [];
+    while (fresh.length <= second.treeSize) fresh.push(await publishImported());
+    // de-bka asks for their inclusion at the last checkpoint it verified: the rewritten log cannot prove it.
+    await eventually('an import the verified log does not hold', async () => {
+      const status = await logStatus();
+      return status.evidence.some((e: { code: string }) => e.code === 'LOG_INCLUSION_FAILED') ? true : undefined;
+    });
+    const rewritten = await checkpointNow();
+    expect(rewritten.treeSize).toBeGreaterThan(second.treeSize);
+    const fork = await eventually('the rewritten checkpoint reported as a fork', async () => {
+      const status = await logStatus();
+      return status.evidence.find((e: any) => e.code === 'LOG_FORK' && e.evidence.second.checkpoint.treeSize === rewritten.treeSize);
+    });
+    expect(fork).toMatchObject({ reason: 'CONSISTENCY_PROOF_FAILED', evidence: { first: second.signed, second: rewritten.signed } });
+    expect((await logStatus()).evidence.length).toBeGreaterThan(before + 1);
+    expect(await quarantined(de)).toContain(`${A} LOG_INCLUSION_FAILED`);
+    expect((await listAll(de, '/audit?action=log.inclusion_failed')).length).toBeGreaterThanOrEqual(1);
+    expect(await witnessesOf(rewritten.treeSize)).toEqual([]);
   });
 });
