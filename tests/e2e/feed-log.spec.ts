@@ -175,6 +175,13 @@ describe('verifiable feed log', () => {
     expect(await ask(encodeLogProofMessage({ type: 'inclusion', bundleHash: 'f'.repeat(64), treeSize: 1 }))).toMatchObject({ code: 'LOG_HASH_UNKNOWN' });
     expect(await ask(encodeLogProofMessage({ type: 'consistency', fromSize: 1, toSize: 1_000_000 }))).toMatchObject({ code: 'LOG_SIZE_BEYOND_TREE' });
     expect(await ask(encodeLogProofMessage({ type: 'consistency', fromSize: 1, toSize: second.treeSize }))).toMatchObject({ type: 'consistency' });
+    // The same service over HTTP, for this node's own log.
+    expect(await nl.api('GET', '/log/proof?hash=XYZ')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
+    expect(await nl.api('GET', '/log/proof?hash=' + 'f'.repeat(64) + '&fromSize=1')).toMatchObject({ status: 400 });
+    expect(await nl.api('GET', '/log/proof?fromSize=5&toSize=2')).toMatchObject({ status: 400, body: { error: { code: 'LOG_PROOF_REQUEST_MALFORMED' } } });
+    expect(await nl.api('GET', `/log/proof?hash=${'f'.repeat(64)}`)).toMatchObject({ status: 404, body: { error: { code: 'LOG_HASH_UNKNOWN' } } });
+    expect(await nl.api('GET', '/log/proof?fromSize=1&toSize=1000000')).toMatchObject({ status: 400, body: { error: { code: 'LOG_SIZE_BEYOND_TREE' } } });
+    expect(await nl.api('GET', '/log/proof?fromSize=1&toSize=2', { role: null })).toMatchObject({ status: 401 });
   });
 
   it('refuses countersignatures nl-police cannot believe', async () => {

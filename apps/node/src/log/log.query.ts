@@ -18,5 +18,9 @@ export const logProofQuerySchema = z
     toSize: size.optional(),
   })
   .strict()
-  .refine((q) => (q.hash !== undefined) !== (q.fromSize !== undefined && q.toSize !== undefined), { message: 'give either hash (and optionally treeSize) or fromSize and toSize' });
+  .refine(
+    (q) =>
+      q.hash !== undefined ? q.fromSize === undefined && q.toSize === undefined : q.treeSize === undefined && q.fromSize !== undefined && q.toSize !== undefined,
+    { message: 'give either hash (and optionally treeSize) or fromSize and toSize' },
+  );
 export type LogProofQuery = z.infer<typeof logProofQuerySchema>;
