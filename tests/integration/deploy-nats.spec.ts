@@ -1,6 +1,24 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audiencesFor, feedConsumerName, feedStreamName, feedStreamSubject, feedSubject, receiptConsumerName, receiptStreamName, receiptStreamSubject, receiptSubject, resyncSubject } from '@palermo/federation';
+import {
+  audiencesFor,
+  feedConsumerName,
+  feedStreamName,
+  feedStreamSubject,
+  feedSubject,
+  logCheckpointConsumerName,
+  logCheckpointSubject,
+  logProofSubject,
+  logStreamName,
+  logWitnessConsumerName,
+  logWitnessStreamSubject,
+  logWitnessSubject,
+  receiptConsumerName,
+  receiptStreamName,
+  receiptStreamSubject,
+  receiptSubject,
+  resyncSubject,
+} from '@palermo/federation';
 import { connectNatsUser, freePort, nkeyPublicKey, startNatsServer, type NatsServerHandle, type NatsUser } from '@palermo/testing';
 import { DE_BKA, INTRUDER, NL_POLICE, US_HSI, type TestNkey } from './fixtures/nats-nkeys';
 import { startLeafTopology } from './fixtures/nats-leaf-topology';
@@ -193,6 +211,45 @@ function identityContract(topology: string, setup: () => Promise<{ urlFor: UrlFo
       de.nc.publish('palermo.v1.resync.nl-police.extra', 'x');
       await expect(de.violation('palermo.v1.resync.nl-police.extra', 'publish')).resolves.toMatchObject({ subject: 'palermo.v1.resync.nl-police.extra' });
       served.unsubscribe();
+    });
+
+    it('feed log: only nl-police publishes its checkpoints; de-bka reads them, countersigns in its own name only, asks for proofs', async () => {
+      const nl = as(NL_POLICE);
+      const de = as(DE_BKA);
+      const stream = logStreamName('nl-police');
+      await eventually(() => nl.jsm.streams.add({ name: stream, subjects: [logCheckpointSubject('nl-police'), logWitnessStreamSubject('nl-police')] }), 10_000, 'log stream');
+      expect(await nl.js.publish(logCheckpointSubject('nl-police'), 'checkpoint by nl-police', { msgID: 'c1' })).toMatchObject({ stream, duplicate: false });
+      // de-bka may not publish nl-police's checkpoints, nor countersign as us-hsi, nor own nl-police's log stream.
+      const forged = logCheckpointSubject('nl-police');
+      await refused(de, forged, () => de.js.publish(forged, 'forged checkpoint'));
+      const posing = logWitnessSubject('nl-police', 'us-hsi');
+      await refused(de, posing, () => de.js.publish(posing, 'forged countersignature'));
+      await refused(de, `$JS.API.STREAM.CREATE.${logStreamName('us-hsi')}`, () => de.jsm.streams.add({ name: logStreamName('us-hsi'), subjects: [logCheckpointSubject('us-hsi')] }));
+      // Its own countersignature goes into nl-police's stream.
+      expect(await de.js.publish(logWitnessSubject('nl-police', 'de-bka'), 'countersigned by de-bka', { msgID: 'w1' })).toMatchObject({ stream });
+      // de-bka reads the checkpoints through its durable, and never the countersignatures.
+      const name = logCheckpointConsumerName('de-bka');
+      await de.jsm.consumers.add(stream, { durable_name: name, filter_subject: logCheckpointSubject('nl-police'), ack_policy: 'explicit', deliver_policy: 'all' });
+      const seen: string[] = [];
+      for await (const msg of await (await de.js.consumers.get(stream, name)).fetch({ max_messages: 10, expires: 1_000 })) {
+        seen.push(msg.string());
+        expect(await msg.ackAck()).toBe(true);
+      }
+      expect(seen).toEqual(['checkpoint by nl-police']);
+      const witnesses = logWitnessStreamSubject('nl-police');
+      await refused(de, `$JS.API.CONSUMER.CREATE.${stream}.${name}.${witnesses}`, () => de.jsm.consumers.add(stream, { durable_name: name, filter_subject: witnesses, ack_policy: 'explicit' }));
+      await nl.jsm.consumers.add(stream, { durable_name: logWitnessConsumerName('nl-police'), filter_subject: witnesses, ack_policy: 'explicit', deliver_policy: 'all' });
+      // Proofs: nl-police answers requests on its proof subject; de-bka may ask but not answer in its place.
+      const proofs = nl.nc.subscribe(logProofSubject('nl-police'));
+      void (async () => {
+        for await (const msg of proofs) msg.respond(`proof for ${msg.string()}`);
+      })();
+      await nl.nc.flush();
+      const answer = await eventually(() => de.nc.request(logProofSubject('nl-police'), 'leaf 0', { timeout: 2_000 }), 10_000, 'proof answer');
+      expect(answer.string()).toBe('proof for leaf 0');
+      de.nc.subscribe(logProofSubject('nl-police'));
+      await expect(de.violation(logProofSubject('nl-police'), 'subscription')).resolves.toMatchObject({ subject: logProofSubject('nl-police') });
+      proofs.unsubscribe();
     });
   });
 }

@@ -63,6 +63,15 @@ import { ResyncController } from './resync/resync.controller';
 import { ResyncLifecycle } from './resync/resync.lifecycle';
 import { ResyncResponder } from './resync/resync.responder';
 import { ResyncService } from './resync/resync.service';
+import { LogCheckpointer } from './log/log.checkpointer';
+import { LogCheckpointWitness } from './log/log.checkpoint.witness';
+import { LogController } from './log/log.controller';
+import { LogInclusionChecker } from './log/log.inclusion.checker';
+import { LogLifecycle } from './log/log.lifecycle';
+import { LogProofClient } from './log/log.proof.client';
+import { LogProofService } from './log/log.proof.service';
+import { LogService } from './log/log.service';
+import { LogWitnessInbox } from './log/log.witness.inbox';
 
 /** Where the store lives: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
 export function storeOptions(config: NodeConfig) {
@@ -108,6 +117,7 @@ export class AppModule implements NestModule {
         VocabularyController,
         AuditController,
         ResyncController,
+        LogController,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -151,6 +161,14 @@ export class AppModule implements NestModule {
         ResyncResponder,
         ResyncLifecycle,
         ResyncService,
+        LogCheckpointer,
+        LogProofService,
+        LogProofClient,
+        LogWitnessInbox,
+        LogInclusionChecker,
+        LogCheckpointWitness,
+        LogService,
+        LogLifecycle,
       ],
     };
   }

@@ -5,6 +5,7 @@ import type { FederationOptions } from './federation.types';
 import { NatsConnection } from './nats.connection';
 import { ReceiptChannel } from './receipt.channel';
 import { ResyncChannel } from './resync.channel';
+import { LogChannel } from './log.channel';
 
 /** Injection token of the FederationOptions the module was configured with. */
 export const FEDERATION_OPTIONS = Symbol('FEDERATION_OPTIONS');
@@ -19,7 +20,7 @@ export interface FederationModuleAsyncOptions {
 }
 
 /**
- * Global Nest module providing NatsConnection, FeedPublisher, FeedSubscriber, ReceiptChannel and ResyncChannel (class tokens).
+ * Global Nest module providing NatsConnection, FeedPublisher, FeedSubscriber, ReceiptChannel, ResyncChannel and LogChannel (class tokens).
  * The classes stay plain: the CLI and tests construct them with `new`.
  */
 @Module({})
@@ -45,8 +46,9 @@ export class FederationModule {
         { provide: FeedSubscriber, useFactory: (connection: NatsConnection) => new FeedSubscriber(connection), inject: [NatsConnection] },
         { provide: ReceiptChannel, useFactory: (connection: NatsConnection) => new ReceiptChannel(connection), inject: [NatsConnection] },
         { provide: ResyncChannel, useFactory: (connection: NatsConnection) => new ResyncChannel(connection), inject: [NatsConnection] },
+        { provide: LogChannel, useFactory: (connection: NatsConnection) => new LogChannel(connection), inject: [NatsConnection] },
       ],
-      exports: [FEDERATION_OPTIONS, NatsConnection, FeedPublisher, FeedSubscriber, ReceiptChannel, ResyncChannel],
+      exports: [FEDERATION_OPTIONS, NatsConnection, FeedPublisher, FeedSubscriber, ReceiptChannel, ResyncChannel, LogChannel],
     };
   }
 }

@@ -6,9 +6,17 @@ import {
   feedStreamName,
   feedStreamSubject,
   feedSubject,
+  logCheckpointConsumerName,
+  logCheckpointSubject,
+  logProofSubject,
+  logStreamName,
+  logWitnessConsumerName,
+  logWitnessStreamSubject,
+  logWitnessSubject,
   lookupSubject,
   nodeInboxPrefix,
   parseFeedSubject,
+  parseLogWitnessSubject,
   receiptSubject,
   resyncSubject,
 } from './federation.subjects';
@@ -65,4 +73,29 @@ describe('federation subjects', () => {
       expect(parseFeedSubject(subject)).toBeNull();
     },
   );
+});
+
+describe('feed-log subjects', () => {
+  it('spells the log namespace of one publisher', () => {
+    expect(logCheckpointSubject('nl-police')).toBe('palermo.v1.log.nl-police.checkpoint');
+    expect(logWitnessSubject('nl-police', 'de-bka')).toBe('palermo.v1.log.nl-police.witness.de-bka');
+    expect(logWitnessStreamSubject('nl-police')).toBe('palermo.v1.log.nl-police.witness.*');
+    expect(logProofSubject('nl-police')).toBe('palermo.v1.log.nl-police.proof');
+    expect(logStreamName('nl-police')).toBe('PALERMO_LOG_NL_POLICE');
+    expect(logCheckpointConsumerName('de-bka')).toBe('de-bka_log');
+    expect(logWitnessConsumerName('nl-police')).toBe('nl-police_witnesses');
+  });
+
+  it('refuses wildcards and `all` in every position', () => {
+    for (const make of [() => logCheckpointSubject('*'), () => logWitnessSubject('nl-police', '>'), () => logWitnessSubject('all', 'de-bka'), () => logProofSubject('a.b'), () => logStreamName('all')]) {
+      expect(make).toThrow(expect.objectContaining({ code: 'INVALID_NODE_ID' }));
+    }
+  });
+
+  it('parses a witness subject back, and nothing else', () => {
+    expect(parseLogWitnessSubject('palermo.v1.log.nl-police.witness.de-bka')).toEqual({ publisher: 'nl-police', witness: 'de-bka' });
+    for (const subject of ['palermo.v1.log.nl-police.checkpoint', 'palermo.v1.log.nl-police.witness.all', 'palermo.v1.log.nl-police.witness.de-bka.x', 'palermo.v2.log.nl-police.witness.de-bka']) {
+      expect(parseLogWitnessSubject(subject)).toBeNull();
+    }
+  });
 });

@@ -48,3 +48,14 @@ export {
   type ResyncBundle,
   type ResyncRequestMessage,
 } from './resync.channel';
+export { LogChannel, type LogMessage } from './log.channel';
+export {
+  logCheckpointConsumerName,
+  logCheckpointSubject,
+  logProofSubject,
+  logStreamName,
+  logWitnessConsumerName,
+  logWitnessStreamSubject,
+  logWitnessSubject,
+  parseLogWitnessSubject,
+} from './federation.subjects';

@@ -90,3 +90,5 @@ export type {
   StoreOptions,
   UpsertOwnResult,
 } from './store.types';
+export type { FeedLogRepository, LogCheckpointRecord, LogWitnessRecord, NewLogCheckpoint } from './repositories/feed-log.repository';
+export type { LogForkRecord, LogPartnerRepository, LogPartnerState } from './repositories/log-partner.repository';

@@ -17,6 +17,8 @@ import { StixImportRepository } from './repositories/stix-import.repository';
 import { TaxiiRepository } from './repositories/taxii.repository';
 import { SightingRepository } from './repositories/sighting.repository';
 import { TokenRepository } from './repositories/token.repository';
+import { FeedLogRepository } from './repositories/feed-log.repository';
+import { LogPartnerRepository } from './repositories/log-partner.repository';
 
 /**
  * The node's database: repositories over one MikroORM instance (PostgreSQL or PGlite). Obtain it
@@ -58,6 +60,10 @@ export class Store {
   readonly sightings: SightingRepository;
   /** Receipts: the outbox of those this node issues, and those it received. */
   readonly receipts: ReceiptRepository;
+  /** This node's verifiable feed log: leaves, proofs, signed checkpoints and their witnesses. */
+  readonly feedLog: FeedLogRepository;
+  /** Partners' feed logs as this node witnesses them: verified checkpoints, log-verified imports, forks. */
+  readonly logPartners: LogPartnerRepository;
 
   private closing: Promise<void> | null = null;
 
@@ -86,6 +92,8 @@ export class Store {
     this.taxii = new TaxiiRepository(em);
     this.sightings = new SightingRepository(em);
     this.receipts = new ReceiptRepository(em);
+    this.feedLog = new FeedLogRepository(em);
+    this.logPartners = new LogPartnerRepository(em);
   }
 
   /** Whether the database answers, for health endpoints (no URL, no credentials). */

@@ -21,6 +21,10 @@ const STATUS: Record<string, number> = {
   RESYNC_UNREACHABLE: 504,
   RESYNC_REFUSED: 502,
   RESYNC_ANSWER_MALFORMED: 502,
+  LOG_HASH_UNKNOWN: 404,
+  LOG_NOT_COVERED: 404,
+  LOG_EMPTY: 409,
+  LOG_PROOF_UNAVAILABLE: 503,
 };
 
 /** Maps a stable domain error code to the HTTP status the API answers with. */

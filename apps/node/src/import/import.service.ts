@@ -5,6 +5,7 @@ import { Store } from '@palermo/store';
 import { DomainError } from '@palermo/indicators';
 import type { OutgoingReceipt } from '@palermo/store';
 import { ReceiptIssuer } from '../receipts/receipt.issuer';
+import { LogInclusionChecker } from '../log/log.inclusion.checker';
 import { ReceiptOutbox } from '../receipts/receipt.outbox';
 import { GapHealer, type ImportOutcome } from '../resync/gap.healer';
 import { BundleVerifier, type VerifiedBundle } from './bundle.verifier';
@@ -28,6 +29,7 @@ export class ImportService {
     private readonly issuer: ReceiptIssuer,
     private readonly outbox: ReceiptOutbox,
     private readonly gaps: GapHealer,
+    private readonly logInclusions: LogInclusionChecker,
   ) {}
 
   readonly handle = async (msg: FeedMessage): Promise<FeedVerdict> => ((await this.process(msg, true)) === 'retry' ? 'retry' : 'ack');
@@ -68,6 +70,8 @@ export class ImportService {
     const outcome = await this.commit(msg, verified, plan, revocations, receipt);
     if (outcome instanceof QuarantineReason) return this.quarantine(msg, outcome);
     if (outcome === 'imported') this.outbox.kick();
+    // Off the hot path: proving the bundle is in its publisher's feed log waits for a covering checkpoint.
+    if (outcome === 'imported') this.logInclusions.kick(bundle.publisher);
     this.logger.log(`${outcome} ${bundle.publisher}/${bundle.audience}#${bundle.seq} ${hash.slice(0, 12)}: ${summarize(plan.decisions)}`);
     return outcome;
   }

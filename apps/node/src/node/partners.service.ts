@@ -3,6 +3,7 @@ import { DomainError } from '@palermo/indicators';
 import { audiencesFor } from '@palermo/federation';
 import { Store, type ActorRef } from '@palermo/store';
 import { ChainStates } from '../resync/chain.states';
+import { LogService } from '../log/log.service';
 import { FeedLifecycle } from './feed.lifecycle';
 import { NODE_CONFIG, type NodeConfig } from './node-context';
 import { pinPartner, pinPartnerFromCard, type PinPartner } from './partner.pinning';
@@ -14,6 +15,7 @@ export class PartnersService {
     private readonly store: Store,
     private readonly feeds: FeedLifecycle,
     private readonly chains: ChainStates,
+    private readonly logs: LogService,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -26,11 +28,12 @@ export class PartnersService {
    * What this node sent to a partner and what the partner's signed receipts say, per chain (its own
    * and `all`). "Delivered" is not shown: the partner's consumer state is not readable from here.
    * `inbound`: the partner's chains addressed to this node and their resync state.
+   * `log`: this node as a witness of the partner's feed log (ok, forked with evidence, or unverified).
    */
   async status(nodeId: string) {
     const partner = await this.store.partners.get(nodeId);
     if (!partner) throw new DomainError('PARTNER_NOT_FOUND', `${nodeId} is not a pinned partner`);
-    return { partner: nodeId, chains: await this.store.receipts.partnerStatus(nodeId), inbound: await this.inbound(nodeId) };
+    return { partner: nodeId, chains: await this.store.receipts.partnerStatus(nodeId), inbound: await this.inbound(nodeId), log: await this.logs.partnerLog(nodeId) };
   }
 
   /**

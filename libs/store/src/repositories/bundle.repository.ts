@@ -18,6 +18,7 @@ import { inForceFor } from './agreement.sql';
 import { appendAudit } from './audit.repository';
 import { dropNeverSent, insertBundleRow, toBundleRecord, toBundleSummary, withChainConflicts } from './bundle.sql';
 import { insertExportDecisions } from './export-decision.repository';
+import { appendFeedLog } from './feed-log.sql';
 import { Repository } from './repository.base';
 
 // Exports only ever raise exported_version: a late, older bundle must not re-queue a newer version.
@@ -98,6 +99,8 @@ export class BundleRepository extends Repository {
         const savedHashes = new Set(saved.map((b) => b.hash));
         await insertExportDecisions(em, decisions.filter((d) => d.bundleHash === null || savedHashes.has(d.bundleHash)));
         if (backfill) await advanceBackfill(em, backfill);
+        // Every bundle this node emits is a leaf of its verifiable feed log, from the moment it exists.
+        await appendFeedLog(em, saved.map((b) => b.hash));
         await appendAudit(em, saved.map((b) => exportAudit(b, decisions)));
         return 'saved' as const;
       }),
