@@ -55,6 +55,12 @@ import { SightingsController } from './sightings/sightings.controller';
 import { SightingsService } from './sightings/sightings.service';
 import { VocabularyController } from './vocabulary/vocabulary.controller';
 import { VocabularyService } from './vocabulary/vocabulary.service';
+import { KeyOutbox } from './keys/key.outbox';
+import { KeyStatementInbox } from './keys/key-statement.inbox';
+import { KeysController } from './keys/keys.controller';
+import { KeysLifecycle } from './keys/keys.lifecycle';
+import { KeysService } from './keys/keys.service';
+import { SignerKeys } from './keys/signer.keys';
 
 /** Where the store lives: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
 export function storeOptions(config: NodeConfig) {
@@ -99,6 +105,7 @@ export class AppModule implements NestModule {
         SightingsController,
         VocabularyController,
         AuditController,
+        KeysController,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -135,6 +142,11 @@ export class AppModule implements NestModule {
         ReceiptOutbox,
         ReceiptInbox,
         ReceiptsLifecycle,
+        KeysService,
+        KeyOutbox,
+        KeyStatementInbox,
+        KeysLifecycle,
+        SignerKeys,
       ],
     };
   }

@@ -36,3 +36,5 @@ export type {
 } from './federation.types';
 export { NatsConnection } from './nats.connection';
 export { ReceiptChannel, type ReceiptFollowOptions, type ReceiptMessage, type ReceiptPublishInput } from './receipt.channel';
+export { KeyChannel, type KeyFollowOptions, type KeyStatementMessage, type KeyStatementPublishInput } from './key.channel';
+export { keyConsumerName, keyStreamName, keySubject, parseKeySubject } from './federation.subjects';

@@ -90,3 +90,4 @@ export type {
   StoreOptions,
   UpsertOwnResult,
 } from './store.types';
+export { statementHash, type KeyHistoryRepository, type KeyRevocationReason, type KeyStatementRecord, type OwnKeyRecord, type PartnerKeyRecord, type PendingKeyStatement, type StatementBytes } from './repositories/key-history.repository';

@@ -11,6 +11,7 @@ import { KeyRepository } from './repositories/key.repository';
 import { PartnerRepository } from './repositories/partner.repository';
 import { PolicyRepository } from './repositories/policy.repository';
 import { QuarantineRepository } from './repositories/quarantine.repository';
+import { KeyHistoryRepository } from './repositories/key-history.repository';
 import { ReceiptRepository } from './repositories/receipt.repository';
 import { RetentionRepository } from './repositories/retention.repository';
 import { StixImportRepository } from './repositories/stix-import.repository';
@@ -58,6 +59,8 @@ export class Store {
   readonly sightings: SightingRepository;
   /** Receipts: the outbox of those this node issues, and those it received. */
   readonly receipts: ReceiptRepository;
+  /** Key rotation and revocation: own key history and statements, partners' key history. */
+  readonly keyHistory: KeyHistoryRepository;
 
   private closing: Promise<void> | null = null;
 
@@ -86,6 +89,7 @@ export class Store {
     this.taxii = new TaxiiRepository(em);
     this.sightings = new SightingRepository(em);
     this.receipts = new ReceiptRepository(em);
+    this.keyHistory = new KeyHistoryRepository(em);
   }
 
   /** Whether the database answers, for health endpoints (no URL, no credentials). */

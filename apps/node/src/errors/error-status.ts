@@ -18,6 +18,9 @@ const STATUS: Record<string, number> = {
   STIX_TOO_LARGE: 413,
   STIX_OBJECT_TOO_LARGE: 413,
   IMPORT_BODY_IDLE: 408,
+  KEY_IS_ACTIVE: 409,
+  KEY_ALREADY_REVOKED: 409,
+  KEY_PRIVATE_NOT_KEPT: 409,
 };
 
 /** Maps a stable domain error code to the HTTP status the API answers with. */

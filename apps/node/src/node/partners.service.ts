@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '@palermo/indicators';
 import { Store, type ActorRef } from '@palermo/store';
+import { KeysLifecycle } from '../keys/keys.lifecycle';
 import { FeedLifecycle } from './feed.lifecycle';
 import { NODE_CONFIG, type NodeConfig } from './node-context';
 import { pinPartner, pinPartnerFromCard, type PinPartner } from './partner.pinning';
@@ -11,6 +12,7 @@ export class PartnersService {
   constructor(
     private readonly store: Store,
     private readonly feeds: FeedLifecycle,
+    private readonly keyStatements: KeysLifecycle,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -29,10 +31,11 @@ export class PartnersService {
     return { partner: nodeId, chains: await this.store.receipts.partnerStatus(nodeId) };
   }
 
-  /** Pins a partner's key and starts following its feed. */
+  /** Pins a partner's key and starts following its feed and its key statements. */
   async pin(input: PinPartner, actor: ActorRef) {
     const pinned = await pinPartner(this.store, this.config.nodeId, input, actor);
     await this.feeds.follow(input.nodeId);
+    this.keyStatements.follow(input.nodeId);
     return pinned;
   }
 
@@ -40,6 +43,7 @@ export class PartnersService {
   async pinFromCard(input: { card: unknown; fingerprint: string }, actor: ActorRef) {
     const pinned = await pinPartnerFromCard(this.store, this.config.nodeId, input.card, input.fingerprint, actor);
     await this.feeds.follow(pinned.nodeId);
+    this.keyStatements.follow(pinned.nodeId);
     return pinned;
   }
 }
