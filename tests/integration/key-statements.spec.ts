@@ -8,7 +8,11 @@ import {
   makeKeyRotation,
   readPrivateKey,
   signDetached,
+  signReceipt,
+  verifyReceipt,
   type Bundle,
+  type Receipt,
+  type ReceiptResult,
   type NodePrivateKey,
 } from '@palermo/bundles';
 import type { KeyStatementMessage } from '@palermo/federation';
@@ -164,6 +168,17 @@ describe.each(BACKENDS)('key statements at a partner (%s)', (backend) => {
     // Backdated before the compromise but first seen after it: the thief can backdate too.
     expect(await check(k1, new Date(compromisedAt.getTime() - 3_600_000).toISOString())).toMatchObject({ ok: false, code: 'KEY_REVOKED' });
     expect(await check(k2, new Date().toISOString())).toMatchObject({ ok: true });
+  });
+
+  it('receipts follow the same history: an earlier key signs receipts made before its rotation, nothing after a compromise', async () => {
+    const receiptBy = async (key: Key, receivedAt: string) => {
+      const receipt: Receipt = { spec: 'palermo/receipt@1', publisher: 'de-bka', recipient: P, bundleHash: 'c'.repeat(64), seq: 1, audience: P, receivedAt, outcome: 'imported', counts: { accepted: 1, pseudonymized: 0, rejected: 0 } };
+      const signedReceipt = await signReceipt(receipt, key.privateKey);
+      return signers.verifyWithHistory<Extract<ReceiptResult, { ok: true }>, Extract<ReceiptResult, { ok: false }>>((await store.partners.get(P))!, (r) => r.receipt.receivedAt, (k) => verifyReceipt(signedReceipt.bytes, signedReceipt.signature, k));
+    };
+    expect(await receiptBy(k2, new Date().toISOString())).toMatchObject({ ok: true, fingerprint: k2.fingerprint });
+    expect(await receiptBy(k1, new Date().toISOString())).toMatchObject({ ok: false, code: 'KEY_REVOKED' });
+    expect(await receiptBy(stranger, new Date().toISOString())).toMatchObject({ ok: false, code: 'RECEIPT_SIGNER_MISMATCH' });
   });
 
   it('a new card is the other way to move the pin: the previous key is superseded now, by card', async () => {

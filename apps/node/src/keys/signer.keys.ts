@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { verifyDetached, type Bundle } from '@palermo/bundles';
+import { verifyDetached, type Bundle, type NodePublicKey } from '@palermo/bundles';
 import { Store, type PartnerRecord } from '@palermo/store';
 import { KeysLifecycle } from './keys.lifecycle';
 import { PinnedKeys } from './pinned-keys.cache';
@@ -31,6 +31,33 @@ export class SignerKeys {
     await this.lifecycle.catchUp(bundle.publisher);
     const now = await this.store.partners.get(bundle.publisher);
     return now && now.fingerprint !== partner.fingerprint ? this.checkOnce(payload, signature, bundle, now) : first;
+  }
+
+  /**
+   * For statements other than bundles (receipts): `verify` is tried with the pinned key, then with
+   * each earlier key of the partner; an earlier key counts only where judgeSigner allows it for a
+   * statement made at `madeAt`, a revoked one not after its compromise. Returns the result with the
+   * fingerprint of the key that verified, else the pinned key's refusal.
+   */
+  async verifyWithHistory<S extends { ok: true }, F extends { ok: false; code: string; message: string }>(
+    partner: PartnerRecord,
+    madeAt: (verified: S) => string,
+    verify: (key: NodePublicKey) => Promise<S | F>,
+  ): Promise<{ ok: true; verified: S; fingerprint: string } | F | { ok: false; code: 'KEY_REVOKED' | 'KEY_SUPERSEDED'; message: string }> {
+    const history = await this.store.keyHistory.partnerKeys(partner.nodeId);
+    const pinned = await verify(await this.keys.get(partner));
+    const candidates = pinned.ok ? [{ key: history.find((k) => k.fingerprint === partner.fingerprint), verified: pinned as S }] : [];
+    for (const key of pinned.ok ? [] : history) {
+      if (key.fingerprint === partner.fingerprint) continue;
+      const result = await verify(await this.keys.get(key));
+      if (result.ok) candidates.push({ key, verified: result as S });
+      if (result.ok) break;
+    }
+    const [found] = candidates;
+    if (!found) return pinned as F;
+    const fingerprint = found.key?.fingerprint ?? partner.fingerprint;
+    const verdict = found.key ? judgeSigner({ publisher: partner.nodeId, createdAt: madeAt(found.verified) }, found.key, new Date()) : { ok: true as const };
+    return verdict.ok ? { ok: true, verified: found.verified, fingerprint } : verdict;
   }
 
   private async checkOnce(payload: Uint8Array, signature: Uint8Array, bundle: Bundle, partner: PartnerRecord): Promise<SignerCheck> {
