@@ -46,7 +46,9 @@ export class KeysLifecycle implements OnApplicationBootstrap, OnApplicationShutd
     if (!follow) return;
     const deadline = Date.now() + CATCH_UP_MS;
     // Just booted: the durable may not be bound yet.
-    await Promise.race([follow.ready.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CATCH_UP_MS))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([follow.ready.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, CATCH_UP_MS)))]);
+    clearTimeout(timer);
     while (Date.now() < deadline) {
       try {
         if ((await follow.pending()) === 0) return;

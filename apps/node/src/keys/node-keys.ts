@@ -116,9 +116,14 @@ export function replaceSigningKey(keys: NodeKeys, next: SigningKey): boolean {
  */
 export function stageRotatedKey(dataDir: string, oldFingerprint: string, next: { armoredPrivateKey: string; armoredPublicKey: string }): { commit: () => void; abandon: () => void } {
   const f = files(dataDir);
-  const retired = join(f.dir, 'retired');
   writeFileSync(`${f.privateKey}.next`, next.armoredPrivateKey, { mode: 0o600 });
   writeFileSync(`${f.publicKey}.next`, next.armoredPublicKey, { mode: 0o644 });
+  return stageRotatedKeyFiles(dataDir, oldFingerprint);
+}
+
+function stageRotatedKeyFiles(dataDir: string, oldFingerprint: string): { commit: () => void; abandon: () => void } {
+  const f = files(dataDir);
+  const retired = join(f.dir, 'retired');
   return {
     commit: () => {
       mkdirSync(retired, { recursive: true, mode: 0o700 });
@@ -138,4 +143,24 @@ export async function loadRetiredPrivateKey(dataDir: string, fingerprint: string
   if (!/^[0-9a-f]{40,64}$/.test(fingerprint)) return null;
   const file = join(files(dataDir).dir, 'retired', `${fingerprint}.private.asc`);
   return existsSync(file) ? readPrivateKey(readFileSync(file, 'utf8')) : null;
+}
+
+/**
+ * Finishes or drops a rotation a crash interrupted between the database commit and the key files'
+ * renames: when the staged `*.next` key is the one the database made active, it is moved in place
+ * (and returned); when the database kept the current key, the staged one is deleted.
+ */
+export async function settleStagedRotation(dataDir: string, current: string, activeInDatabase: string): Promise<SigningKey | null> {
+  const f = files(dataDir);
+  if (!existsSync(`${f.privateKey}.next`) || !existsSync(`${f.publicKey}.next`)) return null;
+  const armoredPublicKey = readFileSync(`${f.publicKey}.next`, 'utf8');
+  const publicKey = await readPublicKey(armoredPublicKey);
+  const staged = stageRotatedKeyFiles(dataDir, current);
+  if (fingerprintOf(publicKey) !== activeInDatabase || activeInDatabase === current) {
+    staged.abandon();
+    return null;
+  }
+  const privateKey = await readPrivateKey(readFileSync(`${f.privateKey}.next`, 'utf8'));
+  staged.commit();
+  return { fingerprint: fingerprintOf(publicKey), armoredPublicKey, publicKey, privateKey };
 }
