@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, fingerprintOf, generateNodeKey, makeKeyRotation, readPrivateKey, type NodePrivateKey } from '@palermo/bundles';
 import { feedSubject, keyStreamName, keySubject } from '@palermo/federation';
+import { ApiClient } from '../../apps/cli/src/api.client';
+import { verifyAuditLog } from '../../apps/cli/src/commands/audit.command';
 import { bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
 import { bundleAt, sha256, signedBundle, wireIndicator } from './support/hostile.bundle-factory';
 import { RawNatsClient } from './support/hostile.nats-wire';
@@ -96,6 +98,11 @@ describe('key rotation and revocation across nodes', () => {
     expect(history.statements).toEqual([expect.objectContaining({ kind: 'rotation', status: 'accepted' })]);
     expect((await listAll(de, '/audit?action=partner.key-rotated')).map((e) => e.details.newFingerprint)).toEqual([newFingerprint]);
     expect((await listAll(nl, '/audit?action=key.rotated')).map((e) => e.subjectId)).toEqual([newFingerprint]);
+    // nl-police's audit log verifies across the rotation: old checkpoints by the old key, reached through the rotation statement.
+    expect((await nl.api('POST', '/audit/checkpoints', { role: 'auditor' })).body.signer).toBe(newFingerprint);
+    const checkpoints = (await nl.api('GET', '/audit/checkpoints', { role: 'auditor' })).body.items as { signer: string }[];
+    expect(new Set(checkpoints.map((c) => c.signer))).toEqual(new Set([oldFingerprint, newFingerprint]));
+    expect(await verifyAuditLog(new ApiClient(nl.url, nl.tokens.auditor))).toMatchObject({ ok: true });
     // The bundle signed before the rotation still shows its (now superseded) signer.
     expect((await de.api('GET', `/bundles/${beforeRotation}`)).body.signerKey).toMatchObject({ fingerprint: oldFingerprint, status: 'superseded' });
   });

@@ -40,6 +40,20 @@ export class KeysService {
     return { current: this.keys.fingerprint, items: keys.map(({ armoredPublicKey: _key, ...k }) => k), statements: await this.store.keyHistory.statements() };
   }
 
+  /**
+   * What anyone may know about this node's earlier keys (GET /node): each key's public half and
+   * fate, and the signed rotation statements that chain them, so a verifier who trusts one key can
+   * follow the chain to the others (e.g. `palermo audit verify` for checkpoints signed before a rotation).
+   */
+  async publicHistory() {
+    const keys = await this.store.keyHistory.ownKeys();
+    const rotations = (await this.store.keyHistory.ownStatementBytes('rotation')).map((bytes) => JSON.parse(new TextDecoder().decode(bytes)) as unknown);
+    return {
+      keys: keys.map((k) => ({ fingerprint: k.fingerprint, publicKey: k.armoredPublicKey, createdAt: k.createdAt, retiredAt: k.retiredAt, successor: k.successor, revokedAt: k.revokedAt, compromisedAt: k.compromisedAt, revocationReason: k.revocationReason })),
+      rotations,
+    };
+  }
+
   /** Every key pinned for a partner (current and superseded, with revocations) and the statements received from it. */
   async partnerHistory(nodeId: string) {
     const partner = await this.store.partners.get(nodeId);

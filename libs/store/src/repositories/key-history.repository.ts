@@ -142,6 +142,12 @@ export class KeyHistoryRepository extends Repository {
     await query(this.fork(), `update key_statement set attempts = attempts + 1, last_error = ? where id = ?`, [storableText(error, 1024), id]);
   }
 
+  /** The bytes of this node's own statements of one kind, oldest first (rotations let a verifier follow the key history). */
+  async ownStatementBytes(kind: 'rotation' | 'revocation'): Promise<Uint8Array[]> {
+    const rows = await query<{ bytes: Uint8Array }>(this.fork(), `select bytes from key_statement where direction = 'out' and kind = ? order by id`, [kind]);
+    return rows.map((r) => new Uint8Array(r.bytes));
+  }
+
   /** Key statements, newest first (both directions, or one). */
   async statements(filter: { direction?: 'out' | 'in'; nodeId?: string; limit?: number } = {}): Promise<KeyStatementRecord[]> {
     const rows = await query<Record<string, unknown>>(
