@@ -27,6 +27,8 @@ export class HealthController {
     const ok = nats.connected && database.ok;
     // Receipts this node issued that no publisher's stream has acknowledged yet (a stuck outbox is visible).
     const receiptsPending = database.ok ? await this.store.receipts.pendingCount().catch(() => null) : null;
+    // Own key statements (rotations, revocations) the key stream has not acknowledged yet.
+    const keyStatementsPending = database.ok ? await this.store.keyHistory.pendingOut(1000).then((p) => p.length).catch(() => null) : null;
     res.status(ok ? 200 : 503);
     return {
       status: ok ? 'ok' : 'degraded',
@@ -35,6 +37,7 @@ export class HealthController {
       database,
       following: this.feeds.followed(),
       receipts: { pending: receiptsPending },
+      keyStatements: { pending: keyStatementsPending },
     };
   }
 }
