@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { verifyDetached, type Bundle, type NodePublicKey } from '@palermo/bundles';
-import { Store, type PartnerRecord } from '@palermo/store';
+import { Store, type PartnerKeyRecord, type PartnerRecord } from '@palermo/store';
 import { KeysLifecycle } from './keys.lifecycle';
 import { PinnedKeys } from './pinned-keys.cache';
 import { judgeSigner } from './signer.validity';
@@ -44,38 +44,33 @@ export class SignerKeys {
     madeAt: (verified: S) => string,
     verify: (key: NodePublicKey) => Promise<S | F>,
   ): Promise<{ ok: true; verified: S; fingerprint: string } | F | { ok: false; code: 'KEY_REVOKED' | 'KEY_SUPERSEDED'; message: string }> {
-    const history = await this.store.keyHistory.partnerKeys(partner.nodeId);
-    const pinned = await verify(await this.keys.get(partner));
-    const candidates = pinned.ok ? [{ key: history.find((k) => k.fingerprint === partner.fingerprint), verified: pinned as S }] : [];
-    for (const key of pinned.ok ? [] : history) {
-      if (key.fingerprint === partner.fingerprint) continue;
-      const result = await verify(await this.keys.get(key));
-      if (result.ok) candidates.push({ key, verified: result as S });
-      if (result.ok) break;
-    }
-    const [found] = candidates;
-    if (!found) return pinned as F;
-    const fingerprint = found.key?.fingerprint ?? partner.fingerprint;
-    const verdict = found.key ? judgeSigner({ publisher: partner.nodeId, createdAt: madeAt(found.verified) }, found.key, new Date()) : { ok: true as const };
-    return verdict.ok ? { ok: true, verified: found.verified, fingerprint } : verdict;
+    const found = await this.findSigner(partner, verify);
+    if (!found.result.ok) return found.result;
+    const verdict = found.key ? judgeSigner({ publisher: partner.nodeId, createdAt: madeAt(found.result) }, found.key, new Date()) : { ok: true as const };
+    return verdict.ok ? { ok: true, verified: found.result, fingerprint: found.key?.fingerprint ?? partner.fingerprint } : verdict;
   }
 
   private async checkOnce(payload: Uint8Array, signature: Uint8Array, bundle: Bundle, partner: PartnerRecord): Promise<SignerCheck> {
-    const pinned = await verifyDetached(payload, signature, await this.keys.get(partner));
-    if (!pinned.ok && pinned.code !== 'BUNDLE_SIGNER_MISMATCH') return pinned;
-    const history = await this.store.keyHistory.partnerKeys(bundle.publisher);
-    let signer = pinned.ok ? history.find((k) => k.fingerprint === partner.fingerprint) : undefined;
-    if (!pinned.ok) {
-      for (const key of history) {
-        if (key.fingerprint === partner.fingerprint) continue;
-        if ((await verifyDetached(payload, signature, await this.keys.get(key))).ok) signer = key;
-        if (signer) break;
-      }
-      if (!signer) return { ok: false, code: 'BUNDLE_SIGNER_MISMATCH', message: `${pinned.message}; not signed by any key ever pinned for ${bundle.publisher}` };
+    const found = await this.findSigner(partner, (key) => verifyDetached(payload, signature, key));
+    if (!found.result.ok) {
+      const { code, message } = found.result;
+      return code === 'BUNDLE_SIGNER_MISMATCH' ? { ok: false, code, message: `${message}; not signed by any key ever pinned for ${bundle.publisher}` } : found.result;
     }
-    const fingerprint = signer?.fingerprint ?? partner.fingerprint;
-    const verdict = signer ? judgeSigner(bundle, signer, new Date()) : { ok: true as const, note: null };
+    const verdict = found.key ? judgeSigner(bundle, found.key, new Date()) : { ok: true as const, note: null };
     if (!verdict.ok) return verdict;
-    return { ok: true, fingerprint, jurisdiction: partner.jurisdiction, note: verdict.note };
+    return { ok: true, fingerprint: found.key?.fingerprint ?? partner.fingerprint, jurisdiction: partner.jurisdiction, note: verdict.note };
+  }
+
+  /** The key of the partner's history that verifies (the pinned key first), or the pinned key's refusal. */
+  private async findSigner<R extends { ok: boolean }>(partner: PartnerRecord, verify: (key: NodePublicKey) => Promise<R>): Promise<{ key: PartnerKeyRecord | undefined; result: R }> {
+    const history = await this.store.keyHistory.partnerKeys(partner.nodeId);
+    const pinned = await verify(await this.keys.get(partner));
+    if (pinned.ok) return { key: history.find((k) => k.fingerprint === partner.fingerprint), result: pinned };
+    for (const key of history) {
+      if (key.fingerprint === partner.fingerprint) continue;
+      const result = await verify(await this.keys.get(key));
+      if (result.ok) return { key, result };
+    }
+    return { key: undefined, result: pinned };
   }
 }
