@@ -16,13 +16,13 @@ import {
   type NodePrivateKey,
 } from '@palermo/bundles';
 import type { KeyStatementMessage } from '@palermo/federation';
-import type { Store } from '@palermo/store';
+import { openStore, type Store } from '@palermo/store';
+import { createTestDatabase } from '@palermo/testing';
 import { KeyStatementInbox } from '../../apps/node/src/keys/key-statement.inbox';
 import { keyStatementBytes, MAX_KEY_STATEMENT_BYTES } from '../../apps/node/src/keys/key-statement.reader';
 import type { KeysLifecycle } from '../../apps/node/src/keys/keys.lifecycle';
 import { SignerKeys } from '../../apps/node/src/keys/signer.keys';
 import { SUPERSEDED_GRACE_MS } from '../../apps/node/src/keys/signer.validity';
-import { BACKENDS, openTestStore, type TestStore } from '../../libs/store/src/store.fixtures';
 
 // The partner's side of key statements on a real database (both backends): what the key stream's
 // handler accepts, refuses (with the reason, once) and changes, and how the bundle verifier's
@@ -38,6 +38,31 @@ const newKey = async (): Promise<Key> => {
   const m = await generateNodeKey({ nodeId: P, jurisdiction: 'NL' });
   return { fingerprint: m.fingerprint, armoredPublicKey: m.armoredPublicKey, privateKey: await readPrivateKey(m.armoredPrivateKey) };
 };
+
+const BACKENDS = ['postgresql', 'pglite'] as const;
+interface TestStore {
+  store: Store;
+  dispose(): Promise<void>;
+}
+/** A store on a fresh `palermo_test_*` PostgreSQL database, or on in-memory PGlite. */
+async function openTestStore(backend: (typeof BACKENDS)[number], suite: string): Promise<TestStore> {
+  if (backend === 'pglite') {
+    const store = await openStore({});
+    return { store, dispose: () => store.close() };
+  }
+  const db = await createTestDatabase(suite);
+  const store = await openStore({ databaseUrl: db.url }).catch(async (error: unknown) => {
+    await db.drop();
+    throw error;
+  });
+  return {
+    store,
+    dispose: async () => {
+      await store.close();
+      await db.drop();
+    },
+  };
+}
 
 let seq = 0;
 const message = (payload: Uint8Array | object, publisher = P): KeyStatementMessage => ({
