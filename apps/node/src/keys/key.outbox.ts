@@ -40,12 +40,13 @@ export class KeyOutbox implements OnApplicationBootstrap, OnApplicationShutdown 
     await this.running;
   }
 
-  /** Publish what is pending now; resolves when this round is done (one round at a time, coalesced). */
+  /** Publish what is pending now; resolves when a round that started after this call is done (one round at a time, coalesced). */
   flush(): Promise<void> {
     if (this.stopped) return Promise.resolve();
     if (this.running) {
+      // The round under way may have read the outbox before the caller's statement committed: wait for the next one too.
       this.again = true;
-      return this.running;
+      return this.running.then(() => this.running ?? undefined);
     }
     this.running = this.drain()
       .catch((err) => this.logger.warn(`key outbox: ${errorMessage(err)}`))
