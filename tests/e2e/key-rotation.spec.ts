@@ -5,6 +5,7 @@ import { canonicalJson, fingerprintOf, generateNodeKey, makeKeyRotation, readPri
 import { feedSubject, keyStreamName, keySubject } from '@palermo/federation';
 import { ApiClient } from '../../apps/cli/src/api.client';
 import { verifyAuditLog } from '../../apps/cli/src/commands/audit.command';
+import { runCli } from './support/cli.run';
 import { bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
 import { bundleAt, sha256, signedBundle, wireIndicator } from './support/hostile.bundle-factory';
 import { RawNatsClient } from './support/hostile.nats-wire';
@@ -186,6 +187,24 @@ describe('key rotation and revocation across nodes', () => {
     expect(earlier.body.signerKey).toMatchObject({ fingerprint: oldFingerprint, status: 'revoked', compromisedAt, revocationReason: 'key-compromise', note: expect.stringContaining('before that') });
 
     // And the feed goes on with the new key.
+    await imported(await publishOne());
+  });
+
+  it('palermo keys rotate | list | revoke drive the running node through its API (admin token)', async () => {
+    const api = ['--api', nl.url, '--token', nl.tokens.admin];
+    const rotated = await runCli(['keys', 'rotate', '--json', ...api]);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const third = JSON.parse(rotated.stdout) as { oldFingerprint: string; newFingerprint: string };
+    expect(third.oldFingerprint).toBe(newFingerprint);
+    const listed = await runCli(['keys', 'list', ...api]);
+    expect(listed.stdout).toMatch(new RegExp(`^${third.newFingerprint}  current`, 'm'));
+    expect(listed.stdout).toMatch(new RegExp(`^${oldFingerprint}  revoked .*key-compromise`, 'm'));
+    const revoked = await runCli(['keys', 'revoke', newFingerprint, '--reason', 'superseded', ...api]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toContain(`revoked ${newFingerprint} (superseded)`);
+    expect((await runCli(['keys', 'revoke', newFingerprint, '--reason', 'stolen', ...api])).code).toBe(2);
+    expect((await runCli(['keys', 'rotate', '--api', nl.url, '--token', nl.tokens.analyst])).code).not.toBe(0);
+    await eventually('de-bka pins the third key', async () => ((await pinnedAtDe()) === third.newFingerprint ? true : undefined));
     await imported(await publishOne());
   });
 });
