@@ -6,6 +6,9 @@ import {
   feedStreamName,
   feedStreamSubject,
   feedSubject,
+  keyConsumerName,
+  keyStreamName,
+  keySubject,
   logCheckpointConsumerName,
   logCheckpointSubject,
   logProofSubject,
@@ -250,6 +253,32 @@ function identityContract(topology: string, setup: () => Promise<{ urlFor: UrlFo
       de.nc.subscribe(logProofSubject('nl-police'));
       await expect(de.violation(logProofSubject('nl-police'), 'subscription')).resolves.toMatchObject({ subject: logProofSubject('nl-police') });
       proofs.unsubscribe();
+    });
+
+    it('key statements: nl-police owns its key stream and publishes there; de-bka reads it through its durable and cannot publish on it', async () => {
+      const nl = as(NL_POLICE);
+      const de = as(DE_BKA);
+      const stream = keyStreamName('nl-police');
+      await eventually(() => nl.jsm.streams.add({ name: stream, subjects: [keySubject('nl-police')] }), 10_000, 'key stream');
+      expect(await nl.js.publish(keySubject('nl-police'), 'rotation by nl-police', { msgID: 'k1' })).toMatchObject({ stream, duplicate: false });
+      // de-bka may not state keys in nl-police's name, nor make or change nl-police's key stream.
+      const forged = keySubject('nl-police');
+      de.nc.publish(forged, 'forged rotation');
+      await expect(de.violation(forged, 'publish')).resolves.toMatchObject({ subject: forged });
+      await refused(de, forged, () => de.js.publish(forged, 'forged rotation too'));
+      await refused(de, `$JS.API.STREAM.DELETE.${stream}`, () => de.jsm.streams.delete(stream));
+      // de-bka reads nl-police's key statements through its own durable, with the one filter, exactly as libs/federation creates it.
+      await de.jsm.consumers.add(stream, { durable_name: keyConsumerName('de-bka'), filter_subject: keySubject('nl-police'), ack_policy: 'explicit', deliver_policy: 'all' });
+      const consumer = await de.js.consumers.get(stream, keyConsumerName('de-bka'));
+      const seen: string[] = [];
+      for await (const msg of await consumer.fetch({ max_messages: 10, expires: 1_000 })) {
+        seen.push(msg.string());
+        expect(await msg.ackAck()).toBe(true);
+      }
+      expect(seen).toEqual(['rotation by nl-police']);
+      // ... and not under another node's durable name.
+      await refused(de, `$JS.API.CONSUMER.CREATE.${stream}.${keyConsumerName('us-hsi')}.${keySubject('nl-police')}`, () => de.jsm.consumers.add(stream, { durable_name: keyConsumerName('us-hsi'), filter_subject: keySubject('nl-police'), ack_policy: 'explicit' }));
+      expect((await nl.jsm.streams.info(stream)).state.messages).toBe(1);
     });
   });
 }

@@ -72,6 +72,12 @@ import { LogProofClient } from './log/log.proof.client';
 import { LogProofService } from './log/log.proof.service';
 import { LogService } from './log/log.service';
 import { LogWitnessInbox } from './log/log.witness.inbox';
+import { KeyOutbox } from './keys/key.outbox';
+import { KeyStatementInbox } from './keys/key-statement.inbox';
+import { KeysController } from './keys/keys.controller';
+import { KeysLifecycle } from './keys/keys.lifecycle';
+import { KeysService } from './keys/keys.service';
+import { SignerKeys } from './keys/signer.keys';
 
 /** Where the store lives: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
 export function storeOptions(config: NodeConfig) {
@@ -118,6 +124,7 @@ export class AppModule implements NestModule {
         AuditController,
         ResyncController,
         LogController,
+        KeysController,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -169,6 +176,11 @@ export class AppModule implements NestModule {
         LogCheckpointWitness,
         LogService,
         LogLifecycle,
+        KeysService,
+        KeyOutbox,
+        KeyStatementInbox,
+        KeysLifecycle,
+        SignerKeys,
       ],
     };
   }

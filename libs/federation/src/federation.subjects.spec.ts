@@ -13,10 +13,14 @@ import {
   logWitnessConsumerName,
   logWitnessStreamSubject,
   logWitnessSubject,
+  keyConsumerName,
+  keyStreamName,
+  keySubject,
   lookupSubject,
   nodeInboxPrefix,
   parseFeedSubject,
   parseLogWitnessSubject,
+  parseKeySubject,
   receiptSubject,
   resyncSubject,
 } from './federation.subjects';
@@ -97,5 +101,27 @@ describe('feed-log subjects', () => {
     for (const subject of ['palermo.v1.log.nl-police.checkpoint', 'palermo.v1.log.nl-police.witness.all', 'palermo.v1.log.nl-police.witness.de-bka.x', 'palermo.v2.log.nl-police.witness.de-bka']) {
       expect(parseLogWitnessSubject(subject)).toBeNull();
     }
+  });
+});
+
+describe('key statement subjects', () => {
+  it('spells the key subject, stream and durable of a node', () => {
+    expect(keySubject('nl-police')).toBe('palermo.v1.key.nl-police');
+    expect(keyStreamName('nl-police')).toBe('PALERMO_KEYS_NL_POLICE');
+    expect(keyConsumerName('de-bka')).toBe('de-bka_keys');
+  });
+
+  it.each([['a wildcard', '*'], ['a dotted id', 'nl.police'], ['"all"', 'all'], ['an empty id', '']])('refuses %s as the publisher', (_label, id) => {
+    expect(() => keySubject(id)).toThrowError(expect.objectContaining({ code: 'INVALID_NODE_ID' }));
+    expect(() => keyStreamName(id)).toThrowError(expect.objectContaining({ code: 'INVALID_NODE_ID' }));
+  });
+
+  it('parses a key subject back to its publisher, and nothing else', () => {
+    fc.assert(
+      fc.property(nodeId, (publisher) => {
+        expect(parseKeySubject(keySubject(publisher))).toEqual({ publisher });
+      }),
+    );
+    for (const subject of ['palermo.v1.key', 'palermo.v1.key.a.b', 'palermo.v1.feed.nl-police', 'palermo.v2.key.nl-police', 'palermo.v1.key.all']) expect(parseKeySubject(subject)).toBeNull();
   });
 });

@@ -174,3 +174,28 @@ export function parseLogWitnessSubject(subject: string): { publisher: string; wi
   if (!isNodeId(publisher) || !isNodeId(witness)) return null;
   return { publisher, witness };
 }
+
+/** Subject of a node's key statements (rotations, revocations): `palermo.v1.key.<publisher>`. */
+export function keySubject(publisher: string): string {
+  assertNodeId(publisher, 'publisher');
+  return `${PREFIX}.key.${publisher}`;
+}
+
+/** Stream holding a node's key statements, owned by that node: `PALERMO_KEYS_<PUBLISHER>`. */
+export function keyStreamName(publisher: string): string {
+  assertNodeId(publisher, 'publisher');
+  return `PALERMO_KEYS_${publisher.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** Durable consumer through which `subscriber` reads a partner's key statements: `<subscriber>_keys`. */
+export function keyConsumerName(subscriber: string): string {
+  assertNodeId(subscriber, 'subscriber');
+  return `${subscriber}_keys`;
+}
+
+/** Parse a key subject back into its publisher; null when it is not a valid v1 key subject. */
+export function parseKeySubject(subject: string): { publisher: string } | null {
+  const parts = subject.split('.');
+  if (parts.length !== 4 || `${parts[0]}.${parts[1]}` !== PREFIX || parts[2] !== 'key') return null;
+  return isNodeId(parts[3]!) ? { publisher: parts[3]! } : null;
+}

@@ -59,3 +59,5 @@ export {
   logWitnessSubject,
   parseLogWitnessSubject,
 } from './federation.subjects';
+export { KeyChannel, type KeyFollowOptions, type KeyStatementMessage, type KeyStatementPublishInput } from './key.channel';
+export { keyConsumerName, keyStreamName, keySubject, parseKeySubject } from './federation.subjects';

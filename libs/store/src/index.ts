@@ -92,3 +92,4 @@ export type {
 } from './store.types';
 export type { FeedLogRepository, LogCheckpointRecord, LogWitnessRecord, NewLogCheckpoint } from './repositories/feed-log.repository';
 export type { LogForkRecord, LogPartnerRepository, LogPartnerState } from './repositories/log-partner.repository';
+export { statementHash, type KeyHistoryRepository, type KeyRevocationReason, type KeyStatementRecord, type OwnKeyRecord, type PartnerKeyRecord, type PendingKeyStatement, type StatementBytes } from './repositories/key-history.repository';

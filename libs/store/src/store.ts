@@ -11,6 +11,7 @@ import { KeyRepository } from './repositories/key.repository';
 import { PartnerRepository } from './repositories/partner.repository';
 import { PolicyRepository } from './repositories/policy.repository';
 import { QuarantineRepository } from './repositories/quarantine.repository';
+import { KeyHistoryRepository } from './repositories/key-history.repository';
 import { ReceiptRepository } from './repositories/receipt.repository';
 import { RetentionRepository } from './repositories/retention.repository';
 import { StixImportRepository } from './repositories/stix-import.repository';
@@ -64,6 +65,8 @@ export class Store {
   readonly feedLog: FeedLogRepository;
   /** Partners' feed logs as this node witnesses them: verified checkpoints, log-verified imports, forks. */
   readonly logPartners: LogPartnerRepository;
+  /** Key rotation and revocation: own key history and statements, partners' key history. */
+  readonly keyHistory: KeyHistoryRepository;
 
   private closing: Promise<void> | null = null;
 
@@ -94,6 +97,7 @@ export class Store {
     this.receipts = new ReceiptRepository(em);
     this.feedLog = new FeedLogRepository(em);
     this.logPartners = new LogPartnerRepository(em);
+    this.keyHistory = new KeyHistoryRepository(em);
   }
 
   /** Whether the database answers, for health endpoints (no URL, no credentials). */

@@ -25,6 +25,9 @@ const STATUS: Record<string, number> = {
   LOG_NOT_COVERED: 404,
   LOG_EMPTY: 409,
   LOG_PROOF_UNAVAILABLE: 503,
+  KEY_IS_ACTIVE: 409,
+  KEY_ALREADY_REVOKED: 409,
+  KEY_PRIVATE_NOT_KEPT: 409,
 };
 
 /** Maps a stable domain error code to the HTTP status the API answers with. */

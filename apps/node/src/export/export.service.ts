@@ -141,7 +141,9 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     for (const plan of plans) {
       const head = await this.store.bundles.chainHead(this.config.nodeId, plan.audience);
       for (const { bundle, bytes, hash } of this.planner.cut(this.config.nodeId, plan, head, this.maxBundleBytes())) {
-        signed.push({ bundle, bytes, hash, signature: await signDetached(bytes, this.keys.privateKey), signer: this.keys.fingerprint });
+        // One read of the live key for both (a rotation may swap it during the await).
+        const { privateKey, fingerprint } = this.keys;
+        signed.push({ bundle, bytes, hash, signature: await signDetached(bytes, privateKey), signer: fingerprint });
         // One bundle (tens of ms of canonical JSON at 768 KiB) at a time: a POST waiting on its
         // transaction, or an HTTP request, gets the thread between bundles, not after the whole pass.
         await yieldToEventLoop();

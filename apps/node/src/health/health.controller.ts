@@ -29,6 +29,8 @@ export class HealthController {
     const ok = nats.connected && database.ok;
     // Receipts this node issued that no publisher's stream has acknowledged yet (a stuck outbox is visible).
     const receiptsPending = database.ok ? await this.store.receipts.pendingCount().catch(() => null) : null;
+    // Own key statements (rotations, revocations) the key stream has not acknowledged yet.
+    const keyStatementsPending = database.ok ? await this.store.keyHistory.pendingOut(1000).then((p) => p.length).catch(() => null) : null;
     res.status(ok ? 200 : 503);
     return {
       status: ok ? 'ok' : 'degraded',
@@ -39,6 +41,7 @@ export class HealthController {
       receipts: { pending: receiptsPending },
       // Partners' chains not whole right now, by state (details per partner: GET /partners/:id/status).
       chains: this.chains.summary(),
+      keyStatements: { pending: keyStatementsPending },
     };
   }
 }

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { bundleHash, parseBundleBytes, verifyDetached, type Bundle } from '@palermo/bundles';
+import { bundleHash, parseBundleBytes, type Bundle } from '@palermo/bundles';
 import { FEED_HEADERS, type FeedMessage } from '@palermo/federation';
 import { COMMUNITY_AUDIENCE } from '@palermo/indicators';
-import { Store } from '@palermo/store';
+import { Store, type PartnerRecord } from '@palermo/store';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
 import { QuarantineReason } from './quarantine.reason';
-import { PinnedKeys } from '../keys/pinned-keys.cache';
+import { SignerKeys } from '../keys/signer.keys';
 
 /** A bundle that passed every check that needs no chain state. */
 export interface VerifiedBundle {
@@ -22,11 +22,9 @@ export interface VerifiedBundle {
  */
 @Injectable()
 export class BundleVerifier {
-  // Parsing an armored key costs more than verifying a signature: once per pinned key, not per bundle.
-  private readonly keys = new PinnedKeys();
-
   constructor(
     private readonly store: Store,
+    private readonly signers: SignerKeys,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -67,7 +65,7 @@ export class BundleVerifier {
   private async checkSignature(
     msg: FeedMessage,
     { bundle, hash }: { bundle: Bundle; hash: string },
-    partner: { jurisdiction: string; fingerprint: string; armoredPublicKey: string },
+    partner: PartnerRecord,
   ): Promise<VerifiedBundle | QuarantineReason> {
     // Routing passed and the publisher is pinned: its stream carried this, so it is told (receipt).
     const about = { bundle, hash };
@@ -77,12 +75,10 @@ export class BundleVerifier {
     if (signature.length === 0 || signature.toString('base64') !== encoded.replace(/\s/g, '')) {
       return new QuarantineReason('BUNDLE_SIGNATURE_INVALID', 'the Palermo-Signature header is not valid base64', about);
     }
-    const result = await verifyDetached(msg.payload, signature, await this.keys.get(partner));
+    // The pinned key, or an earlier key of the publisher where its history allows (keys/signer.keys.ts).
+    const result = await this.signers.check(msg.payload, signature, bundle, partner);
     if (!result.ok) return new QuarantineReason(result.code, result.message, about);
-    if (result.fingerprint !== partner.fingerprint) {
-      return new QuarantineReason('BUNDLE_SIGNER_MISMATCH', `signed by ${result.fingerprint}, pinned key of ${bundle.publisher} is ${partner.fingerprint}`, about);
-    }
-    return { bundle, hash, signature, signer: result.fingerprint, publisherJurisdiction: partner.jurisdiction };
+    return { bundle, hash, signature, signer: result.fingerprint, publisherJurisdiction: result.jurisdiction };
   }
 
 }

@@ -4,6 +4,7 @@ import { audiencesFor } from '@palermo/federation';
 import { Store, type ActorRef } from '@palermo/store';
 import { ChainStates } from '../resync/chain.states';
 import { LogService } from '../log/log.service';
+import { KeysLifecycle } from '../keys/keys.lifecycle';
 import { FeedLifecycle } from './feed.lifecycle';
 import { NODE_CONFIG, type NodeConfig } from './node-context';
 import { pinPartner, pinPartnerFromCard, type PinPartner } from './partner.pinning';
@@ -16,6 +17,7 @@ export class PartnersService {
     private readonly feeds: FeedLifecycle,
     private readonly chains: ChainStates,
     private readonly logs: LogService,
+    private readonly keyStatements: KeysLifecycle,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -50,10 +52,11 @@ export class PartnersService {
     );
   }
 
-  /** Pins a partner's key and starts following its feed. */
+  /** Pins a partner's key and starts following its feed and its key statements. */
   async pin(input: PinPartner, actor: ActorRef) {
     const pinned = await pinPartner(this.store, this.config.nodeId, input, actor);
     await this.feeds.follow(input.nodeId);
+    this.keyStatements.follow(input.nodeId);
     return pinned;
   }
 
@@ -61,6 +64,7 @@ export class PartnersService {
   async pinFromCard(input: { card: unknown; fingerprint: string }, actor: ActorRef) {
     const pinned = await pinPartnerFromCard(this.store, this.config.nodeId, input.card, input.fingerprint, actor);
     await this.feeds.follow(pinned.nodeId);
+    this.keyStatements.follow(pinned.nodeId);
     return pinned;
   }
 }
