@@ -15,3 +15,4 @@ export * from './key.rotation';
 export * from './key.revocation';
 export { statementBytes } from './signed.statement';
 export * from './receipt';
+export * from './bundle.encryption';
