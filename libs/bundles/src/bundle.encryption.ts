@@ -41,7 +41,7 @@ export async function decryptBundle(payload: Uint8Array, privateKey: NodePrivate
   const recipients = message.getEncryptionKeyIDs();
   const own = privateKey.getKeyIDs();
   // A wildcard (anonymous) recipient may be anyone: only trying the key can tell.
-  if (!recipients.some((id) => id.isWildcard() || own.some((mine) => mine.equals(id)))) {
+  if (!recipients.some((id) => own.some((mine) => mine.equals(id, true)))) {
     const named = recipients.map((id) => id.toHex()).join(', ') || 'no recipient';
     return { ok: false, code: 'BUNDLE_NOT_FOR_THIS_NODE', message: `encrypted to ${named}, not to this node's key ${fingerprintOf(privateKey)}` };
   }

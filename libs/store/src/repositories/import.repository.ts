@@ -104,6 +104,7 @@ export class ImportRepository extends Repository {
           streamSeq: input.streamSeq ?? null,
           counts: countActions(input.decisions),
           expiresAt: input.expiresAt,
+          encryptedTo: input.encryptedTo ?? null,
         });
         if (!inserted) return 'duplicate' as const;
         await checkStillInForce(em, input);
