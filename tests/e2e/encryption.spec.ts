@@ -4,10 +4,12 @@ import { createMessage, encrypt, enums } from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleHash, canonicalBytes, decryptBundle, encryptBundle, readPrivateKey, readPublicKey, type NodePrivateKey } from '@palermo/bundles';
 import { feedSubject } from '@palermo/federation';
+import { openTerms } from '../../apps/cli/src/agreements.setup';
 import { bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
 import { bundleAt, freshMsgId, sha256, signedMessage, wireIndicator } from './support/hostile.bundle-factory';
 import { RawNatsClient } from './support/hostile.nats-wire';
 import { getBytes, listAll } from './support/hostile.node-io';
+import { runCli } from './support/cli.run';
 
 // Issue 4 item 3 with real nodes on one (unauthenticated) nats-server: nl-police may send TLP:RED
 // to de-bka under an approved agreement, so those bundles travel encrypted to de-bka's key. us-hsi
@@ -185,6 +187,31 @@ describe('what de-bka refuses, and keeps in quarantine with the ciphertext', () 
     expect((await listAll(de, '/quarantine')).filter((q) => q.payloadSha256 === sha256(original.payload))).toEqual([]);
     const found = await de.api('GET', `/indicators?type=keyword&value=${encodeURIComponent(red.value)}`);
     expect(found.body.items).toHaveLength(1);
+  });
+
+  it('an agreement that requires encryption (four-eyes as ever) encrypts every bundle to the partner, GREEN too', async () => {
+    const draft = await nl.api('POST', '/agreements', { role: 'policy-officer', body: { ...openTerms(), maxTlp: 'red', encrypt: true, partner: B } });
+    expect(draft.status, JSON.stringify(draft.body)).toBe(201);
+    expect(draft.body).toMatchObject({ state: 'draft', encrypt: true });
+    expect((await nl.api('POST', `/agreements/${draft.body.id}/approve`, { role: 'policy-officer', body: {} })).status).toBe(403);
+    const approved = await nl.api('POST', `/agreements/${draft.body.id}/approve`, { role: 'policy-officer-2', body: { reason: 'everything sealed' } });
+    expect(approved.body).toMatchObject({ state: 'active', encrypt: true });
+    const shown = await runCli(['agreements', 'show', draft.body.id, '--api', nl.url, '--token', nl.tokens.auditor]);
+    expect(shown.stdout).toMatch(/encryption +every bundle/);
+
+    const value = `green-sealed-${tag}`;
+    const [id] = await publish([{ type: 'keyword', value, tlp: 'green', confidence: 80, tags: ['ht:recruitment'] }]);
+    await imported(id!);
+    const carrying = await eventually('the outbound bundle with the GREEN value', async () => {
+      for (const b of (await listAll(nl, '/bundles?direction=out')).filter((x) => x.audience === B)) {
+        if ((await getBytes(nl, `/bundles/${b.hash}/raw`)).includes(value)) return b;
+      }
+      return undefined;
+    });
+    expect(carrying.encryptedTo).toBe(de.fingerprint);
+    const onWire = await eventually('it on the wire', async () => onChain.find((m) => m.headers['Nats-Msg-Id'] === carrying.hash));
+    expect(onWire.headers['Palermo-Encrypted']).toBe(de.fingerprint);
+    expect(onWire.payload.includes(value)).toBe(false);
   });
 
   // Last: it takes the next position of nl-police's chain to de-bka (a forged fork of it).
