@@ -19,6 +19,7 @@ const A = 'nl-police';
 const B = 'de-bka';
 const C = 'us-hsi';
 const LIMIT = 1024 * 1024;
+const B_LIMIT = 512 * 1024;
 
 interface Seen {
   subject: string;
@@ -48,7 +49,8 @@ function parseHeaders(block: string): Record<string, string> {
 beforeAll(async () => {
   fed = await bootFederation([
     { nodeId: A, jurisdiction: 'NL', agreements: [{ partner: B, terms: { maxTlp: 'red' } }] },
-    { nodeId: B, jurisdiction: 'DE', agreements: [{ partner: A, terms: { maxTlp: 'red' } }] },
+    // A bundle limit below the server's max_payload, so an oversize ciphertext can reach it.
+    { nodeId: B, jurisdiction: 'DE', agreements: [{ partner: A, terms: { maxTlp: 'red' } }], env: { PALERMO_IMPORT_MAX_BYTES: String(B_LIMIT) } },
     { nodeId: C, jurisdiction: 'US', agreements: 'none' },
   ]);
   [nl, de, us] = [fed.node(A), fed.node(B), fed.node(C)];
@@ -96,7 +98,7 @@ describe('TLP:RED and TLP:AMBER+STRICT travel encrypted to the recipient', () =>
     const inbound = (await listAll(de, '/bundles?direction=in')).filter((b) => b.publisher === A && b.encryptedTo);
     expect(inbound.length).toBeGreaterThan(0);
     for (const b of inbound) expect(b.encryptedTo).toBe(de.fingerprint);
-    const carrying = [];
+    const carrying: { hash: string }[] = [];
     for (const b of inbound) {
       const raw = await getBytes(de, `/bundles/${b.hash}/raw`);
       expect(sha256(raw), 'stored bytes are the canonical bytes, not the ciphertext').toBe(b.hash);
@@ -106,6 +108,8 @@ describe('TLP:RED and TLP:AMBER+STRICT travel encrypted to the recipient', () =>
     // The publisher records that it was sent encrypted, and to whom.
     const sent = await nl.api('GET', `/bundles/${carrying[0].hash}`);
     expect(sent.body).toMatchObject({ direction: 'out', audience: B, encryptedTo: de.fingerprint });
+    const exported = (await listAll(nl, '/audit?action=bundle.exported')).find((e) => e.subjectId === carrying[0].hash);
+    expect(exported?.details).toMatchObject({ audience: B, encryptedTo: de.fingerprint });
   });
 
   it('us-hsi, listening on the raw subjects, gets the message but can read none of it, not even with its own key', async () => {
@@ -154,7 +158,7 @@ describe('what de-bka refuses, and keeps in quarantine with the ciphertext', () 
     expect((await de.api('GET', `/indicators/${indicator.id}`)).status).toBe(404);
   });
 
-  it('random bytes and a decompression bomb announced as encrypted are quarantined, and the chain goes on', async () => {
+  it('random bytes, a decompression bomb and an oversize ciphertext announced as encrypted are quarantined, and the chain goes on', async () => {
     const deKey = await readPublicKey(de.armoredPublicKey);
     const garbage = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251));
     const bomb = await encrypt({
@@ -165,10 +169,13 @@ describe('what de-bka refuses, and keeps in quarantine with the ciphertext', () 
     });
     expect(bomb.byteLength).toBeLessThan(LIMIT);
     const headers = (label: string) => ({ 'Nats-Msg-Id': freshMsgId(label), 'Palermo-Hash': 'e'.repeat(64), 'Palermo-Signer': nl.fingerprint, 'Palermo-Signature': 'AAAA', 'Palermo-Encrypted': de.fingerprint });
+    const oversize = Buffer.alloc(B_LIMIT + 1024, 0xa5);
     await wire.publish(feedSubject(A, B), garbage, headers('garbage'));
     await wire.publish(feedSubject(A, B), bomb, headers('bomb'));
+    await wire.publish(feedSubject(A, B), oversize, headers('oversize'));
     await quarantinedAt(garbage, 'BUNDLE_DECRYPT_FAILED');
     await quarantinedAt(bomb, 'BUNDLE_OVERSIZE');
+    await quarantinedAt(oversize, 'BUNDLE_OVERSIZE');
     // The next real RED bundle still arrives and is imported: nothing above held the chain.
     const [next] = await publish([{ ...red, value: `red-after-${tag}` }]);
     await imported(next!);
