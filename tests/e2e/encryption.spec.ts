@@ -110,6 +110,8 @@ describe('TLP:RED and TLP:AMBER+STRICT travel encrypted to the recipient', () =>
     expect(sent.body).toMatchObject({ direction: 'out', audience: B, encryptedTo: de.fingerprint });
     const exported = (await listAll(nl, '/audit?action=bundle.exported')).find((e) => e.subjectId === carrying[0].hash);
     expect(exported?.details).toMatchObject({ audience: B, encryptedTo: de.fingerprint });
+    const importedEntry = (await listAll(de, '/audit?action=bundle.imported')).find((e) => e.subjectId === carrying[0]!.hash);
+    expect(importedEntry?.details).toMatchObject({ publisher: A, encryptedTo: de.fingerprint, accepted: 2 });
   });
 
   it('us-hsi, listening on the raw subjects, gets the message but can read none of it, not even with its own key', async () => {

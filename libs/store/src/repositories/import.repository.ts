@@ -162,13 +162,13 @@ async function writeEntries(em: EntityManager, input: ImportCommit): Promise<voi
 }
 
 /** One audit entry per imported bundle (counts only, never values): appended last, it locks the log's head. */
-function importAudit({ bundle, hash, decisions, revocations, policyVersion, agreementId, signer }: ImportCommit) {
+function importAudit({ bundle, hash, decisions, revocations, policyVersion, agreementId, signer, encryptedTo }: ImportCommit) {
   return {
     actor: null,
     action: 'bundle.imported',
     subjectType: 'bundle',
     subjectId: hash,
-    details: { publisher: bundle.publisher, audience: bundle.audience, seq: bundle.seq, signer, ...countActions(decisions), revocations: revocations.length, policyVersion, agreementId },
+    details: { publisher: bundle.publisher, audience: bundle.audience, seq: bundle.seq, signer, encryptedTo: encryptedTo ?? null, ...countActions(decisions), revocations: revocations.length, policyVersion, agreementId },
   };
 }
 
