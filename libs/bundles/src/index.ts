@@ -19,3 +19,4 @@ export * from './resync.request';
 export { appendedNodes, consistencyRanges, foldRange, inclusionRanges, nodeKey, rangeNodes, type LeafRange, type PerfectNode } from './merkle/merkle.ranges';
 export { hashLeafBytes } from './merkle/merkle.tree';
 export * from './log.proof';
+export * from './bundle.encryption';

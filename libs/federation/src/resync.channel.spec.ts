@@ -27,6 +27,17 @@ describe('resync answers on the wire', () => {
     expect(decodeResyncAnswer(encodeResyncAnswer(answer(sent), 1_000_000))).toEqual(answer(sent));
   });
 
+  it('an encrypted bundle keeps its recipient across the wire and in the message the importer sees', () => {
+    const sealed = { ...bundle(6, 50), encryptedTo: 'cd'.repeat(20) };
+    const decoded = decodeResyncAnswer(encodeResyncAnswer(answer([bundle(5, 10), sealed]), 1_000_000));
+    expect(decoded).toEqual(answer([bundle(5, 10), sealed]));
+    expect(resyncFeedMessage(sealed).headers['Palermo-Encrypted']).toBe('cd'.repeat(20));
+    expect(resyncFeedMessage(bundle(5, 10)).headers).not.toHaveProperty('Palermo-Encrypted');
+    const manifest = { spec: 'palermo/resync-answer@1', ok: true, publisher: 'nl-police', audience: 'de-bka', headSeq: 1, more: false };
+    const entry = { seq: 1, hash: '0'.repeat(64), signer: 'ab'.repeat(20), signature: 'AQ==', streamSeq: null, size: 0 };
+    expect(() => decodeResyncAnswer(frame({ ...manifest, bundles: [{ ...entry, encryptedTo: 'not a fingerprint' }] }))).toThrow();
+  });
+
   it('round-trips a refusal', () => {
     const refusal: ResyncAnswer = { ok: false, code: 'RESYNC_REPLAYED', message: 'nonce already used' };
     expect(decodeResyncAnswer(encodeResyncAnswer(refusal, 1_000))).toEqual(refusal);

@@ -146,6 +146,8 @@ export function resyncFeedMessage(bundle: ResyncBundle): FeedMessage {
       [FEED_HEADERS.hash]: bundle.hash,
       [FEED_HEADERS.signer]: bundle.signerFingerprint,
       [FEED_HEADERS.signature]: Buffer.from(bundle.signature).toString('base64'),
+      // An encrypted bundle is resent encrypted, and says to whom, exactly as the live feed does.
+      ...(bundle.encryptedTo ? { [FEED_HEADERS.encrypted]: bundle.encryptedTo } : {}),
     },
     streamSeq: bundle.streamSeq ?? 0,
     redelivered: false,
@@ -158,6 +160,8 @@ interface ManifestEntry {
   hash: string;
   signer: string;
   signature: string;
+  /** Fingerprint of the recipient key when the payload is encrypted; absent in clear. */
+  encryptedTo?: string;
   streamSeq: number | null;
   size: number;
 }
@@ -215,7 +219,8 @@ export function decodeResyncAnswer(bytes: Uint8Array): ResyncAnswer {
   for (const raw of bundles as ManifestEntry[]) {
     const ok =
       raw && isSeq(raw.seq) && typeof raw.hash === 'string' && HASH.test(raw.hash) && typeof raw.signer === 'string' && FINGERPRINT.test(raw.signer) &&
-      typeof raw.signature === 'string' && raw.signature.length <= 16_384 && (raw.streamSeq === null || isSeq(raw.streamSeq)) && Number.isInteger(raw.size) && raw.size >= 0;
+      typeof raw.signature === 'string' && raw.signature.length <= 16_384 && (raw.streamSeq === null || isSeq(raw.streamSeq)) && Number.isInteger(raw.size) && raw.size >= 0 &&
+      (raw.encryptedTo === undefined || (typeof raw.encryptedTo === 'string' && FINGERPRINT.test(raw.encryptedTo)));
     if (!ok) throw bad('a bundle entry is malformed');
     if (offset + raw.size > bytes.length) throw bad('a bundle runs past the end of the message');
     if (out.length > 0 && raw.seq <= out[out.length - 1]!.seq) throw bad('bundles are not in seq order');
@@ -228,6 +233,7 @@ export function decodeResyncAnswer(bytes: Uint8Array): ResyncAnswer {
       signature: new Uint8Array(Buffer.from(raw.signature, 'base64')),
       streamSeq: raw.streamSeq,
       payload: bytes.slice(offset, offset + raw.size),
+      ...(raw.encryptedTo ? { encryptedTo: raw.encryptedTo } : {}),
     });
     offset += raw.size;
   }
@@ -248,7 +254,7 @@ function manifestOf(publisher: string, audience: string, headSeq: number | null,
     headSeq,
     more,
     bundles: bundles.map(
-      (b): ManifestEntry => ({ seq: b.seq, hash: b.hash, signer: b.signerFingerprint, signature: Buffer.from(b.signature).toString('base64'), streamSeq: b.streamSeq, size: b.payload.byteLength }),
+      (b): ManifestEntry => ({ seq: b.seq, hash: b.hash, signer: b.signerFingerprint, signature: Buffer.from(b.signature).toString('base64'), streamSeq: b.streamSeq, size: b.payload.byteLength, ...(b.encryptedTo ? { encryptedTo: b.encryptedTo } : {}) }),
     ),
   };
 }

@@ -78,7 +78,7 @@ export class ImportService {
 
   private async commit(
     msg: FeedMessage,
-    { bundle, hash, signature, signer }: VerifiedBundle,
+    { bundle, hash, bytes, signature, signer, encryptedTo }: VerifiedBundle,
     { decisions, policyVersion, agreementId, expiresAt }: ImportPlan,
     revocations: { originNode: string; originId: string; reason: string }[],
     receipt: OutgoingReceipt | undefined,
@@ -88,7 +88,9 @@ export class ImportService {
         bundle,
         hash,
         // Values this node pseudonymized or rejected must not survive in clear inside the stored bundle.
-        bytes: decisions.every((d) => d.action === 'accept') ? msg.payload : null,
+        // The canonical bytes (decrypted, if they came encrypted): what the hash and signature cover.
+        bytes: decisions.every((d) => d.action === 'accept') ? bytes : null,
+        encryptedTo,
         policyVersion,
         agreementId,
         expiresAt,

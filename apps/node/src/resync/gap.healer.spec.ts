@@ -17,7 +17,7 @@ const config: ResyncConfig = { timeoutMs: 1_000, maxAttempts: 3, maxWaitMs: 60_0
 
 function verified(seq: number, prev: string | null, h = hash(seq)): VerifiedBundle {
   const bundle = { spec: 'palermo/bundle@1', id: `b${seq}`, publisher: A, audience: B, seq, prev, createdAt: '2026-12-06T12:00:00.000Z', entries: [] } as unknown as Bundle;
-  return { bundle, hash: h, signature: new Uint8Array([1]), signer: 'ab'.repeat(20), publisherJurisdiction: 'NL' };
+  return { bundle, hash: h, signature: new Uint8Array([1]), signer: 'ab'.repeat(20), publisherJurisdiction: 'NL', bytes: new Uint8Array([seq]), encryptedTo: null };
 }
 const resynced = (seq: number, h = hash(seq)): ResyncBundle => ({
   publisher: A,

@@ -62,6 +62,20 @@ describe.each(BACKENDS)('bundles and quarantine (%s)', (backend) => {
     expect(await store.bundles.publishedRange(owner, 'al\u0000l', { fromSeq: 1, limit: 10 })).toEqual({ headSeq: null, bundles: [] });
   });
 
+  it('records to which partner key an outbound bundle must be encrypted (null = in clear), and hands it to the publisher', async () => {
+    const owner = nodeId('me');
+    const sealed = bundleOf(owner, 'be-police', 1, null, []);
+    const recipient = 'ab'.repeat(20);
+    await store.bundles.saveOutbound({ ...sealed, encryptedTo: recipient, exported: [] });
+    const plain = bundleOf(owner, 'be-police', 2, sealed.hash, []);
+    await store.bundles.saveOutbound({ ...plain, exported: [] });
+    const queued = (await store.bundles.unpublishedOutbound(100, ['be-police'])).filter((b) => b.publisher === owner);
+    expect(queued.map((b) => [b.hash, b.encryptedTo])).toEqual([[sealed.hash, recipient], [plain.hash, null]]);
+    expect(await store.bundles.get(sealed.hash)).toMatchObject({ encryptedTo: recipient, hash: sealed.hash });
+    // The column takes fingerprints only.
+    await expect(store.bundles.saveOutbound({ ...bundleOf(owner, 'be-police', 3, plain.hash, []), encryptedTo: 'not-hex', exported: [] })).rejects.toThrow();
+  });
+
   it('refuses a second outbound bundle at the same chain position', async () => {
     const chainOwner = nodeId('me');
     await store.bundles.saveOutbound({ ...bundleOf(chainOwner, 'all', 1, null, []), exported: [] });

@@ -213,7 +213,7 @@ export class BundleRepository extends Repository {
 }
 
 /** One audit entry per stored outbound bundle (its chain position and counts; never values). */
-function exportAudit({ bundle, hash, signer }: SignedBundle, decisions: readonly ExportDecisionInput[]) {
+function exportAudit({ bundle, hash, signer, encryptedTo }: SignedBundle, decisions: readonly ExportDecisionInput[]) {
   const upserts = bundle.entries.filter((e) => e.op === 'upsert').length;
   const stripped = decisions.filter((d) => d.bundleHash === hash && d.action === 'share-stripped').length;
   return {
@@ -221,7 +221,7 @@ function exportAudit({ bundle, hash, signer }: SignedBundle, decisions: readonly
     action: 'bundle.exported',
     subjectType: 'bundle',
     subjectId: hash,
-    details: { audience: bundle.audience, seq: bundle.seq, prev: bundle.prev, signer, upserts, stripped, revocations: bundle.entries.length - upserts },
+    details: { audience: bundle.audience, seq: bundle.seq, prev: bundle.prev, signer, encryptedTo: encryptedTo ?? null, upserts, stripped, revocations: bundle.entries.length - upserts },
   };
 }
 
