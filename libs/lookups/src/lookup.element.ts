@@ -1,6 +1,6 @@
 import { ristretto255 } from '@noble/curves/ed25519.js';
 import { fromHex } from './lookup.hex';
-import { lookupFailure, type LookupResult } from './lookup.result';
+import type { LookupFailure } from './lookup.result';
 
 /** Bytes of a serialized ristretto255 element (RFC 9497 Ne). */
 export const ELEMENT_BYTES = 32;
@@ -9,6 +9,8 @@ export const SCALAR_BYTES = 32;
 
 /** What is wrong with an element from the wire, for logs and tests (the code is always LOOKUP_ELEMENT_INVALID). */
 export type ElementProblem = 'not-bytes' | 'length' | 'encoding' | 'non-canonical' | 'identity';
+/** A refused element: LOOKUP_ELEMENT_INVALID and what exactly is wrong. */
+export type ElementFailure = LookupFailure & { code: 'LOOKUP_ELEMENT_INVALID'; problem: ElementProblem };
 
 const { Point } = ristretto255;
 
@@ -17,7 +19,7 @@ const { Point } = ristretto255;
  * ristretto255 encoding, and not the identity, which RFC 9497 §3.3 says MUST be refused (it would make the
  * evaluation independent of the key or the input). Never throws.
  */
-export function decodeElement(value: unknown): LookupResult<{ element: Uint8Array }> {
+export function decodeElement(value: unknown): { ok: true; element: Uint8Array } | ElementFailure {
   const bytes = elementBytes(value);
   if (typeof bytes === 'string') return elementInvalid(bytes, describe(bytes));
   let point: InstanceType<typeof Point>;
@@ -59,6 +61,6 @@ function describe(problem: ElementProblem): string {
   }
 }
 
-function elementInvalid(problem: ElementProblem, message: string): { ok: false; code: 'LOOKUP_ELEMENT_INVALID'; message: string; problem: ElementProblem } {
-  return { ...lookupFailure('LOOKUP_ELEMENT_INVALID', `element ${message}`), code: 'LOOKUP_ELEMENT_INVALID', problem };
+function elementInvalid(problem: ElementProblem, message: string): ElementFailure {
+  return { ok: false, code: 'LOOKUP_ELEMENT_INVALID', message: `element ${message}`, problem };
 }

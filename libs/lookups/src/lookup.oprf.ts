@@ -2,7 +2,7 @@
 // `ristretto255_oprf.oprf` to the wire (hex), to stable refusal codes, and to an opaque server key.
 import { ristretto255_oprf } from '@noble/curves/ed25519.js';
 import { DomainError } from '@palermo/indicators';
-import { decodeElement, scalarOf, SCALAR_BYTES } from './lookup.element';
+import { decodeElement, scalarOf, SCALAR_BYTES, type ElementFailure } from './lookup.element';
 import { fromHex, toHex } from './lookup.hex';
 import { MAX_LOOKUP_INPUT_BYTES } from './lookup.input';
 import { lookupFailure, type LookupResult } from './lookup.result';
@@ -98,7 +98,7 @@ export function blindWithRandom(input: Uint8Array, random?: RandomBytes): Blinde
 }
 
 /** Server, step 2 (RFC 9497 BlindEvaluate): applies the key to a blinded element from the wire; refuses bad elements with a code. */
-export function evaluate(key: LookupServerKey, blindedElement: string | Uint8Array): LookupResult<{ evaluatedElement: string }> {
+export function evaluate(key: LookupServerKey, blindedElement: string | Uint8Array): { ok: true; evaluatedElement: string } | ElementFailure {
   const element = decodeElement(blindedElement);
   if (!element.ok) return element;
   return { ok: true, evaluatedElement: toHex(oprf.blindEvaluate(secretOf(key), element.element)) };
