@@ -48,7 +48,7 @@ export function lookupFailure(code: LookupErrorCode, message: string): LookupFai
 }
 
 /** The value of a result, or a DomainError with its code: for callers that sit behind an error filter. */
-export function unwrapLookup<T>(result: LookupResult<T>): { ok: true } & T {
+export function unwrapLookup<R extends { ok: true } | LookupFailure>(result: R): Exclude<R, LookupFailure> {
   if (!result.ok) throw new DomainError(result.code, result.message);
-  return result;
+  return result as Exclude<R, LookupFailure>;
 }
