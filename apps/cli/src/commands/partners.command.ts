@@ -18,7 +18,8 @@ interface AddOptions extends NodeDirOptions {
 
 /** `palermo partners add|list`: pin partner keys while the node is stopped (PGlite is single-process). */
 export function registerPartners(program: Command): void {
-  const partners = program.command('partners').description("partners and their pinned keys");
+  // `palermo partner card` / `palermo partner add CARD` as issue 4 spells them: the singular is an alias.
+  const partners = program.command('partners').alias('partner').description("partners and their pinned keys");
   partners
     .command('card')
     .description("print this node's signed partner card (give it to partners; they confirm its fingerprint with you out of band)")
