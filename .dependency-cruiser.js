@@ -3,14 +3,14 @@
  * NATS stays in libs/federation, and libs reach each other only through their index.ts.
  * @type {import('dependency-cruiser').IConfiguration}
  */
-const PURE = '^libs/(indicators|bundles|policy|interop)/';
+const PURE = '^libs/(indicators|bundles|policy|interop|lookups)/';
 const FRAMEWORK = '^node_modules/(@nestjs|@mikro-orm|mikro-orm-pglite|@electric-sql|@nats-io|nats|pg|knex)(/|$)';
 
 module.exports = {
   forbidden: [
     {
       name: 'pure-libs-stay-pure',
-      comment: 'indicators, bundles, policy and interop are plain TypeScript: no Nest, MikroORM, PostgreSQL or NATS.',
+      comment: 'indicators, bundles, policy, interop and lookups are plain TypeScript: no Nest, MikroORM, PostgreSQL or NATS.',
       severity: 'error',
       from: { path: PURE },
       to: { path: FRAMEWORK },

@@ -3,7 +3,7 @@ import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
 const alias = Object.fromEntries(
-  ['indicators', 'bundles', 'policy', 'federation', 'store', 'interop', 'testing'].map((lib) => [
+  ['indicators', 'bundles', 'policy', 'federation', 'store', 'interop', 'lookups', 'testing'].map((lib) => [
     `@palermo/${lib}`,
     fileURLToPath(new URL(`./libs/${lib}/src/index.ts`, import.meta.url)),
   ]),
@@ -22,7 +22,7 @@ export default defineConfig({
       {
         plugins,
         resolve: { alias },
-        test: { name: 'unit', include: ['libs/{indicators,bundles,policy,interop}/src/**/*.spec.ts', 'apps/**/src/**/*.spec.ts'], env: { TZ: 'UTC' } },
+        test: { name: 'unit', include: ['libs/{indicators,bundles,policy,interop,lookups}/src/**/*.spec.ts', 'apps/**/src/**/*.spec.ts'], env: { TZ: 'UTC' } },
       },
       {
         plugins,

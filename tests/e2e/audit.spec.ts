@@ -62,12 +62,13 @@ function expectOk(node: TestNode) {
 
 beforeAll(async () => {
   fed = await bootFederation([
-    { nodeId: A, jurisdiction: 'NL', env: { PALERMO_AUDIT_CHECKPOINT_INTERVAL_MS: '86400000' } },
-    { nodeId: B, jurisdiction: 'DE', env: { PALERMO_AUDIT_CHECKPOINT_INTERVAL_MS: '86400000' } },
+    { nodeId: A, jurisdiction: 'NL', env: { PALERMO_AUDIT_CHECKPOINT_INTERVAL_MS: '86400000', PALERMO_LOG_CHECKPOINT_INTERVAL_MS: '86400000' } },
+    { nodeId: B, jurisdiction: 'DE', env: { PALERMO_AUDIT_CHECKPOINT_INTERVAL_MS: '86400000', PALERMO_LOG_CHECKPOINT_INTERVAL_MS: '86400000' } },
   ]);
   [nl, de] = [fed.node(A), fed.node(B)];
   [published] = await publish(nl, [{ type: 'email', value: 'audit.recruiter@example.org', tlp: 'green', confidence: 80 }]);
   await eventually(`${B} to import ${published}`, () => holds(de, published!));
+  // Feed-log checkpoints only on demand too: each one and its countersignatures append `log.checkpoint` / `log.witnessed`.
   // Receipts arrive after the import (signed receipts, issue 4 item 4) and append `receipt.received`: let them
   // settle both ways, so the log is quiet when the tests read its head.
   await eventually('receipts settled both ways', async () => {

@@ -257,7 +257,7 @@ describe('palermo CLI', () => {
     });
   });
 
-  describe('partner cards: palermo partners card, then partners add CARD', () => {
+  describe('partner cards: palermo partner card, then partner add CARD (partners is the same command)', () => {
     let us: string;
     let fr: string;
     let cardFile: string;
@@ -271,7 +271,7 @@ describe('palermo CLI', () => {
         palermo(['init', '--node-id', 'fr-gendarmerie', '--jurisdiction', 'FR', '--data-dir', fr]),
       ]);
       expect(inits.map((r) => r.code)).toEqual([0, 0]);
-      const card = await palermo(['partners', 'card', '--valid-days', '30', '--data-dir', us]);
+      const card = await palermo(['partner', 'card', '--valid-days', '30', '--data-dir', us]);
       expect(card.code, card.stderr).toBe(0);
       usFingerprint = FINGERPRINT.exec(card.stderr)![1]!;
       cardFile = join(root, 'us-hsi.card.json');
@@ -301,7 +301,7 @@ describe('palermo CLI', () => {
     });
 
     it('pins the partner from its card once the fingerprint is confirmed', async () => {
-      const run = await palermo(['partners', 'add', '--card', cardFile, '--fingerprint', usFingerprint, '--data-dir', fr]);
+      const run = await palermo(['partner', 'add', '--card', cardFile, '--fingerprint', usFingerprint, '--data-dir', fr]);
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toBe(`pinned us-hsi (US) ${usFingerprint}\n`);
       expect((await palermo(['partners', 'list', '--data-dir', fr])).stdout).toBe(`us-hsi\tUS\t${usFingerprint}\n`);

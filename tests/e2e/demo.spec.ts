@@ -111,7 +111,7 @@ describe('palermo demo --once', () => {
     };
     const toDe = withheld('de-bka');
     expect(toDe.sent).toBe(12);
-    expect(toDe.rows).toEqual([expect.stringMatching(/^phone \(value not shown\) \[TLP:RED c95\] +baseline\.tlp-above-agreement, baseline\.tlp-needs-encryption$/)]);
+    expect(toDe.rows).toEqual([expect.stringMatching(/^phone \(value not shown\) \[TLP:RED c95\] +baseline\.tlp-above-agreement$/)]);
     const toUs = withheld('us-hsi');
     expect(toUs.sent).toBe(7);
     const reason = (prefix: string) => toUs.rows.find((row) => row.startsWith(prefix))?.replace(/^.*\]\s+/, '');

@@ -406,7 +406,8 @@ describe('TLP:RED and TLP:AMBER+STRICT never leave nl-police', () => {
       expect(shown.exportDecisions.map((d: { audience: string }) => d.audience).sort()).toEqual([B, 'all', C].sort());
       for (const d of shown.exportDecisions) {
         expect(d, `${id} → ${d.audience}`).toMatchObject({ action: 'withhold', bundleHash: null });
-        expect(d.reasons).toContain('baseline.tlp-needs-encryption');
+        // Partner chains would carry them encrypted, but these agreements stop at AMBER; the community chain never encrypts.
+        expect(d.reasons).toContain(d.audience === 'all' ? 'baseline.tlp-needs-encryption' : 'baseline.tlp-above-agreement');
       }
     }
     expect((await nl.api('GET', `/indicators/${redId}`)).body.indicator).toMatchObject({ tlp: 'red', value: red });

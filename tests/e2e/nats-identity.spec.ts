@@ -81,4 +81,13 @@ describe('nodes on a NATS server that authenticates them by nkey and enforces th
     expect(status.toUs.chains.find((c: { audience: string }) => c.audience === 'all')).toMatchObject({ imported: 1, counts: { accepted: 0, pseudonymized: 0, rejected: 1 } });
     for (const node of [nl, de, us]) expect((await node.api('GET', '/quarantine', { role: 'auditor' })).body.items).toEqual([]);
   });
+
+  it('resync request-reply works under the permissions: de-bka asks on palermo.v1.resync.nl-police, the answer reaches its inbox', async () => {
+    const res = await de.api('POST', '/partners/nl-police/resync', { role: 'policy-officer', body: { fromScratch: true } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    for (const chain of res.body.chains) expect(chain).toMatchObject({ fromSeq: 1, imported: 0, quarantined: 0, alreadyHad: chain.fetched });
+    expect(res.body.chains.reduce((n: number, c: { fetched: number }) => n + c.fetched, 0)).toBeGreaterThanOrEqual(2);
+    const answered = await nl.api('GET', '/audit?action=resync.answered', { role: 'auditor' });
+    expect(answered.body.items.filter((e: { details: { requester: string } }) => e.details.requester === 'de-bka').length).toBeGreaterThanOrEqual(2);
+  });
 });

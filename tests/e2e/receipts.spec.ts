@@ -24,7 +24,8 @@ let channel: ReceiptChannel;
 beforeAll(async () => {
   fed = await bootFederation([
     { nodeId: A, jurisdiction: 'NL' },
-    { nodeId: B, jurisdiction: 'DE' },
+    // de-bka gives up on a gap it cannot heal after two attempts (the last test needs a quarantine).
+    { nodeId: B, jurisdiction: 'DE', env: { PALERMO_RESYNC_MAX_ATTEMPTS: '2' } },
     { nodeId: C, jurisdiction: 'US' },
   ]);
   [nl, de, us] = [fed.node(A), fed.node(B), fed.node(C)];
@@ -156,10 +157,16 @@ describe('signed receipts', () => {
     await de.process.stop();
     const lost = await publishOne('green', B);
     const next = await publishOne('green', B);
-    // The broker loses `lost`: de-bka sees a gap at `next` and quarantines it.
+    // The broker loses `lost` and nl-police is down, so it cannot resync it: de-bka sees a gap at `next`,
+    // waits its two attempts, then quarantines `next` (its receipt waits in nl-police's receipts stream).
     const jsm = await side.jetstreamManager(15_000);
     await jsm.streams.deleteMessage(feedStreamName(A), lost.streamSeq);
+    await nl.process.stop();
     await de.process.restart();
+    await eventually('de-bka gives up on the gap', async () => ((await listAll(de, '/quarantine')).some((q) => q.code === 'CHAIN_SEQ_GAP') ? true : undefined));
+    const onDe = (await de.api('GET', `/partners/${A}/status`)).body.inbound.find((c: { audience: string }) => c.audience === B);
+    expect(onDe).toMatchObject({ state: 'broken', missing: { fromSeq: lost.seq, toSeq: lost.seq }, lastError: expect.stringMatching(/^CHAIN_SEQ_GAP: .*gave up after 2 attempts/) });
+    await nl.process.restart();
     const receipts = await eventually('de-bka’s quarantine receipt', async () => {
       const list = await receiptsOf(next.hash);
       return list.length > 0 ? list : undefined;

@@ -1,6 +1,27 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audiencesFor, feedConsumerName, feedStreamName, feedStreamSubject, feedSubject, receiptConsumerName, receiptStreamName, receiptStreamSubject, receiptSubject } from '@palermo/federation';
+import {
+  audiencesFor,
+  feedConsumerName,
+  feedStreamName,
+  feedStreamSubject,
+  feedSubject,
+  keyConsumerName,
+  keyStreamName,
+  keySubject,
+  logCheckpointConsumerName,
+  logCheckpointSubject,
+  logProofSubject,
+  logStreamName,
+  logWitnessConsumerName,
+  logWitnessStreamSubject,
+  logWitnessSubject,
+  receiptConsumerName,
+  receiptStreamName,
+  receiptStreamSubject,
+  receiptSubject,
+  resyncSubject,
+} from '@palermo/federation';
 import { connectNatsUser, freePort, nkeyPublicKey, startNatsServer, type NatsServerHandle, type NatsUser } from '@palermo/testing';
 import { DE_BKA, INTRUDER, NL_POLICE, US_HSI, type TestNkey } from './fixtures/nats-nkeys';
 import { startLeafTopology } from './fixtures/nats-leaf-topology';
@@ -174,6 +195,90 @@ function identityContract(topology: string, setup: () => Promise<{ urlFor: UrlFo
         expect(await msg.ackAck()).toBe(true);
       }
       expect(seen).toEqual(['palermo.v1.receipt.nl-police.de-bka: receipt by de-bka']);
+    });
+
+    it('resync: nl-police answers requests on its own subject into the asker’s inbox; de-bka may not serve nl-police’s', async () => {
+      const nl = as(NL_POLICE);
+      const de = as(DE_BKA);
+      const subject = resyncSubject('nl-police');
+      const served = nl.nc.subscribe(subject, { callback: (_err, msg) => void msg.respond(`answer to ${msg.string()}`) });
+      await nl.nc.flush();
+      const answer = await eventually(() => de.nc.request(subject, 'de-bka asks', { timeout: 2_000 }), 10_000, 'resync answer');
+      expect(answer.string()).toBe('answer to de-bka asks');
+      // B may not subscribe to A's resync subject (it would read A's partners' requests and could answer for A).
+      for (const foreign of [subject, 'palermo.v1.resync.*', 'palermo.v1.resync.>']) {
+        de.nc.subscribe(foreign);
+        await expect(de.violation(foreign, 'subscription')).resolves.toMatchObject({ subject: foreign });
+      }
+      // Nor publish anything else under the resync prefix than a request to one node.
+      de.nc.publish('palermo.v1.resync.nl-police.extra', 'x');
+      await expect(de.violation('palermo.v1.resync.nl-police.extra', 'publish')).resolves.toMatchObject({ subject: 'palermo.v1.resync.nl-police.extra' });
+      served.unsubscribe();
+    });
+
+    it('feed log: only nl-police publishes its checkpoints; de-bka reads them, countersigns in its own name only, asks for proofs', async () => {
+      const nl = as(NL_POLICE);
+      const de = as(DE_BKA);
+      const stream = logStreamName('nl-police');
+      await eventually(() => nl.jsm.streams.add({ name: stream, subjects: [logCheckpointSubject('nl-police'), logWitnessStreamSubject('nl-police')] }), 10_000, 'log stream');
+      expect(await nl.js.publish(logCheckpointSubject('nl-police'), 'checkpoint by nl-police', { msgID: 'c1' })).toMatchObject({ stream, duplicate: false });
+      // de-bka may not publish nl-police's checkpoints, nor countersign as us-hsi, nor own nl-police's log stream.
+      const forged = logCheckpointSubject('nl-police');
+      await refused(de, forged, () => de.js.publish(forged, 'forged checkpoint'));
+      const posing = logWitnessSubject('nl-police', 'us-hsi');
+      await refused(de, posing, () => de.js.publish(posing, 'forged countersignature'));
+      await refused(de, `$JS.API.STREAM.CREATE.${logStreamName('us-hsi')}`, () => de.jsm.streams.add({ name: logStreamName('us-hsi'), subjects: [logCheckpointSubject('us-hsi')] }));
+      // Its own countersignature goes into nl-police's stream.
+      expect(await de.js.publish(logWitnessSubject('nl-police', 'de-bka'), 'countersigned by de-bka', { msgID: 'w1' })).toMatchObject({ stream });
+      // de-bka reads the checkpoints through its durable, and never the countersignatures.
+      const name = logCheckpointConsumerName('de-bka');
+      await de.jsm.consumers.add(stream, { durable_name: name, filter_subject: logCheckpointSubject('nl-police'), ack_policy: 'explicit', deliver_policy: 'all' });
+      const seen: string[] = [];
+      for await (const msg of await (await de.js.consumers.get(stream, name)).fetch({ max_messages: 10, expires: 1_000 })) {
+        seen.push(msg.string());
+        expect(await msg.ackAck()).toBe(true);
+      }
+      expect(seen).toEqual(['checkpoint by nl-police']);
+      const witnesses = logWitnessStreamSubject('nl-police');
+      await refused(de, `$JS.API.CONSUMER.CREATE.${stream}.${name}.${witnesses}`, () => de.jsm.consumers.add(stream, { durable_name: name, filter_subject: witnesses, ack_policy: 'explicit' }));
+      await nl.jsm.consumers.add(stream, { durable_name: logWitnessConsumerName('nl-police'), filter_subject: witnesses, ack_policy: 'explicit', deliver_policy: 'all' });
+      // Proofs: nl-police answers requests on its proof subject; de-bka may ask but not answer in its place.
+      const proofs = nl.nc.subscribe(logProofSubject('nl-police'));
+      void (async () => {
+        for await (const msg of proofs) msg.respond(`proof for ${msg.string()}`);
+      })();
+      await nl.nc.flush();
+      const answer = await eventually(() => de.nc.request(logProofSubject('nl-police'), 'leaf 0', { timeout: 2_000 }), 10_000, 'proof answer');
+      expect(answer.string()).toBe('proof for leaf 0');
+      de.nc.subscribe(logProofSubject('nl-police'));
+      await expect(de.violation(logProofSubject('nl-police'), 'subscription')).resolves.toMatchObject({ subject: logProofSubject('nl-police') });
+      proofs.unsubscribe();
+    });
+
+    it('key statements: nl-police owns its key stream and publishes there; de-bka reads it through its durable and cannot publish on it', async () => {
+      const nl = as(NL_POLICE);
+      const de = as(DE_BKA);
+      const stream = keyStreamName('nl-police');
+      await eventually(() => nl.jsm.streams.add({ name: stream, subjects: [keySubject('nl-police')] }), 10_000, 'key stream');
+      expect(await nl.js.publish(keySubject('nl-police'), 'rotation by nl-police', { msgID: 'k1' })).toMatchObject({ stream, duplicate: false });
+      // de-bka may not state keys in nl-police's name, nor make or change nl-police's key stream.
+      const forged = keySubject('nl-police');
+      de.nc.publish(forged, 'forged rotation');
+      await expect(de.violation(forged, 'publish')).resolves.toMatchObject({ subject: forged });
+      await refused(de, forged, () => de.js.publish(forged, 'forged rotation too'));
+      await refused(de, `$JS.API.STREAM.DELETE.${stream}`, () => de.jsm.streams.delete(stream));
+      // de-bka reads nl-police's key statements through its own durable, with the one filter, exactly as libs/federation creates it.
+      await de.jsm.consumers.add(stream, { durable_name: keyConsumerName('de-bka'), filter_subject: keySubject('nl-police'), ack_policy: 'explicit', deliver_policy: 'all' });
+      const consumer = await de.js.consumers.get(stream, keyConsumerName('de-bka'));
+      const seen: string[] = [];
+      for await (const msg of await consumer.fetch({ max_messages: 10, expires: 1_000 })) {
+        seen.push(msg.string());
+        expect(await msg.ackAck()).toBe(true);
+      }
+      expect(seen).toEqual(['rotation by nl-police']);
+      // ... and not under another node's durable name.
+      await refused(de, `$JS.API.CONSUMER.CREATE.${stream}.${keyConsumerName('us-hsi')}.${keySubject('nl-police')}`, () => de.jsm.consumers.add(stream, { durable_name: keyConsumerName('us-hsi'), filter_subject: keySubject('nl-police'), ack_policy: 'explicit' }));
+      expect((await nl.jsm.streams.info(stream)).state.messages).toBe(1);
     });
   });
 }

@@ -55,6 +55,29 @@ import { SightingsController } from './sightings/sightings.controller';
 import { SightingsService } from './sightings/sightings.service';
 import { VocabularyController } from './vocabulary/vocabulary.controller';
 import { VocabularyService } from './vocabulary/vocabulary.service';
+import { RESYNC_CONFIG, loadResyncConfig } from './config/resync.config';
+import { ChainStates } from './resync/chain.states';
+import { GapHealer } from './resync/gap.healer';
+import { ResyncClient } from './resync/resync.client';
+import { ResyncController } from './resync/resync.controller';
+import { ResyncLifecycle } from './resync/resync.lifecycle';
+import { ResyncResponder } from './resync/resync.responder';
+import { ResyncService } from './resync/resync.service';
+import { LogCheckpointer } from './log/log.checkpointer';
+import { LogCheckpointWitness } from './log/log.checkpoint.witness';
+import { LogController } from './log/log.controller';
+import { LogInclusionChecker } from './log/log.inclusion.checker';
+import { LogLifecycle } from './log/log.lifecycle';
+import { LogProofClient } from './log/log.proof.client';
+import { LogProofService } from './log/log.proof.service';
+import { LogService } from './log/log.service';
+import { LogWitnessInbox } from './log/log.witness.inbox';
+import { KeyOutbox } from './keys/key.outbox';
+import { KeyStatementInbox } from './keys/key-statement.inbox';
+import { KeysController } from './keys/keys.controller';
+import { KeysLifecycle } from './keys/keys.lifecycle';
+import { KeysService } from './keys/keys.service';
+import { SignerKeys } from './keys/signer.keys';
 
 /** Where the store lives: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
 export function storeOptions(config: NodeConfig) {
@@ -99,6 +122,9 @@ export class AppModule implements NestModule {
         SightingsController,
         VocabularyController,
         AuditController,
+        ResyncController,
+        LogController,
+        KeysController,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -135,6 +161,26 @@ export class AppModule implements NestModule {
         ReceiptOutbox,
         ReceiptInbox,
         ReceiptsLifecycle,
+        { provide: RESYNC_CONFIG, useFactory: () => loadResyncConfig() },
+        ChainStates,
+        ResyncClient,
+        GapHealer,
+        ResyncResponder,
+        ResyncLifecycle,
+        ResyncService,
+        LogCheckpointer,
+        LogProofService,
+        LogProofClient,
+        LogWitnessInbox,
+        LogInclusionChecker,
+        LogCheckpointWitness,
+        LogService,
+        LogLifecycle,
+        KeysService,
+        KeyOutbox,
+        KeyStatementInbox,
+        KeysLifecycle,
+        SignerKeys,
       ],
     };
   }

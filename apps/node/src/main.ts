@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import { AppModule } from './app.module';
 import { ConfigError, loadNodeConfig } from './config/node.config';
+import { loadResyncConfig } from './config/resync.config';
 import { STIX_IMPORT_PATH } from './interop/interop-import.controller';
 import { loadNodeKeys } from './keys/node-keys';
 import { setupOpenApi } from './openapi';
@@ -12,6 +13,7 @@ import { setupOpenApi } from './openapi';
 /** Boots one node from the environment; returns the app so tests and the CLI can close it. */
 export async function bootstrapNode(env: NodeJS.ProcessEnv = process.env): Promise<NestExpressApplication> {
   const config = loadNodeConfig(env);
+  loadResyncConfig(env); // fail fast naming a bad PALERMO_RESYNC_* (the module reads it again)
   const keys = await loadNodeKeys(config.dataDir);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, keys), { bodyParser: false });
   // 10,000 indicators of up to ~1 KB each fit; anything larger is refused with 413 before parsing.

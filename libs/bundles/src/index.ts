@@ -15,3 +15,8 @@ export * from './key.rotation';
 export * from './key.revocation';
 export { statementBytes } from './signed.statement';
 export * from './receipt';
+export * from './resync.request';
+export { appendedNodes, consistencyRanges, foldRange, inclusionRanges, nodeKey, rangeNodes, type LeafRange, type PerfectNode } from './merkle/merkle.ranges';
+export { hashLeafBytes } from './merkle/merkle.tree';
+export * from './log.proof';
+export * from './bundle.encryption';

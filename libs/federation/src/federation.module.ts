@@ -4,6 +4,9 @@ import { FeedSubscriber } from './feed.subscriber';
 import type { FederationOptions } from './federation.types';
 import { NatsConnection } from './nats.connection';
 import { ReceiptChannel } from './receipt.channel';
+import { ResyncChannel } from './resync.channel';
+import { LogChannel } from './log.channel';
+import { KeyChannel } from './key.channel';
 
 /** Injection token of the FederationOptions the module was configured with. */
 export const FEDERATION_OPTIONS = Symbol('FEDERATION_OPTIONS');
@@ -18,7 +21,7 @@ export interface FederationModuleAsyncOptions {
 }
 
 /**
- * Global Nest module providing NatsConnection, FeedPublisher, FeedSubscriber and ReceiptChannel (class tokens).
+ * Global Nest module providing NatsConnection, FeedPublisher, FeedSubscriber, ReceiptChannel, ResyncChannel, LogChannel and KeyChannel (class tokens).
  * The classes stay plain: the CLI and tests construct them with `new`.
  */
 @Module({})
@@ -43,8 +46,11 @@ export class FederationModule {
         { provide: FeedPublisher, useFactory: (connection: NatsConnection) => new FeedPublisher(connection), inject: [NatsConnection] },
         { provide: FeedSubscriber, useFactory: (connection: NatsConnection) => new FeedSubscriber(connection), inject: [NatsConnection] },
         { provide: ReceiptChannel, useFactory: (connection: NatsConnection) => new ReceiptChannel(connection), inject: [NatsConnection] },
+        { provide: ResyncChannel, useFactory: (connection: NatsConnection) => new ResyncChannel(connection), inject: [NatsConnection] },
+        { provide: LogChannel, useFactory: (connection: NatsConnection) => new LogChannel(connection), inject: [NatsConnection] },
+        { provide: KeyChannel, useFactory: (connection: NatsConnection) => new KeyChannel(connection), inject: [NatsConnection] },
       ],
-      exports: [FEDERATION_OPTIONS, NatsConnection, FeedPublisher, FeedSubscriber, ReceiptChannel],
+      exports: [FEDERATION_OPTIONS, NatsConnection, FeedPublisher, FeedSubscriber, ReceiptChannel, ResyncChannel, LogChannel, KeyChannel],
     };
   }
 }

@@ -6,9 +6,23 @@ import {
   feedStreamName,
   feedStreamSubject,
   feedSubject,
+  logCheckpointConsumerName,
+  logCheckpointSubject,
+  logProofSubject,
+  logStreamName,
+  logWitnessConsumerName,
+  logWitnessStreamSubject,
+  logWitnessSubject,
+  keyConsumerName,
+  keyStreamName,
+  keySubject,
   lookupSubject,
+  nodeInboxPrefix,
   parseFeedSubject,
+  parseLogWitnessSubject,
+  parseKeySubject,
   receiptSubject,
+  resyncSubject,
 } from './federation.subjects';
 
 const nodeId = fc
@@ -26,6 +40,8 @@ describe('federation subjects', () => {
     ['durable for community chain', () => feedConsumerName('be-police', 'all'), 'be-police_all'],
     ['receipt', () => receiptSubject('nl-police', 'be-police'), 'palermo.v1.receipt.nl-police.be-police'],
     ['lookup', () => lookupSubject('be-police'), 'palermo.v1.lookup.be-police'],
+    ['resync', () => resyncSubject('nl-police'), 'palermo.v1.resync.nl-police'],
+    ['inbox prefix', () => nodeInboxPrefix('de-bka'), '_INBOX.de-bka'],
   ])('%s', (_name, make, expected) => {
     expect(make()).toBe(expected);
   });
@@ -61,4 +77,51 @@ describe('federation subjects', () => {
       expect(parseFeedSubject(subject)).toBeNull();
     },
   );
+});
+
+describe('feed-log subjects', () => {
+  it('spells the log namespace of one publisher', () => {
+    expect(logCheckpointSubject('nl-police')).toBe('palermo.v1.log.nl-police.checkpoint');
+    expect(logWitnessSubject('nl-police', 'de-bka')).toBe('palermo.v1.log.nl-police.witness.de-bka');
+    expect(logWitnessStreamSubject('nl-police')).toBe('palermo.v1.log.nl-police.witness.*');
+    expect(logProofSubject('nl-police')).toBe('palermo.v1.log.nl-police.proof');
+    expect(logStreamName('nl-police')).toBe('PALERMO_LOG_NL_POLICE');
+    expect(logCheckpointConsumerName('de-bka')).toBe('de-bka_log');
+    expect(logWitnessConsumerName('nl-police')).toBe('nl-police_witnesses');
+  });
+
+  it('refuses wildcards and `all` in every position', () => {
+    for (const make of [() => logCheckpointSubject('*'), () => logWitnessSubject('nl-police', '>'), () => logWitnessSubject('all', 'de-bka'), () => logProofSubject('a.b'), () => logStreamName('all')]) {
+      expect(make).toThrow(expect.objectContaining({ code: 'INVALID_NODE_ID' }));
+    }
+  });
+
+  it('parses a witness subject back, and nothing else', () => {
+    expect(parseLogWitnessSubject('palermo.v1.log.nl-police.witness.de-bka')).toEqual({ publisher: 'nl-police', witness: 'de-bka' });
+    for (const subject of ['palermo.v1.log.nl-police.checkpoint', 'palermo.v1.log.nl-police.witness.all', 'palermo.v1.log.nl-police.witness.de-bka.x', 'palermo.v2.log.nl-police.witness.de-bka']) {
+      expect(parseLogWitnessSubject(subject)).toBeNull();
+    }
+  });
+});
+
+describe('key statement subjects', () => {
+  it('spells the key subject, stream and durable of a node', () => {
+    expect(keySubject('nl-police')).toBe('palermo.v1.key.nl-police');
+    expect(keyStreamName('nl-police')).toBe('PALERMO_KEYS_NL_POLICE');
+    expect(keyConsumerName('de-bka')).toBe('de-bka_keys');
+  });
+
+  it.each([['a wildcard', '*'], ['a dotted id', 'nl.police'], ['"all"', 'all'], ['an empty id', '']])('refuses %s as the publisher', (_label, id) => {
+    expect(() => keySubject(id)).toThrowError(expect.objectContaining({ code: 'INVALID_NODE_ID' }));
+    expect(() => keyStreamName(id)).toThrowError(expect.objectContaining({ code: 'INVALID_NODE_ID' }));
+  });
+
+  it('parses a key subject back to its publisher, and nothing else', () => {
+    fc.assert(
+      fc.property(nodeId, (publisher) => {
+        expect(parseKeySubject(keySubject(publisher))).toEqual({ publisher });
+      }),
+    );
+    for (const subject of ['palermo.v1.key', 'palermo.v1.key.a.b', 'palermo.v1.feed.nl-police', 'palermo.v2.key.nl-police', 'palermo.v1.key.all']) expect(parseKeySubject(subject)).toBeNull();
+  });
 });

@@ -106,3 +106,96 @@ export function parseFeedSubject(subject: string): { publisher: string; audience
   if (!isNodeId(publisher) || !(audience === COMMUNITY_AUDIENCE || isNodeId(audience))) return null;
   return { publisher, audience };
 }
+
+/** Subject on which a publisher answers resync requests for its chains: `palermo.v1.resync.<publisher>`. */
+export function resyncSubject(publisher: string): string {
+  assertNodeId(publisher, 'publisher');
+  return `${PREFIX}.resync.${publisher}`;
+}
+
+/** Prefix of a node's reply inboxes, `_INBOX.<node id>`: its NATS user may read only these (deploy/nats). */
+export function nodeInboxPrefix(nodeId: string): string {
+  assertNodeId(nodeId);
+  return `_INBOX.${nodeId}`;
+}
+
+// Verifiable feed log (issue 4 item 6): `palermo.v1.log.<publisher>.>` — the publisher's signed
+// checkpoints and the witnesses' countersignatures in its stream PALERMO_LOG_<P>, and proofs by
+// request-reply (not in the stream).
+
+/** Subject of a publisher's signed checkpoints: `palermo.v1.log.<publisher>.checkpoint`. */
+export function logCheckpointSubject(publisher: string): string {
+  assertNodeId(publisher, 'publisher');
+  return `${PREFIX}.log.${publisher}.checkpoint`;
+}
+
+/** Subject on which `witness` sends its countersignatures of `publisher`'s checkpoints: `palermo.v1.log.<publisher>.witness.<witness>`. */
+export function logWitnessSubject(publisher: string, witness: string): string {
+  assertNodeId(publisher, 'publisher');
+  assertNodeId(witness, 'witness');
+  return `${PREFIX}.log.${publisher}.witness.${witness}`;
+}
+
+/** Countersignatures of a publisher's checkpoints from any witness: `palermo.v1.log.<publisher>.witness.*`. */
+export function logWitnessStreamSubject(publisher: string): string {
+  assertNodeId(publisher, 'publisher');
+  return `${PREFIX}.log.${publisher}.witness.*`;
+}
+
+/** Subject on which a publisher answers inclusion and consistency proof requests: `palermo.v1.log.<publisher>.proof`. */
+export function logProofSubject(publisher: string): string {
+  assertNodeId(publisher, 'publisher');
+  return `${PREFIX}.log.${publisher}.proof`;
+}
+
+/** Stream of a publisher's checkpoints and their countersignatures, owned by that publisher: `PALERMO_LOG_<PUBLISHER>`. */
+export function logStreamName(publisher: string): string {
+  assertNodeId(publisher, 'publisher');
+  return `PALERMO_LOG_${publisher.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** Durable through which `witness` reads a publisher's checkpoints (one per publisher stream): `<witness>_log`. */
+export function logCheckpointConsumerName(witness: string): string {
+  assertNodeId(witness, 'witness');
+  return `${witness}_log`;
+}
+
+/** Durable through which a publisher reads the countersignatures of its checkpoints: `<publisher>_witnesses`. */
+export function logWitnessConsumerName(publisher: string): string {
+  assertNodeId(publisher, 'publisher');
+  return `${publisher}_witnesses`;
+}
+
+/** Parse a witness subject back into publisher and witness; null when it is not a valid v1 witness subject. */
+export function parseLogWitnessSubject(subject: string): { publisher: string; witness: string } | null {
+  const parts = subject.split('.');
+  if (parts.length !== 6 || `${parts[0]}.${parts[1]}` !== PREFIX || parts[2] !== 'log' || parts[4] !== 'witness') return null;
+  const [, , , publisher, , witness] = parts;
+  if (!isNodeId(publisher) || !isNodeId(witness)) return null;
+  return { publisher, witness };
+}
+
+/** Subject of a node's key statements (rotations, revocations): `palermo.v1.key.<publisher>`. */
+export function keySubject(publisher: string): string {
+  assertNodeId(publisher, 'publisher');
+  return `${PREFIX}.key.${publisher}`;
+}
+
+/** Stream holding a node's key statements, owned by that node: `PALERMO_KEYS_<PUBLISHER>`. */
+export function keyStreamName(publisher: string): string {
+  assertNodeId(publisher, 'publisher');
+  return `PALERMO_KEYS_${publisher.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** Durable consumer through which `subscriber` reads a partner's key statements: `<subscriber>_keys`. */
+export function keyConsumerName(subscriber: string): string {
+  assertNodeId(subscriber, 'subscriber');
+  return `${subscriber}_keys`;
+}
+
+/** Parse a key subject back into its publisher; null when it is not a valid v1 key subject. */
+export function parseKeySubject(subject: string): { publisher: string } | null {
+  const parts = subject.split('.');
+  if (parts.length !== 4 || `${parts[0]}.${parts[1]}` !== PREFIX || parts[2] !== 'key') return null;
+  return isNodeId(parts[3]!) ? { publisher: parts[3]! } : null;
+}

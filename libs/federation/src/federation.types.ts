@@ -58,6 +58,8 @@ export interface FeedPublishInput {
   signerFingerprint: string;
   /** Binary OpenPGP detached signature; sent base64-encoded. */
   signature: Uint8Array;
+  /** Fingerprint of the key the payload is encrypted to (header Palermo-Encrypted); absent = canonical bytes in clear. */
+  encryptedTo?: string;
 }
 
 /** Where a published bundle landed. */

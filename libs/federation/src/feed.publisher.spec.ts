@@ -42,6 +42,16 @@ describe('FeedPublisher (real nats-server)', () => {
     expect(stored?.header.get(FEED_HEADERS.hash)).toBe(bundle.hash);
     expect(stored?.header.get(FEED_HEADERS.signer)).toBe(bundle.signerFingerprint);
     expect(Buffer.from(stored?.header.get(FEED_HEADERS.signature) ?? '', 'base64').equals(Buffer.from(bundle.signature))).toBe(true);
+    expect(stored?.header.has(FEED_HEADERS.encrypted)).toBe(false);
+  });
+
+  it('names the recipient key of an encrypted payload in Palermo-Encrypted, and refuses a malformed one', async () => {
+    const recipient = 'ab'.repeat(20);
+    const bundle = { ...fakeBundle('nl-police', 'be-police', 'sealed'), encryptedTo: recipient };
+    const result = await publisher.publish(bundle);
+    const stored = await (await connection.jetstreamManager()).streams.getMessage('PALERMO_FEED_NL_POLICE', { seq: result.streamSeq });
+    expect(stored?.header.get(FEED_HEADERS.encrypted)).toBe(recipient);
+    await expect(publisher.publish({ ...bundle, encryptedTo: 'not a fingerprint' })).rejects.toMatchObject({ code: 'INVALID_RECIPIENT_FINGERPRINT' });
   });
 
   it('deduplicates a re-publish of the same hash (duplicate: true, same sequence)', async () => {

@@ -16,6 +16,8 @@ export const FEED_HEADERS = {
   signer: 'Palermo-Signer',
   /** Base64 of the binary detached signature. */
   signature: 'Palermo-Signature',
+  /** Present when the payload is an OpenPGP message encrypted to this key (lower-case hex fingerprint). */
+  encrypted: 'Palermo-Encrypted',
 } as const;
 
 /** JetStream's duplicate window for feeds: a re-publish of the same hash within it is acknowledged, not stored. */
@@ -94,6 +96,7 @@ export class FeedPublisher {
     h.set(FEED_HEADERS.hash, input.hash);
     h.set(FEED_HEADERS.signer, input.signerFingerprint);
     h.set(FEED_HEADERS.signature, Buffer.from(input.signature).toString('base64'));
+    if (input.encryptedTo) h.set(FEED_HEADERS.encrypted, input.encryptedTo);
     const stream = feedStreamName(input.publisher);
     assertFits(input.payload.byteLength + headerBytes(h, input.hash, stream), client.info?.max_payload);
     if (!this.ensured.has(input.publisher)) await this.ensureStream(input.publisher);
@@ -136,6 +139,9 @@ function assertPublishInput(input: FeedPublishInput): void {
   }
   if (typeof input.signerFingerprint !== 'string' || !FINGERPRINT.test(input.signerFingerprint)) {
     throw new DomainError('INVALID_SIGNER_FINGERPRINT', 'signerFingerprint must be a lower-case hex OpenPGP fingerprint');
+  }
+  if (input.encryptedTo !== undefined && (typeof input.encryptedTo !== 'string' || !FINGERPRINT.test(input.encryptedTo))) {
+    throw new DomainError('INVALID_RECIPIENT_FINGERPRINT', 'encryptedTo must be a lower-case hex OpenPGP fingerprint');
   }
   if (!(input.payload instanceof Uint8Array) || !(input.signature instanceof Uint8Array) || input.signature.byteLength === 0) {
     throw new DomainError('INVALID_FEED_MESSAGE', 'payload and signature must be bytes (Uint8Array), signature non-empty');

@@ -19,6 +19,8 @@ export {
   receiptStreamName,
   receiptStreamSubject,
   receiptSubject,
+  nodeInboxPrefix,
+  resyncSubject,
 } from './federation.subjects';
 export type {
   ChainRef,
@@ -36,3 +38,26 @@ export type {
 } from './federation.types';
 export { NatsConnection } from './nats.connection';
 export { ReceiptChannel, type ReceiptFollowOptions, type ReceiptMessage, type ReceiptPublishInput } from './receipt.channel';
+export {
+  decodeResyncAnswer,
+  encodeResyncAnswer,
+  RESYNC_ANSWER_SPEC,
+  ResyncChannel,
+  resyncFeedMessage,
+  type ResyncAnswer,
+  type ResyncBundle,
+  type ResyncRequestMessage,
+} from './resync.channel';
+export { LogChannel, type LogMessage } from './log.channel';
+export {
+  logCheckpointConsumerName,
+  logCheckpointSubject,
+  logProofSubject,
+  logStreamName,
+  logWitnessConsumerName,
+  logWitnessStreamSubject,
+  logWitnessSubject,
+  parseLogWitnessSubject,
+} from './federation.subjects';
+export { KeyChannel, type KeyFollowOptions, type KeyStatementMessage, type KeyStatementPublishInput } from './key.channel';
+export { keyConsumerName, keyStreamName, keySubject, parseKeySubject } from './federation.subjects';

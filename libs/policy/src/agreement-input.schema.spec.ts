@@ -19,8 +19,14 @@ describe('agreementInputSchema', () => {
       validUntil: null,
       pseudonymize: [],
       lookups: false,
+      encrypt: false,
       note: null,
     });
+  });
+
+  it('takes the encryption term (every bundle to the partner encrypted), and only as a boolean', () => {
+    expect(agreementInputSchema.parse({ ...minimal, encrypt: true }).encrypt).toBe(true);
+    expect(agreementInputSchema.safeParse({ ...minimal, encrypt: 'yes' }).success).toBe(false);
   });
 
   it('de-duplicates lists into their canonical order and accepts dates with offsets or date-only', () => {

@@ -57,6 +57,8 @@ export const agreementInputSchema = z
     pseudonymize: optionalSet(INDICATOR_TYPES),
     /** Whether the partner may ask hit/no-hit lookups. */
     lookups: z.boolean().default(false),
+    /** Encrypt every bundle to the partner's key, not only those with TLP:AMBER+STRICT or TLP:RED entries (default false). */
+    encrypt: z.boolean().default(false),
     /** Start of validity. */
     validFrom: instant,
     /** End of validity (exclusive), or null for open-ended. */

@@ -32,6 +32,11 @@ export interface AgreementTerms {
   pseudonymize: IndicatorType[];
   /** Whether the partner may ask hit/no-hit lookups. */
   lookups: boolean;
+  /**
+   * Whether every bundle on the partner's chain travels encrypted to its pinned key, not only those
+   * with TLP:AMBER+STRICT or TLP:RED entries (absent = false).
+   */
+  encrypt?: boolean;
   validFrom: string;
   validUntil: string | null;
   state: AgreementState;

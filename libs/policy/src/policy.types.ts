@@ -22,7 +22,7 @@ export interface ExportRequest {
   partner: PartnerFacts | null;
   /** The partner's current agreement; null for "all" or when there is none. */
   agreement: AgreementTerms | null;
-  /** Whether the bundle is encrypted to the recipient (false until encrypted bundles exist). */
+  /** Whether the bundle will travel encrypted to the recipient (every partner chain; never `all`). Default false. */
   encrypted?: boolean;
   /** Whether the indicator came from another node (its origin is not this node). Default false: the exporter sends own indicators. */
   onward?: boolean;
@@ -37,6 +37,8 @@ export interface ImportRequest {
   audience: string;
   /** This node's current agreement with the publisher, or null. */
   agreement: AgreementTerms | null;
+  /** Whether the bundle arrived encrypted to this node (and was decrypted with its key). Default false. */
+  encrypted?: boolean;
 }
 
 /** A partner's hit/no-hit question about one type of value. */

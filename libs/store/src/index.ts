@@ -91,3 +91,6 @@ export type {
   StoreOptions,
   UpsertOwnResult,
 } from './store.types';
+export type { FeedLogRepository, LogCheckpointRecord, LogWitnessRecord, NewLogCheckpoint } from './repositories/feed-log.repository';
+export type { LogForkRecord, LogPartnerRepository, LogPartnerState } from './repositories/log-partner.repository';
+export { statementHash, type KeyHistoryRepository, type KeyRevocationReason, type KeyStatementRecord, type OwnKeyRecord, type PartnerKeyRecord, type PendingKeyStatement, type StatementBytes } from './repositories/key-history.repository';

@@ -28,6 +28,14 @@ const TABLES = [
   'receipt_outbox',
   'sighting',
   'stix_ref',
+  'feed_log',
+  'feed_log_head',
+  'feed_log_node',
+  'log_checkpoint',
+  'log_fork',
+  'log_inclusion',
+  'log_partner',
+  'log_witness',
 ];
 const MIGRATION_NAMES = MIGRATIONS.map((m) => m.name);
 

@@ -12,12 +12,15 @@ import { NearMatchRepository } from './repositories/near-match.repository';
 import { PartnerRepository } from './repositories/partner.repository';
 import { PolicyRepository } from './repositories/policy.repository';
 import { QuarantineRepository } from './repositories/quarantine.repository';
+import { KeyHistoryRepository } from './repositories/key-history.repository';
 import { ReceiptRepository } from './repositories/receipt.repository';
 import { RetentionRepository } from './repositories/retention.repository';
 import { StixImportRepository } from './repositories/stix-import.repository';
 import { TaxiiRepository } from './repositories/taxii.repository';
 import { SightingRepository } from './repositories/sighting.repository';
 import { TokenRepository } from './repositories/token.repository';
+import { FeedLogRepository } from './repositories/feed-log.repository';
+import { LogPartnerRepository } from './repositories/log-partner.repository';
 
 /**
  * The node's database: repositories over one MikroORM instance (PostgreSQL or PGlite). Obtain it
@@ -59,6 +62,12 @@ export class Store {
   readonly sightings: SightingRepository;
   /** Receipts: the outbox of those this node issues, and those it received. */
   readonly receipts: ReceiptRepository;
+  /** This node's verifiable feed log: leaves, proofs, signed checkpoints and their witnesses. */
+  readonly feedLog: FeedLogRepository;
+  /** Partners' feed logs as this node witnesses them: verified checkpoints, log-verified imports, forks. */
+  readonly logPartners: LogPartnerRepository;
+  /** Key rotation and revocation: own key history and statements, partners' key history. */
+  readonly keyHistory: KeyHistoryRepository;
   /** Near matches of image hashes (PDQ, pHash) by Hamming distance; kept in sync by triggers. */
   readonly nearMatches: NearMatchRepository;
 
@@ -89,6 +98,9 @@ export class Store {
     this.taxii = new TaxiiRepository(em);
     this.sightings = new SightingRepository(em);
     this.receipts = new ReceiptRepository(em);
+    this.feedLog = new FeedLogRepository(em);
+    this.logPartners = new LogPartnerRepository(em);
+    this.keyHistory = new KeyHistoryRepository(em);
     this.nearMatches = new NearMatchRepository(em);
   }
 

@@ -164,6 +164,11 @@ export interface BundleSummary {
   rejectedCount: number;
   /** Inbound bundles: when retention drops the bytes (null = no limit). */
   expiresAt: string | null;
+  /**
+   * Key fingerprint the bundle travels encrypted to: outbound, the partner key pinned when it was
+   * stored (it is encrypted to the key pinned at publish time); inbound, this node's key. Null = in clear.
+   */
+  encryptedTo: string | null;
 }
 
 /** A stored bundle with its canonical bytes and binary detached signature. */
@@ -183,6 +188,8 @@ export interface SignedBundle {
   signature: Uint8Array;
   /** Signer key fingerprint (lower hex). */
   signer: string;
+  /** Fingerprint of the partner key it must be encrypted to (restricted entries, or the agreement says so); absent = in clear. */
+  encryptedTo?: string | null;
 }
 
 /** What `saveOutbound` needs: one signed bundle and which own indicator versions it carries. */
@@ -279,6 +286,8 @@ export interface ImportCommit {
   bytes: Uint8Array | null;
   signature: Uint8Array;
   signer: string;
+  /** This node's key fingerprint when the bundle arrived encrypted to it (the bytes above are the decrypted canonical bytes). */
+  encryptedTo?: string | null;
   /** JetStream sequence of the message that carried it. */
   streamSeq?: number;
   decisions: ImportEntryDecision[];

@@ -31,6 +31,7 @@ interface Reply {
 export class RawNatsClient {
   private buffer = Buffer.alloc(0);
   private readonly waiting = new Map<string, (reply: Reply) => void>();
+  private readonly subscriptions = new Map<string, (msg: { subject: string } & Reply) => void>();
   private next = 0;
   private readonly inbox = `_INBOX.hostile${process.pid}x${Date.now()}`;
   private failure?: Error;
@@ -90,6 +91,17 @@ export class RawNatsClient {
     });
   }
 
+  /**
+   * A plain core-NATS subscription (no JetStream, no consumer): what an eavesdropper on the server,
+   * or a node reading subjects it was never granted, would see. Resolves once the server has it.
+   */
+  async subscribe(subject: string, onMessage: (msg: { subject: string } & Reply) => void): Promise<void> {
+    const sid = `sub${++this.next}`;
+    this.subscriptions.set(sid, onMessage);
+    this.socket.write(`SUB ${subject} ${sid}${CRLF}`);
+    await this.request('$JS.API.INFO', Buffer.from('')); // a round trip: the SUB is active
+  }
+
   async close(): Promise<void> {
     await new Promise<void>((resolve) => this.socket.end(resolve));
     this.socket.destroy();
@@ -137,6 +149,7 @@ export class RawNatsClient {
         const body = this.buffer.subarray(eol + 2, eol + 2 + total);
         this.buffer = this.buffer.subarray(eol + 2 + total + 2);
         const reply = { headers: body.subarray(0, headerLen).toString('utf8'), payload: Buffer.from(body.subarray(headerLen)) };
+        this.subscriptions.get(parts[2]!)?.({ subject: parts[1]!, ...reply });
         this.waiting.get(parts[1]!)?.(reply);
         this.waiting.delete(parts[1]!);
         continue;

@@ -47,8 +47,8 @@ const rank = (tlp: Tlp) => TLPS.indexOf(tlp);
 /**
  * The oracle: an indicator of (type, tlp) flows in `direction` under this agreement only if it is
  * in effect (approved, not suspended, terminated, expired or not yet valid), covers the direction
- * and the type, the TLP is at most the agreement's, and it is neither AMBER+STRICT nor RED (no
- * encrypted bundles yet).
+ * and the type, the TLP is at most the agreement's, and it is neither AMBER+STRICT nor RED (the
+ * cases' agreements stop at AMBER; encrypted RED is tests/e2e/encryption.spec.ts).
  */
 export function flows(c: AgreementCase | null, direction: 'export' | 'import', type: IndicatorType, tlp: Tlp): boolean {
   if (!c || c.state !== 'active') return false;

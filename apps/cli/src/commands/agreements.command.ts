@@ -20,6 +20,7 @@ interface AgreementSummary {
   retentionDays: number | null;
   pseudonymize: string[];
   lookups: boolean;
+  encrypt: boolean;
   validFrom: string;
   validUntil: string | null;
   createdBy: { name: string };
@@ -61,6 +62,7 @@ export function registerAgreements(program: Command): void {
       `  retention    ${a.retentionDays ? `${a.retentionDays} days` : 'no limit'}`,
       `  pseudonymize ${a.pseudonymize.join(', ') || '-'}`,
       `  lookups      ${a.lookups ? 'allowed' : 'not allowed'}`,
+      `  encryption   ${a.encrypt ? 'every bundle' : 'TLP:AMBER+STRICT and TLP:RED only'}`,
       `  valid        ${a.validFrom} – ${a.validUntil ?? 'open'}`,
       `  drafted by   ${a.createdBy.name}${a.approvedBy ? `, approved by ${a.approvedBy.name}` : ''}`,
       '  history:',

@@ -10,6 +10,8 @@ import {
 } from '@palermo/store';
 import { ApiClient, type ApiOptions } from '../api.client';
 import { UsageError } from '../node-env';
+import { SUPERSEDED_GRACE_MS } from '../../../node/src/keys/signer.validity';
+import { checkpointKeys, type CheckpointKey, type NodeKeyHistory } from './audit.keys';
 import { EXIT } from './bundle.command';
 
 interface VerifyOptions extends ApiOptions {
@@ -61,11 +63,13 @@ function readKeyFile(path: string): string {
  * the head against what was seen.
  */
 export async function verifyAuditLog(api: ApiClient, armoredKey?: string): Promise<AuditVerdict> {
-  const node = await api.call<{ nodeId: string; publicKey: string }>('GET', '/node');
+  const node = await api.call<{ nodeId: string; publicKey: string; keyHistory?: NodeKeyHistory }>('GET', '/node');
   const key = await readPublicKey(armoredKey ?? node.publicKey);
+  // Checkpoints signed before a key rotation verify with the earlier key, reached only through rotation statements.
+  const keys = await checkpointKeys(node.nodeId, key, node.keyHistory);
   const checkpoints = await fetchCheckpoints(api);
   for (const checkpoint of checkpoints) {
-    const bad = await checkSignature(checkpoint, key);
+    const bad = await checkSignature(checkpoint, keys, fingerprintOf(key));
     if (bad) return { ok: false, line: `FAIL: ${bad}` };
   }
   const checker = new AuditChainChecker();
@@ -110,9 +114,13 @@ async function fetchCheckpoints(api: ApiClient): Promise<AuditCheckpointRecord[]
   return all;
 }
 
-async function checkSignature(c: AuditCheckpointRecord, key: NodePublicKey): Promise<string | null> {
+async function checkSignature(c: AuditCheckpointRecord, keys: Map<string, CheckpointKey>, trusted: string): Promise<string | null> {
   const where = `the checkpoint at entry ${c.seq} (${c.at})`;
-  if (c.signer !== fingerprintOf(key)) return `${where} is signed by ${c.signer}, not by the node key ${fingerprintOf(key)}`;
+  const signer = keys.get(c.signer);
+  if (!signer) return `${where} is signed by ${c.signer}, not by the node key ${trusted} nor a key it rotated from or to`;
+  if (signer.until !== null && Date.parse(c.at) > Date.parse(signer.until) + SUPERSEDED_GRACE_MS) return `${where} is signed by ${c.signer}, rotated away at ${signer.until}`;
+  if (signer.compromisedAt !== null && Date.parse(c.at) >= Date.parse(signer.compromisedAt)) return `${where} is signed by ${c.signer}, compromised from ${signer.compromisedAt}`;
+  const key = signer.key;
   let signature: Uint8Array;
   try {
     signature = await dearmorSignature(c.signature);

@@ -6,6 +6,7 @@ import { DomainError, isNodeId, JURISDICTION_PATTERN, NODE_ID_RULE } from '@pale
 import { loadNodeKeys } from '../../../node/src/keys/node-keys';
 import { pinPartner, pinPartnerFromCard } from '../../../node/src/node/partner.pinning';
 import { nodeConfig, UsageError, withStore, type NodeDirOptions } from '../node-env';
+import { registerPartnersResync } from './partners-resync.command';
 
 interface AddOptions extends NodeDirOptions {
   nodeId?: string;
@@ -17,7 +18,8 @@ interface AddOptions extends NodeDirOptions {
 
 /** `palermo partners add|list`: pin partner keys while the node is stopped (PGlite is single-process). */
 export function registerPartners(program: Command): void {
-  const partners = program.command('partners').description("partners and their pinned keys");
+  // `palermo partner card` / `palermo partner add CARD` as issue 4 spells them: the singular is an alias.
+  const partners = program.command('partners').alias('partner').description("partners and their pinned keys");
   partners
     .command('card')
     .description("print this node's signed partner card (give it to partners; they confirm its fingerprint with you out of band)")
@@ -55,6 +57,7 @@ export function registerPartners(program: Command): void {
         process.stdout.write(`${p.nodeId}\t${p.jurisdiction}\t${p.fingerprint}\n`);
       }
     });
+  registerPartnersResync(partners);
 }
 
 /** Shows the card's fingerprint until the operator confirms it with --fingerprint; then verifies and pins. */

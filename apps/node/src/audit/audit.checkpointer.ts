@@ -59,8 +59,10 @@ export class AuditCheckpointer implements OnApplicationBootstrap, OnApplicationS
     const latest = await this.store.audit.latestCheckpoint();
     if (latest && latest.seq === head.seq && latest.hash === head.hash && latest.signer === this.keys.fingerprint) return latest;
     const statement = { spec: AUDIT_CHECKPOINT_SPEC, node: this.config.nodeId, seq: head.seq, hash: head.hash, at: new Date().toISOString() } as const;
-    const signature = armorSignature(await signDetached(auditCheckpointBytes(statement), this.keys.privateKey));
+    // One read of the live key for both (a rotation may swap it during the await).
+    const { privateKey, fingerprint } = this.keys;
+    const signature = armorSignature(await signDetached(auditCheckpointBytes(statement), privateKey));
     const { spec: _spec, ...fields } = statement;
-    return this.store.audit.addCheckpoint({ ...fields, signer: this.keys.fingerprint, signature });
+    return this.store.audit.addCheckpoint({ ...fields, signer: fingerprint, signature });
   }
 }

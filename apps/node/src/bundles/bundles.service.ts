@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { armorSignature } from '@palermo/bundles';
 import { DomainError } from '@palermo/indicators';
 import { Store } from '@palermo/store';
+import { signerKeyStatus } from '../keys/signer.status';
 import type { ListBundlesQuery } from './bundles.query';
 
 /** Read side of bundles: what was sent and received, byte for byte. */
@@ -19,7 +20,9 @@ export class BundlesService {
     const { bytes: _bytes, signature: _signature, ...summary } = bundle;
     // Sent bundles: what each recipient's signed receipt says (imported with counts, or quarantined and why).
     const receipts = bundle.direction === 'out' ? await this.store.receipts.forBundle(hash) : undefined;
-    return { ...summary, decisions: await this.decisionsOf(bundle), ...(receipts ? { receipts } : {}) };
+    // The signing key as it stands today: a later rotation or revocation is said here, with why the bundle still counts.
+    const signerKey = await signerKeyStatus(this.store, bundle);
+    return { ...summary, signerKey, decisions: await this.decisionsOf(bundle), ...(receipts ? { receipts } : {}) };
   }
 
   /** Why each entry is in the bundle (outbound: export decisions) or what became of it (inbound: import decisions). */

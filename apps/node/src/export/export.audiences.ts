@@ -1,4 +1,4 @@
-import { COMMUNITY_AUDIENCE } from '@palermo/indicators';
+import { COMMUNITY_AUDIENCE, DomainError } from '@palermo/indicators';
 import { effectiveAgreementState, type AgreementTerms, type PartnerFacts } from '@palermo/policy';
 import type { AgreementRecord, PartnerRecord } from '@palermo/store';
 import { partnerFacts } from '../policy/partner.facts';
@@ -33,6 +33,23 @@ export function exportAudiences(partners: PartnerRecord[], agreements: Agreement
       .sort((a, b) => a.nodeId.localeCompare(b.nodeId))
       .map((p) => ({ audience: p.nodeId, partner: partnerFacts(p, adequacy), agreement: byPartner.get(p.nodeId)! })),
   ];
+}
+
+/**
+ * Who a bundle must be encrypted to: on a partner's chain, the partner's pinned key when the bundle
+ * holds a TLP:AMBER+STRICT or TLP:RED entry or its agreement requires encryption; null (in clear)
+ * otherwise, and always on the community chain, which every pinned partner reads. A chain whose
+ * partner is not pinned gets no bundle with data, so there is no key to miss there.
+ */
+export function encryptionRecipients(partners: PartnerRecord[], agreements: AgreementRecord[]): (audience: string, restricted: boolean) => string | null {
+  const fingerprints = new Map(partners.map((p) => [p.nodeId, p.fingerprint]));
+  const required = new Set(agreements.filter((a) => a.encrypt).map((a) => a.partner));
+  return (audience, restricted) => {
+    if (audience === COMMUNITY_AUDIENCE || !(restricted || required.has(audience))) return null;
+    const fingerprint = fingerprints.get(audience);
+    if (!fingerprint) throw new DomainError('PARTNER_NOT_PINNED', `cannot encrypt to ${audience}: no pinned key`);
+    return fingerprint;
+  };
 }
 
 /**

@@ -3,9 +3,9 @@ import { v7 as uuidv7 } from 'uuid';
 import { bundleHash, canonicalBytes, checkChain, parseBundleBytes, type ChainHead } from '@palermo/bundles';
 import { INDICATOR_TYPES, type Tlp, type WireIndicator } from '@palermo/indicators';
 import { CedarPolicyEngine, DEFAULT_POLICY_TEXT, type AgreementTerms } from '@palermo/policy';
-import type { PendingExport } from '@palermo/store';
+import type { AgreementRecord, PendingExport } from '@palermo/store';
 import type { PolicyHolder } from '../policy/policy.holder';
-import { COMMUNITY, type ExportAudience } from './export.audiences';
+import { COMMUNITY, encryptionRecipients, type ExportAudience } from './export.audiences';
 import { ExportPlanner, type AudiencePlan, type SharedAudiences } from './export.planner';
 
 const me = 'nl-police';
@@ -180,5 +180,50 @@ describe('ExportPlanner.cut', () => {
       }
       if (plan.audience === 'all') expect(made[0].bundle).toMatchObject({ seq: 8, prev: 'c'.repeat(64) });
     }
+  });
+});
+
+describe('encrypted partner chains', () => {
+  const toRedPartner: ExportAudience = { ...toPartner, agreement: { ...agreement, maxTlp: 'red' } };
+  const partnerRecord = { nodeId: partner, jurisdiction: 'DE', fingerprint: 'ab'.repeat(20), armoredPublicKey: '', createdAt: '', updatedAt: '' };
+  const agreementRecord = (encrypt: boolean) => ({ ...agreement, encrypt }) as unknown as AgreementRecord;
+
+  it('sends RED and AMBER+STRICT on a partner chain whose agreement reaches RED, in bundles marked restricted, never on the community chain', () => {
+    const items = [...pending(2, 'green'), ...pending(1, 'red'), ...pending(1, 'amber+strict')];
+    const p = planner();
+    const plans = p.decide([COMMUNITY, toRedPartner], items, new Map(), now);
+    expect(entriesOf(plans, 'all')).toEqual([]);
+    expect(entriesOf(plans, partner)).toHaveLength(4);
+    const [partnerPlan] = plans.filter((plan) => plan.audience === partner);
+    expect([...partnerPlan!.restricted]).toEqual([2, 3]);
+    // Cut small enough that the GREEN entries and the restricted ones land in different bundles.
+    const made = [...p.cut(me, partnerPlan!, null, 1000)];
+    expect(made.length).toBeGreaterThan(1);
+    for (const b of made) {
+      const holdsRestricted = b.bundle.entries.some((e) => e.op === 'upsert' && ['red', 'amber+strict'].includes(e.indicator.tlp));
+      expect(b.restricted).toBe(holdsRestricted);
+    }
+    expect(made[0]!.restricted).toBe(false);
+    expect(made.at(-1)!.restricted).toBe(true);
+    const community = plans.find((plan) => plan.audience === 'all')!;
+    expect(community.decisions.filter((d) => d.reasons.includes('baseline.tlp-needs-encryption'))).toHaveLength(2);
+  });
+
+  it('marks a revocation of a RED indicator restricted too (its reason may be the analyst\'s free text)', () => {
+    const [red] = pending(1, 'red', 1);
+    const shared: SharedAudiences = new Map([[red!.id, new Map([[partner, 1]])]]);
+    const plan = planner().decide([toRedPartner], [red!], shared, now)[0]!;
+    expect(plan.entries).toEqual([{ op: 'revoke', id: red!.id, reason: 'closed' }]);
+    expect([...plan.restricted]).toEqual([0]);
+  });
+
+  it('encryptionRecipients: the partner key for restricted bundles or an agreement that requires it; never on the community chain', () => {
+    const plain = encryptionRecipients([partnerRecord], [agreementRecord(false)]);
+    expect(plain(partner, false)).toBeNull();
+    expect(plain(partner, true)).toBe(partnerRecord.fingerprint);
+    expect(plain('all', true)).toBeNull();
+    const always = encryptionRecipients([partnerRecord], [agreementRecord(true)]);
+    expect(always(partner, false)).toBe(partnerRecord.fingerprint);
+    expect(() => plain('us-hsi', true)).toThrow(expect.objectContaining({ code: 'PARTNER_NOT_PINNED' }));
   });
 });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { buildBundle, encodeIntoBundles, type BundleEntry, type EncodedBundle } from '@palermo/bundles';
-import { COMMUNITY_AUDIENCE, type WireIndicator } from '@palermo/indicators';
+import { COMMUNITY_AUDIENCE, tlpRank, type WireIndicator } from '@palermo/indicators';
 import type { ExportDecision } from '@palermo/policy';
 import type { ExportDecisionInput, PendingExport } from '@palermo/store';
 import { PolicyHolder } from '../policy/policy.holder';
@@ -20,7 +20,15 @@ export interface AudiencePlan {
   decisions: ExportDecisionInput[];
   /** For each entry, the index of its decision. */
   entryDecision: number[];
+  /** Indexes of entries about a TLP:AMBER+STRICT or TLP:RED indicator: a bundle holding one is encrypted to its partner. */
+  restricted: Set<number>;
 }
+
+/** An audience's bundle as cut, and whether it holds a restricted entry (so it must travel encrypted). */
+export type CutBundle = EncodedBundle & { restricted: boolean };
+
+// TLP 2.0: AMBER+STRICT and RED are for the recipient alone; on the wire that means encrypted to its key.
+const RECIPIENT_ONLY_RANK = tlpRank('amber+strict');
 
 /** The reason a revocation carries where the current version may not go, or only without its free text. */
 export const WITHHELD_REVOKE_REASON = 'revoked by the origin';
@@ -50,16 +58,17 @@ export class ExportPlanner {
     // Every partner also reads the community chain: what goes to `all` is not repeated per partner.
     const community = new Set<string>();
     return audiences.map((target) => {
+      // A partner chain's bundle is encrypted to the partner whenever it holds a restricted entry
+      // (and always when the agreement says so); the community chain never is.
+      const encrypted = target.partner !== null;
       const verdicts = engine.decideExport(
-        pending.map(({ indicator }) => ({ indicator, audience: target.audience, partner: target.partner, agreement: target.agreement })),
+        pending.map(({ indicator }) => ({ indicator, audience: target.audience, partner: target.partner, agreement: target.agreement, encrypted })),
         now,
       );
-      const plan: AudiencePlan = { audience: target.audience, entries: [], decisions: [], entryDecision: [] };
+      const plan = emptyPlan(target.audience);
       const record = (p: PendingExport, action: ExportDecisionInput['action'], reasons: string[], entry?: BundleEntry) => {
         plan.decisions.push({ audience: target.audience, originId: p.id, version: p.version, action, reasons, policyVersion: version, agreementId: target.agreement?.id ?? null, bundleHash: null, entryIndex: null });
-        if (!entry) return;
-        plan.entries.push(entry);
-        plan.entryDecision.push(plan.decisions.length - 1);
+        if (entry) addEntry(plan, entry, p);
       };
       pending.forEach((p, i) => {
         const held = shared.get(p.id)?.get(target.audience);
@@ -83,22 +92,21 @@ export class ExportPlanner {
    */
   revocationsFor(audience: string, pending: readonly PendingExport[], shared: SharedAudiences): AudiencePlan {
     const { version } = this.policy.current();
-    const plan: AudiencePlan = { audience, entries: [], decisions: [], entryDecision: [] };
+    const plan = emptyPlan(audience);
     for (const p of pending) {
       if (!p.revoked || !shared.get(p.id)?.has(audience)) continue;
       plan.decisions.push({ audience, originId: p.id, version: p.version, action: 'revoke', reasons: [EXPORT_REASONS.revoked, EXPORT_REASONS.withoutAgreement], policyVersion: version, agreementId: null, bundleHash: null, entryIndex: null });
-      plan.entries.push({ op: 'revoke', id: p.id, reason: WITHHELD_REVOKE_REASON });
-      plan.entryDecision.push(plan.decisions.length - 1);
+      addEntry(plan, { op: 'revoke', id: p.id, reason: WITHHELD_REVOKE_REASON }, p);
     }
     return plan;
   }
 
   /**
    * Yields an audience's bundles one at a time, each with the canonical bytes and hash it is signed
-   * and stored with, and fills in which bundle and entry each decision became. The chain links are
-   * made as the bundles are, so consume them in order.
+   * and stored with (and whether it holds a restricted entry), and fills in which bundle and entry
+   * each decision became. The chain links are made as the bundles are, so consume them in order.
    */
-  *cut(publisher: string, plan: AudiencePlan, head: { seq: number; hash: string } | null, maxBytes: number): Generator<EncodedBundle, void, undefined> {
+  *cut(publisher: string, plan: AudiencePlan, head: { seq: number; hash: string } | null, maxBytes: number): Generator<CutBundle, void, undefined> {
     let next = 0;
     // Chunks are sized against the widest header a chain can have, so the real seq and prev never
     // overflow them; each bundle links to the one made just before it.
@@ -106,14 +114,27 @@ export class ExportPlanner {
       const link = previous ? { seq: previous.bundle.seq, hash: previous.hash } : head;
       return buildBundle({ publisher, audience: plan.audience, seq: (link?.seq ?? 0) + 1, prev: link?.hash ?? null, entries: chunk });
     })) {
+      let restricted = false;
       encoded.bundle.entries.forEach((_, entryIndex) => {
+        restricted ||= plan.restricted.has(next);
         const decision = plan.decisions[plan.entryDecision[next++]];
         decision.bundleHash = encoded.hash;
         decision.entryIndex = entryIndex;
       });
-      yield encoded;
+      yield { ...encoded, restricted };
     }
   }
+}
+
+function emptyPlan(audience: string): AudiencePlan {
+  return { audience, entries: [], decisions: [], entryDecision: [], restricted: new Set() };
+}
+
+// Revocations count too: a revoke of a RED indicator may carry the analyst's free-text reason.
+function addEntry(plan: AudiencePlan, entry: BundleEntry, p: PendingExport): void {
+  if (tlpRank(p.indicator.tlp) >= RECIPIENT_ONLY_RANK) plan.restricted.add(plan.entries.length);
+  plan.entries.push(entry);
+  plan.entryDecision.push(plan.decisions.length - 1);
 }
 
 type Record = (p: PendingExport, action: ExportDecisionInput['action'], reasons: string[], entry?: BundleEntry) => void;

@@ -5,7 +5,7 @@ import { FeedPublisher } from '@palermo/federation';
 import { COMMUNITY_AUDIENCE, DomainError } from '@palermo/indicators';
 import { Store, type PendingExport } from '@palermo/store';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
-import { allowsExport, exportAudiences, revocationOnlyAudiences } from './export.audiences';
+import { allowsExport, encryptionRecipients, exportAudiences, revocationOnlyAudiences } from './export.audiences';
 import { ExportPlanner } from './export.planner';
 import { OutboundMessages, type StoredOutbound } from './outbound.message';
 
@@ -138,10 +138,14 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
       }
     }
     const signed = [];
+    const recipientOf = encryptionRecipients(partners, agreements);
     for (const plan of plans) {
       const head = await this.store.bundles.chainHead(this.config.nodeId, plan.audience);
-      for (const { bundle, bytes, hash } of this.planner.cut(this.config.nodeId, plan, head, this.maxBundleBytes())) {
-        signed.push({ bundle, bytes, hash, signature: await signDetached(bytes, this.keys.privateKey), signer: this.keys.fingerprint });
+      for (const { bundle, bytes, hash, restricted } of this.planner.cut(this.config.nodeId, plan, head, this.maxBundleBytes())) {
+        const encryptedTo = recipientOf(plan.audience, restricted);
+        // One read of the live key for both (a rotation may swap it during the await).
+        const { privateKey, fingerprint } = this.keys;
+        signed.push({ bundle, bytes, hash, signature: await signDetached(bytes, privateKey), signer: fingerprint, encryptedTo });
         // One bundle (tens of ms of canonical JSON at 768 KiB) at a time: a POST waiting on its
         // transaction, or an HTTP request, gets the thread between bundles, not after the whole pass.
         await yieldToEventLoop();

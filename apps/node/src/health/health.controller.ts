@@ -5,6 +5,7 @@ import { NatsConnection } from '@palermo/federation';
 import { Store } from '@palermo/store';
 import { ANY_ROLE, Public, Roles } from '../auth/roles';
 import { FeedLifecycle } from '../node/feed.lifecycle';
+import { ChainStates } from '../resync/chain.states';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
 
 @ApiTags('health')
@@ -14,6 +15,7 @@ export class HealthController {
     private readonly nats: NatsConnection,
     private readonly store: Store,
     private readonly feeds: FeedLifecycle,
+    private readonly chains: ChainStates,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -27,6 +29,8 @@ export class HealthController {
     const ok = nats.connected && database.ok;
     // Receipts this node issued that no publisher's stream has acknowledged yet (a stuck outbox is visible).
     const receiptsPending = database.ok ? await this.store.receipts.pendingCount().catch(() => null) : null;
+    // Own key statements (rotations, revocations) the key stream has not acknowledged yet.
+    const keyStatementsPending = database.ok ? await this.store.keyHistory.pendingOut(1000).then((p) => p.length).catch(() => null) : null;
     res.status(ok ? 200 : 503);
     return {
       status: ok ? 'ok' : 'degraded',
@@ -35,6 +39,9 @@ export class HealthController {
       database,
       following: this.feeds.followed(),
       receipts: { pending: receiptsPending },
+      // Partners' chains not whole right now, by state (details per partner: GET /partners/:id/status).
+      chains: this.chains.summary(),
+      keyStatements: { pending: keyStatementsPending },
     };
   }
 }

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { bundleHash, parseBundleBytes, verifyDetached, type Bundle } from '@palermo/bundles';
+import { bundleHash, parseBundleBytes, type Bundle } from '@palermo/bundles';
 import { FEED_HEADERS, type FeedMessage } from '@palermo/federation';
 import { COMMUNITY_AUDIENCE } from '@palermo/indicators';
-import { Store } from '@palermo/store';
-import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
+import { Store, type PartnerRecord } from '@palermo/store';
+import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
 import { QuarantineReason } from './quarantine.reason';
-import { PinnedKeys } from '../keys/pinned-keys.cache';
+import { SignerKeys } from '../keys/signer.keys';
+import { BundleOpener } from './bundle.opener';
 
 /** A bundle that passed every check that needs no chain state. */
 export interface VerifiedBundle {
@@ -14,6 +15,10 @@ export interface VerifiedBundle {
   signature: Uint8Array;
   signer: string;
   publisherJurisdiction: string;
+  /** The canonical bytes (decrypted when the payload was encrypted). */
+  bytes: Uint8Array;
+  /** This node's fingerprint when the bundle arrived encrypted to it; null = in clear. */
+  encryptedTo: string | null;
 }
 
 /**
@@ -22,32 +27,40 @@ export interface VerifiedBundle {
  */
 @Injectable()
 export class BundleVerifier {
-  // Parsing an armored key costs more than verifying a signature: once per pinned key, not per bundle.
-  private readonly keys = new PinnedKeys();
+  private readonly opener: BundleOpener;
 
   constructor(
     private readonly store: Store,
+    private readonly signers: SignerKeys,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
-  ) {}
+    @Inject(NODE_KEYS) nodeKeys: NodeKeys,
+  ) {
+    this.opener = new BundleOpener(nodeKeys, config.import.maxBundleBytes);
+  }
 
   async verify(msg: FeedMessage): Promise<VerifiedBundle | QuarantineReason> {
     const maxBytes = this.config.import.maxBundleBytes;
     if (msg.payload.length > maxBytes) {
       return new QuarantineReason('BUNDLE_OVERSIZE', `payload of ${msg.payload.length} bytes exceeds the limit of ${maxBytes}`);
     }
-    const hash = bundleHash(msg.payload);
+    // Encrypted payloads are decrypted first: every check below reads the canonical bytes.
+    const opened = await this.opener.open(msg);
+    if (opened instanceof QuarantineReason) return opened;
+    const { bytes, encryptedTo } = opened;
+    const hash = bundleHash(bytes);
     const claimed = msg.headers[FEED_HEADERS.hash];
     if (claimed !== undefined && claimed !== hash) {
       return new QuarantineReason('BUNDLE_HASH_MISMATCH', `Palermo-Hash ${claimed.slice(0, 80)} does not match the payload's SHA-256 ${hash}`);
     }
-    const parsed = parseBundleBytes(msg.payload, { maxBytes });
+    const parsed = parseBundleBytes(bytes, { maxBytes });
     if (!parsed.ok) return new QuarantineReason(parsed.code, parsed.message);
     const { bundle } = parsed;
     const routing = this.checkRouting(msg, bundle);
     if (routing) return routing;
     const partner = await this.store.partners.get(bundle.publisher);
     if (!partner) return new QuarantineReason('BUNDLE_UNKNOWN_PUBLISHER', `publisher ${bundle.publisher} is not a pinned partner of this node`);
-    return this.checkSignature(msg, { bundle, hash }, partner);
+    const verified = await this.checkSignature(msg, { bundle, hash, bytes }, partner);
+    return verified instanceof QuarantineReason ? verified : { ...verified, bytes, encryptedTo };
   }
 
   // The subject says whose stream and which chain this is; the signed body must say the same.
@@ -66,9 +79,9 @@ export class BundleVerifier {
 
   private async checkSignature(
     msg: FeedMessage,
-    { bundle, hash }: { bundle: Bundle; hash: string },
-    partner: { jurisdiction: string; fingerprint: string; armoredPublicKey: string },
-  ): Promise<VerifiedBundle | QuarantineReason> {
+    { bundle, hash, bytes }: { bundle: Bundle; hash: string; bytes: Uint8Array },
+    partner: PartnerRecord,
+  ): Promise<Omit<VerifiedBundle, 'bytes' | 'encryptedTo'> | QuarantineReason> {
     // Routing passed and the publisher is pinned: its stream carried this, so it is told (receipt).
     const about = { bundle, hash };
     const encoded = msg.headers[FEED_HEADERS.signature];
@@ -77,12 +90,10 @@ export class BundleVerifier {
     if (signature.length === 0 || signature.toString('base64') !== encoded.replace(/\s/g, '')) {
       return new QuarantineReason('BUNDLE_SIGNATURE_INVALID', 'the Palermo-Signature header is not valid base64', about);
     }
-    const result = await verifyDetached(msg.payload, signature, await this.keys.get(partner));
+    // The pinned key, or an earlier key of the publisher where its history allows (keys/signer.keys.ts).
+    const result = await this.signers.check(bytes, signature, bundle, partner);
     if (!result.ok) return new QuarantineReason(result.code, result.message, about);
-    if (result.fingerprint !== partner.fingerprint) {
-      return new QuarantineReason('BUNDLE_SIGNER_MISMATCH', `signed by ${result.fingerprint}, pinned key of ${bundle.publisher} is ${partner.fingerprint}`, about);
-    }
-    return { bundle, hash, signature, signer: result.fingerprint, publisherJurisdiction: partner.jurisdiction };
+    return { bundle, hash, signature, signer: result.fingerprint, publisherJurisdiction: result.jurisdiction };
   }
 
 }

@@ -22,6 +22,8 @@ export interface ImportSource {
   jurisdiction: string;
   audience: string;
   agreement: AgreementTerms | null;
+  /** The bundle arrived encrypted to this node (TLP:AMBER+STRICT and TLP:RED are kept only then). */
+  encrypted?: boolean;
 }
 
 /** Reason id when an indicator arrives from a node that did not originate it (onward sharing is issue 5). */
@@ -40,6 +42,8 @@ const KEEP_OLDER_REASONS = new Set([
   'baseline.type-not-agreed',
   'policy.evaluation-error',
   'policy.request-invalid',
+  // How it travelled, not what it says: a publisher's slip must not erase what arrived properly before.
+  'baseline.tlp-arrived-unencrypted',
   ORIGIN_NOT_PUBLISHER,
 ]);
 
@@ -53,10 +57,10 @@ export class ImportDecider {
   ) {}
 
   /** Decides every upsert under the publisher's agreement (or its absence: then the baseline rejects all). */
-  decide({ bundle, publisherJurisdiction }: VerifiedBundle, agreement: AgreementTerms | null, now: Date): ImportPlan {
+  decide({ bundle, publisherJurisdiction, encryptedTo }: VerifiedBundle, agreement: AgreementTerms | null, now: Date): ImportPlan {
     const { engine, version } = this.policy.current();
     const upserts = bundle.entries.flatMap((entry, entryIndex) => (entry.op === 'upsert' ? [{ entryIndex, indicator: entry.indicator }] : []));
-    const verdicts = this.judge(engine, upserts.map((u) => u.indicator), { publisher: bundle.publisher, jurisdiction: publisherJurisdiction, audience: bundle.audience, agreement }, now);
+    const verdicts = this.judge(engine, upserts.map((u) => u.indicator), { publisher: bundle.publisher, jurisdiction: publisherJurisdiction, audience: bundle.audience, agreement, encrypted: encryptedTo !== null }, now);
     const decisions = upserts.map(({ entryIndex, indicator }, i) => this.shape(entryIndex, indicator, verdicts[i].action, verdicts[i].reasons));
     const retentionDays = agreement?.retentionDays ?? null;
     return {
@@ -73,7 +77,7 @@ export class ImportDecider {
    */
   judge(engine: ImportPolicy, indicators: readonly IndicatorFacts[], from: ImportSource, now: Date): ImportDecision[] {
     const publisher = partnerFacts({ nodeId: from.publisher, jurisdiction: from.jurisdiction }, this.config.policy.adequacy);
-    const verdicts = engine.decideImport(indicators.map((indicator) => ({ indicator, publisher, audience: from.audience, agreement: from.agreement })), now);
+    const verdicts = engine.decideImport(indicators.map((indicator) => ({ indicator, publisher, audience: from.audience, agreement: from.agreement, encrypted: from.encrypted === true })), now);
     // Until onward sharing exists, a partner may only publish indicators it originated.
     return indicators.map((indicator, i) => (indicator.origin === from.publisher ? verdicts[i] : { action: 'reject', reasons: [ORIGIN_NOT_PUBLISHER] }));
   }

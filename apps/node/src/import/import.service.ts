@@ -5,15 +5,18 @@ import { Store } from '@palermo/store';
 import { DomainError } from '@palermo/indicators';
 import type { OutgoingReceipt } from '@palermo/store';
 import { ReceiptIssuer } from '../receipts/receipt.issuer';
+import { LogInclusionChecker } from '../log/log.inclusion.checker';
 import { ReceiptOutbox } from '../receipts/receipt.outbox';
+import { GapHealer, type ImportOutcome } from '../resync/gap.healer';
 import { BundleVerifier, type VerifiedBundle } from './bundle.verifier';
 import { ImportDecider, type ImportPlan } from './import.decider';
 import { QuarantineReason } from './quarantine.reason';
 
 /**
- * Imports one feed message: verify → (already have it?) → chain → policy → one transaction.
- * Returns 'ack' only once the outcome (imported, duplicate or quarantined) is committed;
- * anything thrown makes the subscriber redeliver later, so a crash loses nothing.
+ * Imports one feed message: verify → (already have it?) → chain (a gap is healed by resync first)
+ * → policy → one transaction. Returns 'ack' only once the outcome (imported, duplicate or
+ * quarantined) is committed; 'retry' while a gap waits for its publisher; anything thrown makes
+ * the subscriber redeliver later, so a crash loses nothing.
  */
 @Injectable()
 export class ImportService {
@@ -25,15 +28,37 @@ export class ImportService {
     private readonly decider: ImportDecider,
     private readonly issuer: ReceiptIssuer,
     private readonly outbox: ReceiptOutbox,
+    private readonly gaps: GapHealer,
+    private readonly logInclusions: LogInclusionChecker,
   ) {}
 
-  readonly handle = async (msg: FeedMessage): Promise<FeedVerdict> => {
+  readonly handle = async (msg: FeedMessage): Promise<FeedVerdict> => ((await this.process(msg, true)) === 'retry' ? 'retry' : 'ack');
+
+  /**
+   * The one import pipeline, for live and resynced messages alike. With `healGaps`, a bundle that
+   * does not continue its chain first has the chain healed by resync (GapHealer); without it (the
+   * resynced bundles themselves, filled in order) a broken link is quarantined as it is.
+   */
+  async process(msg: FeedMessage, healGaps: boolean): Promise<ImportOutcome> {
     const verified = await this.verifier.verify(msg);
     if (verified instanceof QuarantineReason) return this.quarantine(msg, verified);
     const { bundle, hash } = verified;
-    if (await this.store.bundles.exists(hash)) return 'ack';
-    const chain = checkChain(await this.store.bundles.chainHead(bundle.publisher, bundle.audience), bundle);
-    if (!chain.ok) return this.quarantine(msg, new QuarantineReason(chain.code, chain.message, { bundle, hash }));
+    if (await this.store.bundles.exists(hash)) return 'duplicate';
+    const head = await this.store.bundles.chainHead(bundle.publisher, bundle.audience);
+    const chain = checkChain(head, bundle);
+    if (!chain.ok) {
+      if (!healGaps || !this.gaps.heals(chain.code)) return this.quarantine(msg, new QuarantineReason(chain.code, chain.message, { bundle, hash }));
+      const healed = await this.gaps.heal({ msg, verified, chain, head }, (resynced) => this.process(resynced, false));
+      if (healed instanceof QuarantineReason) return this.quarantine(msg, healed);
+      return healed === 'retry' ? 'retry' : this.process(msg, false);
+    }
+    const outcome = await this.importVerified(msg, verified);
+    if (outcome !== 'quarantined') this.gaps.continued(bundle.publisher, bundle.audience);
+    return outcome;
+  }
+
+  private async importVerified(msg: FeedMessage, verified: VerifiedBundle): Promise<ImportOutcome> {
+    const { bundle, hash } = verified;
     // Read per bundle, not cached: a suspension rejects the very next bundle from that partner.
     const now = new Date();
     // The policy's baseline rejects everything unless this agreement is in effect and covers import.
@@ -45,13 +70,15 @@ export class ImportService {
     const outcome = await this.commit(msg, verified, plan, revocations, receipt);
     if (outcome instanceof QuarantineReason) return this.quarantine(msg, outcome);
     if (outcome === 'imported') this.outbox.kick();
+    // Off the hot path: proving the bundle is in its publisher's feed log waits for a covering checkpoint.
+    if (outcome === 'imported') this.logInclusions.kick(bundle.publisher);
     this.logger.log(`${outcome} ${bundle.publisher}/${bundle.audience}#${bundle.seq} ${hash.slice(0, 12)}: ${summarize(plan.decisions)}`);
-    return 'ack';
-  };
+    return outcome;
+  }
 
   private async commit(
     msg: FeedMessage,
-    { bundle, hash, signature, signer }: VerifiedBundle,
+    { bundle, hash, bytes, signature, signer, encryptedTo }: VerifiedBundle,
     { decisions, policyVersion, agreementId, expiresAt }: ImportPlan,
     revocations: { originNode: string; originId: string; reason: string }[],
     receipt: OutgoingReceipt | undefined,
@@ -61,7 +88,9 @@ export class ImportService {
         bundle,
         hash,
         // Values this node pseudonymized or rejected must not survive in clear inside the stored bundle.
-        bytes: decisions.every((d) => d.action === 'accept') ? msg.payload : null,
+        // The canonical bytes (decrypted, if they came encrypted): what the hash and signature cover.
+        bytes: decisions.every((d) => d.action === 'accept') ? bytes : null,
+        encryptedTo,
         policyVersion,
         agreementId,
         expiresAt,
@@ -79,7 +108,7 @@ export class ImportService {
     }
   }
 
-  private async quarantine(msg: FeedMessage, reason: QuarantineReason): Promise<FeedVerdict> {
+  private async quarantine(msg: FeedMessage, reason: QuarantineReason): Promise<'quarantined'> {
     const record = { publisher: msg.publisher, audience: msg.audience, subject: msg.subject, streamSeq: msg.streamSeq, payload: msg.payload };
     let duplicate: boolean;
     const { about } = reason;
@@ -94,7 +123,7 @@ export class ImportService {
     }
     if (!duplicate) this.logger.warn(`quarantined ${msg.subject} #${msg.streamSeq}: ${reason.code} ${reason.message}`);
     if (!duplicate && receipt) this.outbox.kick();
-    return 'ack';
+    return 'quarantined';
   }
 
   /** A receipt that cannot be made must never block or lose an import: log it and go on without. */

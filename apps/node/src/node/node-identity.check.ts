@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DomainError } from '@palermo/indicators';
 import { Store } from '@palermo/store';
+import { replaceSigningKey, settleStagedRotation } from '../keys/node-keys';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from './node-context';
 
 /**
@@ -21,6 +22,9 @@ export class NodeIdentityCheck implements OnModuleInit {
       await this.store.keys.saveKey({ nodeId: this.config.nodeId, fingerprint: this.keys.fingerprint, armoredPublicKey: this.keys.armoredPublicKey });
       return;
     }
+    // A rotation interrupted after its commit: the staged key file is the active one (keys/node-keys.ts).
+    const settled = await settleStagedRotation(this.config.dataDir, this.keys.fingerprint, active.fingerprint);
+    if (settled) replaceSigningKey(this.keys, settled);
     if (active.nodeId !== this.config.nodeId || active.fingerprint !== this.keys.fingerprint) {
       throw new DomainError(
         'NODE_KEY_MISMATCH',

@@ -1,6 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '@palermo/indicators';
+import { audiencesFor } from '@palermo/federation';
 import { Store, type ActorRef } from '@palermo/store';
+import { ChainStates } from '../resync/chain.states';
+import { LogService } from '../log/log.service';
+import { KeysLifecycle } from '../keys/keys.lifecycle';
 import { FeedLifecycle } from './feed.lifecycle';
 import { NODE_CONFIG, type NodeConfig } from './node-context';
 import { pinPartner, pinPartnerFromCard, type PinPartner } from './partner.pinning';
@@ -11,6 +15,9 @@ export class PartnersService {
   constructor(
     private readonly store: Store,
     private readonly feeds: FeedLifecycle,
+    private readonly chains: ChainStates,
+    private readonly logs: LogService,
+    private readonly keyStatements: KeysLifecycle,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -22,17 +29,34 @@ export class PartnersService {
   /**
    * What this node sent to a partner and what the partner's signed receipts say, per chain (its own
    * and `all`). "Delivered" is not shown: the partner's consumer state is not readable from here.
+   * `inbound`: the partner's chains addressed to this node and their resync state.
+   * `log`: this node as a witness of the partner's feed log (ok, forked with evidence, or unverified).
    */
   async status(nodeId: string) {
     const partner = await this.store.partners.get(nodeId);
     if (!partner) throw new DomainError('PARTNER_NOT_FOUND', `${nodeId} is not a pinned partner`);
-    return { partner: nodeId, chains: await this.store.receipts.partnerStatus(nodeId) };
+    return { partner: nodeId, chains: await this.store.receipts.partnerStatus(nodeId), inbound: await this.inbound(nodeId), log: await this.logs.partnerLog(nodeId) };
   }
 
-  /** Pins a partner's key and starts following its feed. */
+  /**
+   * The partner's chains addressed to this node (its own audience and `all`): the imported head and
+   * whether the chain is whole (ok), waiting for missing bundles (gap), being resynced, or given up (broken).
+   */
+  private async inbound(nodeId: string) {
+    return Promise.all(
+      audiencesFor(this.config.nodeId).map(async (audience) => {
+        const head = await this.store.bundles.chainHead(nodeId, audience);
+        const { state, missing, lastResyncAt, lastError } = this.chains.get(nodeId, audience);
+        return { audience, headSeq: head?.seq ?? null, headHash: head?.hash ?? null, state, missing, lastResyncAt, lastError };
+      }),
+    );
+  }
+
+  /** Pins a partner's key and starts following its feed and its key statements. */
   async pin(input: PinPartner, actor: ActorRef) {
     const pinned = await pinPartner(this.store, this.config.nodeId, input, actor);
     await this.feeds.follow(input.nodeId);
+    this.keyStatements.follow(input.nodeId);
     return pinned;
   }
 
@@ -40,6 +64,7 @@ export class PartnersService {
   async pinFromCard(input: { card: unknown; fingerprint: string }, actor: ActorRef) {
     const pinned = await pinPartnerFromCard(this.store, this.config.nodeId, input.card, input.fingerprint, actor);
     await this.feeds.follow(pinned.nodeId);
+    this.keyStatements.follow(pinned.nodeId);
     return pinned;
   }
 }

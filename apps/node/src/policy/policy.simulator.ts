@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { canonicalBytes, parseBundleBytes, type Bundle } from '@palermo/bundles';
-import { DomainError } from '@palermo/indicators';
+import { COMMUNITY_AUDIENCE, DomainError } from '@palermo/indicators';
 import { CedarPolicyEngine, type ImportDecision, type IndicatorFacts } from '@palermo/policy';
 import { Store } from '@palermo/store';
 import { ImportDecider } from '../import/import.decider';
@@ -35,6 +35,8 @@ interface Subject {
   publisher: string;
   audience: string;
   seq: number;
+  /** The bundle came (or would come) encrypted to this node. */
+  encrypted: boolean;
   items: { entryIndex: number; originId: string; facts: IndicatorFacts; recorded: SimulatedEntry['recorded'] }[];
 }
 
@@ -69,7 +71,7 @@ export class PolicySimulator {
   private async run(subject: Subject, liveEngine: CedarPolicyEngine, candidate: CedarPolicyEngine | null, now: Date): Promise<SimulatedBundle> {
     const partner = await this.store.partners.get(subject.publisher);
     if (!partner) throw new DomainError('SIMULATE_PUBLISHER_UNKNOWN', `publisher ${subject.publisher} is not a pinned partner`);
-    const source = { publisher: subject.publisher, jurisdiction: partner.jurisdiction, audience: subject.audience, agreement: await this.store.agreements.activeFor(subject.publisher) };
+    const source = { publisher: subject.publisher, jurisdiction: partner.jurisdiction, audience: subject.audience, agreement: await this.store.agreements.activeFor(subject.publisher), encrypted: subject.encrypted };
     const facts = subject.items.map((i) => i.facts);
     const liveVerdicts = this.decider.judge(liveEngine, facts, source, now);
     const candidateVerdicts = candidate ? this.decider.judge(candidate, facts, source, now) : null;
@@ -88,6 +90,7 @@ export class PolicySimulator {
       publisher: bundle.publisher,
       audience: bundle.audience,
       seq: bundle.seq,
+      encrypted: bundle.encryptedTo !== null,
       // Decisions recorded before policy versions existed carry no facts: nothing to re-decide.
       items: decisions.flatMap((d) =>
         d.facts ? [{ entryIndex: d.entryIndex, originId: d.originId, facts: d.facts, recorded: { action: d.action, reasons: d.reasons, policyVersion: d.policyVersion } }] : [],
@@ -108,7 +111,8 @@ function subjectOfBundle(raw: Record<string, unknown>): Subject {
   if (!parsed.ok) throw new DomainError('SIMULATE_BUNDLE_INVALID', `${parsed.code}: ${parsed.message}`);
   const { bundle } = parsed;
   const items = bundle.entries.flatMap((entry, entryIndex) => (entry.op === 'upsert' ? [{ entryIndex, originId: entry.indicator.id, facts: entry.indicator, recorded: null }] : []));
-  return { hash: null, publisher: bundle.publisher, audience: bundle.audience, seq: bundle.seq, items };
+  // As a Palermo publisher would send it: encrypted on this node's own chain, in clear on `all`.
+  return { hash: null, publisher: bundle.publisher, audience: bundle.audience, seq: bundle.seq, encrypted: bundle.audience !== COMMUNITY_AUDIENCE, items };
 }
 
 function differs(a: ImportDecision, b: ImportDecision): boolean {

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { verifyReceipt, type Receipt } from '@palermo/bundles';
+import { verifyReceipt, type Receipt, type ReceiptResult } from '@palermo/bundles';
 import { FEED_HEADERS, type FeedVerdict, type ReceiptMessage } from '@palermo/federation';
 import { Store } from '@palermo/store';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
-import { PinnedKeys } from '../keys/pinned-keys.cache';
+import { SignerKeys } from '../keys/signer.keys';
 
 /** Why a receipt was not believed; the message is kept in quarantine with it. */
 class RefusedReceipt {
@@ -22,10 +22,9 @@ class RefusedReceipt {
 @Injectable()
 export class ReceiptInbox {
   private readonly logger = new Logger('ReceiptInbox');
-  private readonly keys = new PinnedKeys();
-
   constructor(
     private readonly store: Store,
+    private readonly signers: SignerKeys,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -59,9 +58,10 @@ export class ReceiptInbox {
     if (!encoded || signature.length === 0 || signature.toString('base64') !== encoded.replace(/\s/g, '')) {
       return new RefusedReceipt('RECEIPT_SIGNATURE_INVALID', 'the Palermo-Signature header is absent or not base64');
     }
-    const verified = await verifyReceipt(msg.payload, signature, await this.keys.get(partner));
-    if (!verified.ok) return new RefusedReceipt(verified.code, verified.message);
-    const { receipt, hash } = verified;
+    // The pinned key, or an earlier key of the recipient for a receipt made before its rotation (keys/signer.keys.ts).
+    const checked = await this.signers.verifyWithHistory<Extract<ReceiptResult, { ok: true }>, Extract<ReceiptResult, { ok: false }>>(partner, (r) => r.receipt.receivedAt, (key) => verifyReceipt(msg.payload, signature, key));
+    if (!checked.ok) return new RefusedReceipt(checked.code, checked.message);
+    const { receipt, hash } = checked.verified;
     if (receipt.recipient !== msg.recipient) {
       return new RefusedReceipt('RECEIPT_RECIPIENT_MISMATCH', `receipt names ${receipt.recipient} but arrived on ${msg.recipient}'s subject`);
     }
@@ -71,7 +71,7 @@ export class ReceiptInbox {
     if (sent.audience !== receipt.audience || sent.seq !== receipt.seq) {
       return new RefusedReceipt('RECEIPT_CHAIN_MISMATCH', `bundle ${receipt.bundleHash.slice(0, 12)} is ${sent.audience}#${sent.seq}, the receipt says ${receipt.audience}#${receipt.seq}`);
     }
-    return { receipt, hash, signer: partner.fingerprint, signature };
+    return { receipt, hash, signer: checked.fingerprint, signature };
   }
 
   private async refuse(msg: ReceiptMessage, reason: RefusedReceipt): Promise<FeedVerdict> {

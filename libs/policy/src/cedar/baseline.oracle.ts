@@ -21,7 +21,7 @@ export interface OracleCase {
   pseudonymizeAgreed: boolean;
   /** The sender is not the indicator's origin. */
   onward: boolean;
-  /** The bundle is encrypted to the recipient (export only; imports are never encrypted yet). */
+  /** The bundle is (export: will be; import: was) encrypted to the recipient. */
   encrypted: boolean;
 }
 
@@ -38,8 +38,7 @@ export function oracleFlows(c: OracleCase): boolean {
   if (c.state !== 'active' || !c.directions.includes(wanted) || !c.typeAgreed) return false;
   if (ORDER.indexOf(c.tlp) > ORDER.indexOf(c.maxTlp)) return false;
   if (c.route === 'import-all' && !FOR_EVERYONE.includes(c.tlp)) return false;
-  const encrypted = c.route === 'export-partner' && c.encrypted;
-  if (RECIPIENT_ONLY.includes(c.tlp) && (!encrypted || c.onward)) return false;
+  if (RECIPIENT_ONLY.includes(c.tlp) && (!c.encrypted || c.onward)) return false;
   return true;
 }
 

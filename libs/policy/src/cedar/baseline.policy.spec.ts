@@ -61,11 +61,21 @@ const importRows: [string, ImportRequest, Decision<string>][] = [
   ['AMBER above the agreement', importFrom({ indicator: facts({ tlp: 'amber' }), agreement: agreement({ maxTlp: 'clear' }) }), reject('baseline.tlp-above-agreement')],
   ['pseudonymization agreed for the type', importFrom({ agreement: agreement({ pseudonymize: ['phone'] }) }), { action: 'accept-pseudonymized', reasons: ['default.import', 'baseline.pseudonymize-agreed'] }],
   ['GREEN on the community chain', importFrom({ audience: 'all' }), reject('baseline.community-clear-only')],
-  ['RED (never encrypted yet)', importFrom({ indicator: facts({ tlp: 'red' }), agreement: agreement({ maxTlp: 'red' }) }), reject('baseline.tlp-needs-encryption')],
+  ['RED that arrived in a bundle not encrypted to this node', importFrom({ indicator: facts({ tlp: 'red' }), agreement: agreement({ maxTlp: 'red' }) }), reject('baseline.tlp-arrived-unencrypted')],
+  ['AMBER+STRICT that arrived unencrypted', importFrom({ indicator: facts({ tlp: 'amber+strict' }), agreement: agreement({ maxTlp: 'red' }) }), reject('baseline.tlp-arrived-unencrypted')],
+  ['RED that arrived encrypted to this node', importFrom({ indicator: facts({ tlp: 'red' }), agreement: agreement({ maxTlp: 'red' }), encrypted: true }), ACCEPT],
+  ['AMBER+STRICT that arrived encrypted', importFrom({ indicator: facts({ tlp: 'amber+strict' }), agreement: agreement({ maxTlp: 'red' }), encrypted: true }), ACCEPT],
+  ['RED encrypted, but above the agreement', importFrom({ indicator: facts({ tlp: 'red' }), encrypted: true }), reject('baseline.tlp-above-agreement')],
+  ['CLEAR unencrypted (only the restricted markings need it)', importFrom({ indicator: facts({ tlp: 'clear' }) }), ACCEPT],
   [
     'AMBER+STRICT relayed by the publisher',
     importFrom({ indicator: facts({ tlp: 'amber+strict', origin: 'fr-police' }), agreement: agreement({ maxTlp: 'red' }) }),
-    reject('baseline.tlp-needs-encryption', 'baseline.strict-never-onward'),
+    reject('baseline.tlp-arrived-unencrypted', 'baseline.strict-never-onward'),
+  ],
+  [
+    'AMBER+STRICT relayed by the publisher, even encrypted',
+    importFrom({ indicator: facts({ tlp: 'amber+strict', origin: 'fr-police' }), agreement: agreement({ maxTlp: 'red' }), encrypted: true }),
+    reject('baseline.strict-never-onward'),
   ],
 ];
 

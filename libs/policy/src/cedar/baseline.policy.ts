@@ -65,12 +65,21 @@ forbid (
 when { (principal is Palermo::Community || context.audience == "all") && resource.tlpRank > 0 };
 
 // TLP:AMBER+STRICT (rank 3) and TLP:RED (rank 4) must stay readable by the recipient alone,
-// which only a bundle encrypted to the recipient can promise.
+// which only a bundle encrypted to the recipient can promise (partner chains are; "all" never is).
 @id("baseline.tlp-needs-encryption")
 forbid (
   principal,
-  action in [Palermo::Action::"share", Palermo::Action::"shareRaw",
-             Palermo::Action::"import", Palermo::Action::"importRaw"],
+  action in [Palermo::Action::"share", Palermo::Action::"shareRaw"],
+  resource
+)
+when { resource.tlpRank >= 3 && !context.encrypted };
+
+// The same on the receiving side: TLP:AMBER+STRICT or TLP:RED that arrived in a bundle not
+// encrypted to this node was readable on the way (a broken or careless publisher): not kept.
+@id("baseline.tlp-arrived-unencrypted")
+forbid (
+  principal,
+  action in [Palermo::Action::"import", Palermo::Action::"importRaw"],
   resource
 )
 when { resource.tlpRank >= 3 && !context.encrypted };
@@ -103,6 +112,7 @@ export const BASELINE_RULE_IDS = [
   'baseline.pseudonymize-agreed',
   'baseline.community-clear-only',
   'baseline.tlp-needs-encryption',
+  'baseline.tlp-arrived-unencrypted',
   'baseline.strict-never-onward',
   'baseline.lookup-not-agreed',
 ] as const;

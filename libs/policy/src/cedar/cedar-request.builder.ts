@@ -40,8 +40,8 @@ export function importQuery(r: ImportRequest, now: Date): CedarQuery | null {
   if (r.audience !== COMMUNITY_AUDIENCE && !isNodeId(r.audience)) return null;
   const resource = indicatorEntity(r.indicator, now);
   if (!resource) return null;
-  // Encrypted bundles do not exist yet (issue 4): an import never counts as encrypted.
-  const flags = { purpose: FEED_PURPOSE, onward: r.indicator.origin !== r.publisher.nodeId, encrypted: false };
+  // Encrypted only when the verifier decrypted the bundle with this node's key.
+  const flags = { purpose: FEED_PURPOSE, onward: r.indicator.origin !== r.publisher.nodeId, encrypted: r.encrypted === true };
   return query(r.publisher, resource, agreementContext(r.audience, r.agreement, now, flags));
 }
 

@@ -66,7 +66,7 @@ function exportRequest(c: Case): ExportRequest {
 function importRequest(c: Case): ImportRequest {
   const indicator = indicatorOf(c, c.onward ? 'fr-police' : 'de-bka');
   const publisher = { nodeId: 'de-bka', jurisdiction: 'DE', adequacy: c.extra.adequacy };
-  return { indicator, publisher, audience: c.route === 'import-all' ? 'all' : 'nl-police', agreement: agreementFor(c) };
+  return { indicator, publisher, audience: c.route === 'import-all' ? 'all' : 'nl-police', agreement: agreementFor(c), encrypted: c.encrypted };
 }
 
 /** Deterministic generator (mulberry32), so a failing case can be replayed. */

@@ -43,7 +43,7 @@ namespace Palermo {
     agreementPseudonymize: Set<String>,
     agreementLookups: Bool,
     onward: Bool,                      // the indicator's origin is not the node sending it
-    encrypted: Bool,                   // the bundle is encrypted to its recipient (false until issue 4)
+    encrypted: Bool,                   // the bundle is encrypted to its recipient (export: will be; import: was)
   };
 
   // Export: share = the indicator may go to the audience; shareRaw = it may go with its free-text description.

@@ -33,6 +33,10 @@ export class AgreementEntity {
   @Property({ type: 'boolean' })
   lookups!: boolean;
 
+  /** Every bundle on the partner's chain is encrypted to its key (migration EncryptedBundles). */
+  @Property({ type: 'boolean' })
+  encrypt!: boolean;
+
   @Property({ type: 'datetime', columnType: 'timestamptz' })
   validFrom!: Date;
 

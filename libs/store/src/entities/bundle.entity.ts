@@ -78,4 +78,8 @@ export class BundleEntity {
   /** Inbound bundles: when retention requires the purge to drop the bytes (null = no limit). */
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
   expiresAt!: Date | null;
+
+  /** Fingerprint the bundle travels encrypted to (outbound: partner key at store time; inbound: this node); null = in clear. */
+  @Property({ type: 'text', nullable: true })
+  encryptedTo?: string | null;
 }

@@ -6,6 +6,9 @@ import { Migration20261130000500Receipts } from './receipts.migration';
 import { Migration20261130000100Sightings } from './sightings.migration';
 import { Migration20261130000200StixImport } from './stix-import.migration';
 import { Migration20261130000300Taxii } from './taxii.migration';
+import { Migration20261206000100EncryptedBundles } from './encrypted-bundles.migration';
+import { Migration20261206000300KeyHistory } from './key-history.migration';
+import { Migration20261206000400FeedLog } from './feed-log.migration';
 
 /** Every migration in order, as class references (works under vitest, tsc output and bundlers). */
 export const MIGRATIONS = [
@@ -16,5 +19,8 @@ export const MIGRATIONS = [
   { name: 'Migration20261130000300Taxii', class: Migration20261130000300Taxii },
   { name: 'Migration20261130000400AuditChain', class: Migration20261130000400AuditChain },
   { name: 'Migration20261130000500Receipts', class: Migration20261130000500Receipts },
+  { name: 'Migration20261206000100EncryptedBundles', class: Migration20261206000100EncryptedBundles },
+  { name: 'Migration20261206000300KeyHistory', class: Migration20261206000300KeyHistory },
+  { name: 'Migration20261206000400FeedLog', class: Migration20261206000400FeedLog },
   { name: 'Migration20261206000500ImageHashIndex', class: Migration20261206000500ImageHashIndex },
 ];

@@ -20,6 +20,7 @@ export function toAgreementRecord(row: AgreementEntity): AgreementRecord {
     retentionDays: row.retentionDays,
     pseudonymize: row.pseudonymize as IndicatorType[],
     lookups: row.lookups,
+    encrypt: row.encrypt,
     validFrom: row.validFrom.toISOString(),
     validUntil: row.validUntil ? row.validUntil.toISOString() : null,
     state: row.state as AgreementStateName,
@@ -39,8 +40,8 @@ export function toAgreementRecord(row: AgreementEntity): AgreementRecord {
 
 /** The terms of an agreement, as an audit entry records them. */
 export function toTermsSnapshot(record: AgreementRecord) {
-  const { id, partner, directions, types, maxTlp, purposes, retentionDays, pseudonymize, lookups, validFrom, validUntil, state } = record;
-  return { id, partner, directions, types, maxTlp, purposes, retentionDays, pseudonymize, lookups, validFrom, validUntil, state };
+  const { id, partner, directions, types, maxTlp, purposes, retentionDays, pseudonymize, lookups, encrypt, validFrom, validUntil, state } = record;
+  return { id, partner, directions, types, maxTlp, purposes, retentionDays, pseudonymize, lookups, encrypt, validFrom, validUntil, state };
 }
 
 function actor(tokenId: string | null, name: string | null): ActorRef | null {

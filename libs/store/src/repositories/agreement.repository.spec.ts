@@ -39,6 +39,7 @@ describe.each(BACKENDS)('agreements (%s)', (backend) => {
       retentionDays: 365,
       pseudonymize: [],
       lookups: true,
+      encrypt: false,
       validFrom: '2025-01-01T00:00:00.000Z',
       validUntil: null,
       note: 'MoU 2025/17',
@@ -59,6 +60,14 @@ describe.each(BACKENDS)('agreements (%s)', (backend) => {
       details: { terms: { partner, state: 'draft', maxTlp: 'amber' }, note: 'MoU 2025/17' },
     });
     expect(await store.agreements.activeFor(partner)).toBeNull();
+  });
+
+  it('keeps the encryption term through approval, in the record and the audit entry', async () => {
+    const created = await store.agreements.create(agreementInput(nodeId('e'), { encrypt: true }), OFFICER_A);
+    expect(created.encrypt).toBe(true);
+    const approved = await run(created.id, 'approve', OFFICER_B);
+    expect(approved).toMatchObject({ state: 'active', encrypt: true });
+    expect((await store.agreements.history(created.id))[0]).toMatchObject({ details: { terms: { encrypt: true } } });
   });
 
   it('activates only on approval by a second officer; the rule throwing changes nothing', async () => {

@@ -47,6 +47,7 @@ export class AgreementRepository extends Repository {
           retentionDays: input.retentionDays,
           pseudonymize: [...new Set(input.pseudonymize ?? [])],
           lookups: input.lookups ?? false,
+          encrypt: input.encrypt ?? false,
           validFrom: input.validFrom === undefined ? now : parseDate(input.validFrom, 'validFrom'),
           validUntil: input.validUntil == null ? null : parseDate(input.validUntil, 'validUntil'),
           state: 'draft',

@@ -41,6 +41,41 @@ describe.each(BACKENDS)('bundles and quarantine (%s)', (backend) => {
     expect(await store.bundles.get(first.hash)).toMatchObject({ streamSeq: 41, publishedAt: expect.any(String) });
   });
 
+  it('resync reads only the published bundles of one own chain, in seq order, from a seq, with the published head', async () => {
+    const owner = nodeId('me');
+    const b1 = bundleOf(owner, 'all', 1, null, []);
+    const b2 = bundleOf(owner, 'all', 2, b1.hash, []);
+    const b3 = bundleOf(owner, 'all', 3, b2.hash, []);
+    const other = bundleOf(owner, 'be-police', 1, null, []);
+    for (const made of [b1, b2, b3, other]) await store.bundles.saveOutbound({ ...made, exported: [] });
+    expect(await store.bundles.publishedRange(owner, 'all', { fromSeq: 1, limit: 10 })).toEqual({ headSeq: null, bundles: [] });
+    for (const [made, streamSeq] of [[b1, 7], [b2, 8], [other, 9]] as const) await store.bundles.markPublished(made.hash, streamSeq);
+    // b3 is stored but not yet handed to JetStream: nobody can have missed it, so it is not sent.
+    const all = await store.bundles.publishedRange(owner, 'all', { fromSeq: 1, limit: 10 });
+    expect(all.headSeq).toBe(2);
+    expect(all.bundles.map((b) => [b.seq, b.hash, b.streamSeq])).toEqual([[1, b1.hash, 7], [2, b2.hash, 8]]);
+    expect(Buffer.from(all.bundles[1]!.bytes).equals(Buffer.from(b2.bytes))).toBe(true);
+    expect((await store.bundles.publishedRange(owner, 'all', { fromSeq: 2, limit: 10 })).bundles.map((b) => b.seq)).toEqual([2]);
+    expect((await store.bundles.publishedRange(owner, 'all', { fromSeq: 1, toSeq: 1, limit: 10 })).bundles.map((b) => b.seq)).toEqual([1]);
+    expect((await store.bundles.publishedRange(owner, 'all', { fromSeq: 1, limit: 1 })).bundles.map((b) => b.seq)).toEqual([1]);
+    expect((await store.bundles.publishedRange(nodeId('me'), 'all', { fromSeq: 1, limit: 10 })).bundles).toEqual([]);
+    expect(await store.bundles.publishedRange(owner, 'al\u0000l', { fromSeq: 1, limit: 10 })).toEqual({ headSeq: null, bundles: [] });
+  });
+
+  it('records to which partner key an outbound bundle must be encrypted (null = in clear), and hands it to the publisher', async () => {
+    const owner = nodeId('me');
+    const sealed = bundleOf(owner, 'be-police', 1, null, []);
+    const recipient = 'ab'.repeat(20);
+    await store.bundles.saveOutbound({ ...sealed, encryptedTo: recipient, exported: [] });
+    const plain = bundleOf(owner, 'be-police', 2, sealed.hash, []);
+    await store.bundles.saveOutbound({ ...plain, exported: [] });
+    const queued = (await store.bundles.unpublishedOutbound(100, ['be-police'])).filter((b) => b.publisher === owner);
+    expect(queued.map((b) => [b.hash, b.encryptedTo])).toEqual([[sealed.hash, recipient], [plain.hash, null]]);
+    expect(await store.bundles.get(sealed.hash)).toMatchObject({ encryptedTo: recipient, hash: sealed.hash });
+    // The column takes fingerprints only.
+    await expect(store.bundles.saveOutbound({ ...bundleOf(owner, 'be-police', 3, plain.hash, []), encryptedTo: 'not-hex', exported: [] })).rejects.toThrow();
+  });
+
   it('refuses a second outbound bundle at the same chain position', async () => {
     const chainOwner = nodeId('me');
     await store.bundles.saveOutbound({ ...bundleOf(chainOwner, 'all', 1, null, []), exported: [] });

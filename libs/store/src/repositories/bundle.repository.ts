@@ -18,6 +18,7 @@ import { inForceFor } from './agreement.sql';
 import { appendAudit } from './audit.repository';
 import { dropNeverSent, insertBundleRow, toBundleRecord, toBundleSummary, withChainConflicts } from './bundle.sql';
 import { insertExportDecisions } from './export-decision.repository';
+import { appendFeedLog } from './feed-log.sql';
 import { Repository } from './repository.base';
 
 // Exports only ever raise exported_version: a late, older bundle must not re-queue a newer version.
@@ -98,6 +99,8 @@ export class BundleRepository extends Repository {
         const savedHashes = new Set(saved.map((b) => b.hash));
         await insertExportDecisions(em, decisions.filter((d) => d.bundleHash === null || savedHashes.has(d.bundleHash)));
         if (backfill) await advanceBackfill(em, backfill);
+        // Every bundle this node emits is a leaf of its verifiable feed log, from the moment it exists.
+        await appendFeedLog(em, saved.map((b) => b.hash));
         await appendAudit(em, saved.map((b) => exportAudit(b, decisions)));
         return 'saved' as const;
       }),
@@ -187,10 +190,30 @@ export class BundleRepository extends Repository {
   async exists(hash: string): Promise<boolean> {
     return (await this.fork().count(BundleEntity, { hash })) > 0;
   }
+
+  /**
+   * What a resync may send of one of this node's own chains: its bundles handed to JetStream
+   * (published) from `fromSeq` to `toSeq` (or the end), in seq order, with bytes; and the chain's
+   * last published seq (null: nothing published on it).
+   */
+  async publishedRange(
+    publisher: string,
+    audience: string,
+    range: { fromSeq: number; toSeq?: number; limit: number },
+  ): Promise<{ headSeq: number | null; bundles: (BundleRecord & { bytes: Uint8Array })[] }> {
+    checkLimit(range.limit);
+    if (hasUnstorableText(publisher) || hasUnstorableText(audience)) return { headSeq: null, bundles: [] };
+    const em = this.fork();
+    const chain = { direction: 'out' as const, publisher, audience, publishedAt: { $ne: null } };
+    const head = await em.findOne(BundleEntity, chain, { orderBy: { seq: 'desc' }, fields: ['seq'] });
+    const seq = range.toSeq === undefined ? { $gte: range.fromSeq } : { $gte: range.fromSeq, $lte: range.toSeq };
+    const rows = await em.find(BundleEntity, { ...chain, seq }, { orderBy: { seq: 'asc' }, limit: range.limit, populate: ['bytes', 'signature'] });
+    return { headSeq: head ? head.seq : null, bundles: rows.map(toBundleRecord) as (BundleRecord & { bytes: Uint8Array })[] };
+  }
 }
 
 /** One audit entry per stored outbound bundle (its chain position and counts; never values). */
-function exportAudit({ bundle, hash, signer }: SignedBundle, decisions: readonly ExportDecisionInput[]) {
+function exportAudit({ bundle, hash, signer, encryptedTo }: SignedBundle, decisions: readonly ExportDecisionInput[]) {
   const upserts = bundle.entries.filter((e) => e.op === 'upsert').length;
   const stripped = decisions.filter((d) => d.bundleHash === hash && d.action === 'share-stripped').length;
   return {
@@ -198,7 +221,7 @@ function exportAudit({ bundle, hash, signer }: SignedBundle, decisions: readonly
     action: 'bundle.exported',
     subjectType: 'bundle',
     subjectId: hash,
-    details: { audience: bundle.audience, seq: bundle.seq, prev: bundle.prev, signer, upserts, stripped, revocations: bundle.entries.length - upserts },
+    details: { audience: bundle.audience, seq: bundle.seq, prev: bundle.prev, signer, encryptedTo: encryptedTo ?? null, upserts, stripped, revocations: bundle.entries.length - upserts },
   };
 }
 

@@ -8,8 +8,8 @@ import type { BundleRecord, BundleSummary } from '../store.types';
 const INSERT_BUNDLE_SQL = `
   insert into bundle (hash, direction, publisher, audience, seq, prev, bundle_id, bundle_created_at, received_at,
     stream_seq, bytes, signature, signer, entry_count, upsert_count, revoke_count,
-    accepted_count, pseudonymized_count, rejected_count, expires_at)
-  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    accepted_count, pseudonymized_count, rejected_count, expires_at, encrypted_to)
+  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   on conflict (hash) do nothing
   returning hash`;
 
@@ -26,6 +26,8 @@ export interface NewBundleRow {
   counts: { accepted: number; pseudonymized: number; rejected: number };
   /** Inbound bundles: when retention drops the bytes (null = no limit). */
   expiresAt?: string | null;
+  /** Fingerprint it travels encrypted to (see BundleSummary.encryptedTo); null = in clear. */
+  encryptedTo?: string | null;
 }
 
 /** Inserts a bundle row; false when a bundle with that hash is already stored (idempotency). */
@@ -53,6 +55,7 @@ export async function insertBundleRow(em: EntityManager, row: NewBundleRow): Pro
     row.counts.pseudonymized,
     row.counts.rejected,
     row.expiresAt ?? null,
+    row.encryptedTo ?? null,
   ]);
   return inserted.length > 0;
 }
@@ -106,6 +109,7 @@ export function toBundleSummary(row: BundleEntity): BundleSummary {
     pseudonymizedCount: row.pseudonymizedCount,
     rejectedCount: row.rejectedCount,
     expiresAt: row.expiresAt ? row.expiresAt.toISOString() : null,
+    encryptedTo: row.encryptedTo ?? null,
   };
 }
 

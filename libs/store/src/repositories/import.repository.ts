@@ -104,6 +104,7 @@ export class ImportRepository extends Repository {
           streamSeq: input.streamSeq ?? null,
           counts: countActions(input.decisions),
           expiresAt: input.expiresAt,
+          encryptedTo: input.encryptedTo ?? null,
         });
         if (!inserted) return 'duplicate' as const;
         await checkStillInForce(em, input);
@@ -161,13 +162,13 @@ async function writeEntries(em: EntityManager, input: ImportCommit): Promise<voi
 }
 
 /** One audit entry per imported bundle (counts only, never values): appended last, it locks the log's head. */
-function importAudit({ bundle, hash, decisions, revocations, policyVersion, agreementId, signer }: ImportCommit) {
+function importAudit({ bundle, hash, decisions, revocations, policyVersion, agreementId, signer, encryptedTo }: ImportCommit) {
   return {
     actor: null,
     action: 'bundle.imported',
     subjectType: 'bundle',
     subjectId: hash,
-    details: { publisher: bundle.publisher, audience: bundle.audience, seq: bundle.seq, signer, ...countActions(decisions), revocations: revocations.length, policyVersion, agreementId },
+    details: { publisher: bundle.publisher, audience: bundle.audience, seq: bundle.seq, signer, encryptedTo: encryptedTo ?? null, ...countActions(decisions), revocations: revocations.length, policyVersion, agreementId },
   };
 }
 

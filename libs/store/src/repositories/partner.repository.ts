@@ -4,6 +4,7 @@ import { PartnerEntity } from '../entities/partner.entity';
 import type { PartnerRecord } from '../store.types';
 import type { ActorRef } from '../governance.types';
 import { appendAudit, checkActor } from './audit.repository';
+import { recordPinnedKey } from './key-history.repository';
 import { Repository } from './repository.base';
 
 /** Partner nodes and their pinned keys. */
@@ -52,6 +53,7 @@ export class PartnerRepository extends Repository {
         const now = new Date();
         const created = em.create(PartnerEntity, { ...input, createdAt: now, updatedAt: now });
         await em.flush();
+        await recordPinnedKey(em, { ...input, previousFingerprint: null });
         await appendAudit(em, [partnerAudit('partner.pinned', input, null, options.actor ?? null)]);
         return { status: 'created' as const, partner: toRecord(created) };
       }
@@ -64,6 +66,7 @@ export class PartnerRepository extends Repository {
         const action = row.fingerprint !== input.fingerprint ? 'partner.key-changed' : 'partner.updated';
         em.assign(row, { ...input, updatedAt: new Date() });
         await em.flush();
+        await recordPinnedKey(em, { ...input, previousFingerprint: before.fingerprint });
         await appendAudit(em, [partnerAudit(action, input, before, options.actor ?? null)]);
       }
       return { status: changed ? ('updated' as const) : ('unchanged' as const), partner: toRecord(row) };
