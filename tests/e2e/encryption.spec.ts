@@ -240,3 +240,52 @@ describe('what de-bka refuses, and keeps in quarantine with the ciphertext', () 
     expect((await de.api('GET', `/indicators/${indicator.id}`)).status).toBe(404);
   });
 });
+
+// After the RED-in-clear fork above nothing real is published on the chain any more: these bundles
+// are signed by nl-police's real key and published raw at de-bka's head, as nl-police's exporter
+// would publish them before it has read de-bka's rotation statement.
+describe('de-bka rotates its key: bundles partners encrypted to its previous key still open', () => {
+  let previous: { fingerprint: string; armoredPublicKey: string };
+  let current: string;
+
+  /** A bundle nl-police signed, at de-bka's chain head, encrypted to `armoredKey` and announced as for `fingerprint`. */
+  async function sealedAtHead(label: string, armoredKey: string, fingerprint: string) {
+    const head = await chainHead();
+    const indicator = wireIndicator(A, { tlp: 'red', value: `${label}-${tag}@example.org` });
+    const bytes = canonicalBytes(bundleAt({ publisher: A, audience: B, seq: head.seq + 1, prev: head.hash }, [indicator]));
+    const signed = await signedMessage(bytes, await keyOf(nl), nl.fingerprint);
+    const payload = await encryptBundle(bytes, await readPublicKey(armoredKey));
+    await wire.publish(feedSubject(A, B), payload, { ...signed.headers, 'Nats-Msg-Id': freshMsgId(label), 'Palermo-Encrypted': fingerprint });
+    return { hash: bundleHash(bytes), payload, indicator };
+  }
+
+  it('a TLP:RED bundle encrypted to de-bka’s previous key (nl-police not yet aware) is imported after the rotation', async () => {
+    previous = { fingerprint: de.fingerprint, armoredPublicKey: de.armoredPublicKey };
+    const rotated = await de.api('POST', '/keys/rotate', { role: 'admin' });
+    expect(rotated.status, JSON.stringify(rotated.body)).toBe(201);
+    expect(rotated.body.oldFingerprint).toBe(previous.fingerprint);
+    current = rotated.body.newFingerprint;
+
+    const sent = await sealedAtHead('to-previous-key', previous.armoredPublicKey, previous.fingerprint);
+    const stored = await eventually(`${B} to import the bundle sealed to its previous key`, async () => {
+      const res = await de.api('GET', `/bundles/${sent.hash}`);
+      return res.status === 200 ? res.body : undefined;
+    });
+    expect(stored).toMatchObject({ direction: 'in', encryptedTo: previous.fingerprint, rejectedCount: 0 });
+    expect((await de.api('GET', `/indicators/${sent.indicator.id}`)).status).toBe(200);
+    expect((await listAll(de, '/quarantine')).filter((q) => q.payloadSha256 === sha256(sent.payload))).toEqual([]);
+
+    // And one encrypted to the new key, as nl-police sends once it pinned it.
+    const next = await sealedAtHead('to-new-key', (await de.api('GET', '/node')).body.publicKey, current);
+    await eventually(`${B} to import the bundle sealed to its new key`, async () => ((await de.api('GET', `/bundles/${next.hash}`)).body?.encryptedTo === current ? true : undefined));
+  });
+
+  it('once de-bka revokes its previous key as compromised, a bundle encrypted to it is quarantined, not opened', async () => {
+    const revoked = await de.api('POST', '/keys/revoke', { role: 'admin', body: { fingerprint: previous.fingerprint, reason: 'key-compromise' } });
+    expect(revoked.status, JSON.stringify(revoked.body)).toBe(201);
+    const sent = await sealedAtHead('to-compromised-key', previous.armoredPublicKey, previous.fingerprint);
+    const record = await quarantinedAt(sent.payload, 'BUNDLE_ENCRYPTED_TO_COMPROMISED_KEY');
+    expect(record).toMatchObject({ publisher: A, payloadSize: sent.payload.byteLength });
+    expect((await de.api('GET', `/indicators/${sent.indicator.id}`)).status).toBe(404);
+  });
+});

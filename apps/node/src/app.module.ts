@@ -78,6 +78,7 @@ import { KeysController } from './keys/keys.controller';
 import { KeysLifecycle } from './keys/keys.lifecycle';
 import { KeysService } from './keys/keys.service';
 import { SignerKeys } from './keys/signer.keys';
+import { OwnKeyRing } from './keys/own-key.ring';
 
 /** Where the store lives: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
 export function storeOptions(config: NodeConfig) {
@@ -181,6 +182,7 @@ export class AppModule implements NestModule {
         KeyStatementInbox,
         KeysLifecycle,
         SignerKeys,
+        OwnKeyRing,
       ],
     };
   }

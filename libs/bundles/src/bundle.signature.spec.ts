@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { canonicalBytes } from './bundle.codec';
 import { flipBit, sampleBundle, utf8 } from './bundle.fixtures';
 import { armorPublicKey, fingerprintOf, generateNodeKey, publicKeyOf, readPrivateKey, readPublicKey, type NodePrivateKey, type NodePublicKey } from './bundle.keys';
-import { armorSignature, dearmorSignature, signDetached, verifyDetached } from './bundle.signature';
+import { armorSignature, dearmorSignature, signatureIssuer, signDetached, verifyDetached } from './bundle.signature';
 
 let nlKey: NodePrivateKey;
 let nlPublic: NodePublicKey;
@@ -82,6 +82,12 @@ function mpiBitCountOffsets(sig: Uint8Array): number[] {
 }
 
 describe('signDetached / verifyDetached', () => {
+  it('signatureIssuer names the fingerprint of the key that signed, null for what is not one signature', async () => {
+    expect(await signatureIssuer(signature)).toBe(nlFingerprint);
+    expect(await signatureIssuer(bytes)).toBeNull();
+    expect(await signatureIssuer(new Uint8Array([...signature, ...signature]))).toBeNull();
+  });
+
   it('verifies a signature by the pinned key and returns its fingerprint', async () => {
     expect(signature[0]).toBe(0xc2); // binary OpenPGP signature packet, not armor
     expect(await verifyDetached(bytes, signature, nlPublic)).toEqual({ ok: true, fingerprint: nlFingerprint });

@@ -60,6 +60,21 @@ export async function verifyDetached(bytes: Uint8Array, signature: Uint8Array, p
   return { ok: true, fingerprint: fingerprintOf(publicKey) };
 }
 
+/**
+ * Fingerprint (lower-case hex) of the key a binary detached signature names as its issuer, or null
+ * when it is not one signature or names no fingerprint. Says who claims to have signed, proves
+ * nothing: for labelling what this node signed itself (e.g. before a key rotation), not for checking.
+ */
+export async function signatureIssuer(signature: Uint8Array): Promise<string | null> {
+  try {
+    const parsed = await readSignature({ binarySignature: signature });
+    const issuer = parsed.packets.length === 1 ? parsed.packets[0]!.issuerFingerprint : null;
+    return issuer ? Array.from(issuer, (b) => b.toString(16).padStart(2, '0')).join('') : null;
+  } catch {
+    return null;
+  }
+}
+
 function checkSignaturePacket(parsed: Signature, publicKey: NodePublicKey): VerifyResult | undefined {
   if (parsed.packets.length !== 1) return invalid(`expected exactly one signature, found ${parsed.packets.length}`);
   const packet = parsed.packets[0]!;

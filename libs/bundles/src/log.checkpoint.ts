@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DomainError, nodeIdSchema } from '@palermo/indicators';
-import { fingerprintOf, type NodePrivateKey } from './bundle.keys';
+import { fingerprintOf, type NodePrivateKey, type NodePublicKey } from './bundle.keys';
 import { bundleLeaf, EMPTY_TREE_ROOT, leafHash, MERKLE_HASH_PATTERN } from './merkle/merkle.tree';
 import { verifyInclusion, type MerkleCheck } from './merkle/merkle.verify';
 import { armoredSignatureSchema, checkStatementSignature, fingerprintSchema, firstIssue, instantSchema, MAX_CLOCK_SKEW_MS, signStatement, tryReadPublicKey } from './signed.statement';
@@ -72,13 +72,14 @@ export async function makeCheckpoint(input: { publisher: string; treeSize: numbe
 }
 
 /**
- * Checks a checkpoint as received (parsed JSON) against the pinned key of `publisher`: shape, that
- * it is that publisher's, signed by that key, not from the future and, with `maxAgeMs`, not older
- * than that. Never throws.
+ * Checks a checkpoint as received (parsed JSON) against a key of `publisher` (armored or read; the
+ * pinned one, or an earlier one its key history lets the caller try): shape, that it is that
+ * publisher's, signed by that key, not from the future and, with `maxAgeMs`, not older than that.
+ * Never throws.
  */
 export async function verifyCheckpoint(
   raw: unknown,
-  armoredPublicKey: string,
+  armoredPublicKey: string | NodePublicKey,
   expect: { publisher: string; now?: Date; maxAgeMs?: number },
 ): Promise<{ ok: true; checkpoint: Checkpoint } | { ok: false; code: CheckpointErrorCode; message: string }> {
   const parsed = signedSchema.safeParse(raw);

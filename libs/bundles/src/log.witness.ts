@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DomainError, nodeIdSchema } from '@palermo/indicators';
-import { fingerprintOf, type NodePrivateKey } from './bundle.keys';
+import { fingerprintOf, type NodePrivateKey, type NodePublicKey } from './bundle.keys';
 import { checkpointSchema, verifyCheckpoint, type SignedCheckpoint } from './log.checkpoint';
 import { armoredSignatureSchema, checkStatementSignature, fingerprintSchema, firstIssue, instantSchema, MAX_CLOCK_SKEW_MS, signStatement, tryReadPublicKey } from './signed.statement';
 
@@ -58,7 +58,8 @@ const signedSchema = z.strictObject({ statement: statementSchema, signature: arm
 export async function makeWitnessSignature(input: {
   witness: string;
   signedCheckpoint: unknown;
-  publisherArmoredPublicKey: string;
+  /** The publisher's key that signed the checkpoint (armored or read). */
+  publisherArmoredPublicKey: string | NodePublicKey;
   publisher: string;
   at?: Date;
   privateKey: NodePrivateKey;
@@ -73,13 +74,13 @@ export async function makeWitnessSignature(input: {
 }
 
 /**
- * Checks a countersignature as received (parsed JSON) against the pinned key of `witness`. The
+ * Checks a countersignature as received (parsed JSON) against a key of `witness` (armored or read). The
  * embedded publisher signature is not checked here: verify `statement.checkpoint` with
  * verifyCheckpoint and the publisher's key before using it. Never throws.
  */
 export async function verifyWitnessSignature(
   raw: unknown,
-  witnessArmoredPublicKey: string,
+  witnessArmoredPublicKey: string | NodePublicKey,
   expect: { witness: string; now?: Date },
 ): Promise<{ ok: true; statement: WitnessStatement } | { ok: false; code: WitnessErrorCode; message: string }> {
   const parsed = signedSchema.safeParse(raw);

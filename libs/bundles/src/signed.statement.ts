@@ -40,8 +40,9 @@ export async function checkStatementSignature(statement: object, armored: string
   return verified.ok ? { ok: true } : { ok: false, message: verified.message };
 }
 
-/** Reads an armored public key; never throws. */
-export async function tryReadPublicKey(armored: string): Promise<{ ok: true; key: NodePublicKey } | { ok: false; message: string }> {
+/** Reads an armored public key (a key already read is taken as it is); never throws. */
+export async function tryReadPublicKey(armored: string | NodePublicKey): Promise<{ ok: true; key: NodePublicKey } | { ok: false; message: string }> {
+  if (typeof armored !== 'string') return { ok: true, key: armored };
   try {
     return { ok: true, key: await readPublicKey(armored) };
   } catch (error) {

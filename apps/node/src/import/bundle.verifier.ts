@@ -3,9 +3,10 @@ import { bundleHash, parseBundleBytes, type Bundle } from '@palermo/bundles';
 import { FEED_HEADERS, type FeedMessage } from '@palermo/federation';
 import { COMMUNITY_AUDIENCE } from '@palermo/indicators';
 import { Store, type PartnerRecord } from '@palermo/store';
-import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
+import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
 import { QuarantineReason } from './quarantine.reason';
 import { SignerKeys } from '../keys/signer.keys';
+import { OwnKeyRing } from '../keys/own-key.ring';
 import { BundleOpener } from './bundle.opener';
 
 /** A bundle that passed every check that needs no chain state. */
@@ -17,7 +18,7 @@ export interface VerifiedBundle {
   publisherJurisdiction: string;
   /** The canonical bytes (decrypted when the payload was encrypted). */
   bytes: Uint8Array;
-  /** This node's fingerprint when the bundle arrived encrypted to it; null = in clear. */
+  /** The key of this node (current or earlier) the bundle arrived encrypted to; null = in clear. */
   encryptedTo: string | null;
 }
 
@@ -33,9 +34,9 @@ export class BundleVerifier {
     private readonly store: Store,
     private readonly signers: SignerKeys,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
-    @Inject(NODE_KEYS) nodeKeys: NodeKeys,
+    ring: OwnKeyRing,
   ) {
-    this.opener = new BundleOpener(nodeKeys, config.import.maxBundleBytes);
+    this.opener = new BundleOpener(ring, config.import.maxBundleBytes);
   }
 
   async verify(msg: FeedMessage): Promise<VerifiedBundle | QuarantineReason> {

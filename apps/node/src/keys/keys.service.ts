@@ -6,6 +6,7 @@ import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/
 import { KeyOutbox } from './key.outbox';
 import { keyStatementBytes } from './key-statement.reader';
 import { loadRetiredPrivateKey, replaceSigningKey, stageRotatedKey } from './node-keys';
+import { OwnKeyRing } from './own-key.ring';
 
 /** Input of a revocation of one of this node's keys. */
 export interface RevokeKeyInput {
@@ -30,6 +31,7 @@ export class KeysService {
   constructor(
     private readonly store: Store,
     private readonly outbox: KeyOutbox,
+    private readonly ring: OwnKeyRing,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
     @Inject(NODE_KEYS) private readonly keys: NodeKeys,
   ) {}
@@ -87,6 +89,8 @@ export class KeysService {
       throw err;
     }
     files.commit();
+    // A partner that reads the statement at once may encrypt to the new key before the swap below.
+    this.ring.stage(next);
     // Statement first, new signatures after: bounded by the NATS request timeout; when NATS is down the outbox retries.
     await this.outbox.flush();
     replaceSigningKey(this.keys, next);

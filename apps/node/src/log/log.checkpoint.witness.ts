@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { canonicalJson, detectFork, makeWitnessSignature, verifyCheckpoint, type SignedCheckpoint } from '@palermo/bundles';
+import { canonicalJson, detectFork, makeWitnessSignature, verifyCheckpoint, type Checkpoint, type CheckpointErrorCode, type NodePublicKey, type SignedCheckpoint } from '@palermo/bundles';
 import { LogChannel, type FeedVerdict, type LogMessage } from '@palermo/federation';
 import { DomainError } from '@palermo/indicators';
 import { Store } from '@palermo/store';
+import { SignerKeys } from '../keys/signer.keys';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
 import { LogInclusionChecker } from './log.inclusion.checker';
 import { parseLogJson, RefusedLogMessage } from './log.message';
@@ -14,7 +15,8 @@ const MAX_CHECKPOINT_BYTES = 16 * 1024;
 
 /**
  * This node as a witness of a partner's feed log: every checkpoint the partner publishes is checked
- * against its PINNED key, then against the last checkpoint this node verified of it (same size →
+ * against its PINNED key (or an earlier key of its history for a checkpoint made before a rotation,
+ * keys/signer.keys.ts; a checkpoint by a key not yet known waits for the partner's key statements), then against the last checkpoint this node verified of it (same size →
  * same root; otherwise the publisher's consistency proof must verify, and the log may not shrink).
  * A consistent checkpoint becomes the newest verified one, the imported bundles it may cover are
  * queued for inclusion proofs, and this node countersigns it back to the publisher. A fork is kept
@@ -29,6 +31,7 @@ export class LogCheckpointWitness {
     private readonly channel: LogChannel,
     private readonly proofs: LogProofClient,
     private readonly inclusions: LogInclusionChecker,
+    private readonly signers: SignerKeys,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
     @Inject(NODE_KEYS) private readonly keys: NodeKeys,
   ) {}
@@ -40,7 +43,12 @@ export class LogCheckpointWitness {
     if (msg.payload.byteLength > MAX_CHECKPOINT_BYTES) return this.refuse(msg, new RefusedLogMessage('CHECKPOINT_TOO_LARGE', `${msg.payload.byteLength} bytes, at most ${MAX_CHECKPOINT_BYTES}`));
     const raw = parseLogJson(msg.payload);
     if (raw === undefined) return this.refuse(msg, new RefusedLogMessage('CHECKPOINT_MALFORMED', 'not UTF-8 JSON'));
-    const verified = await verifyCheckpoint(raw, partner.armoredPublicKey, { publisher });
+    const verified = await this.signers.verifyWithHistory<{ ok: true; checkpoint: Checkpoint }, { ok: false; code: CheckpointErrorCode; message: string }>(
+      partner,
+      (v) => v.checkpoint.at,
+      (key) => verifyCheckpoint(raw, key, { publisher }),
+      { catchUpOn: 'CHECKPOINT_SIGNER_MISMATCH' },
+    );
     if (!verified.ok) return this.refuse(msg, new RefusedLogMessage(verified.code, verified.message));
     const signed = raw as SignedCheckpoint;
     const last = await this.store.logPartners.state(publisher);
@@ -50,7 +58,7 @@ export class LogCheckpointWitness {
     }
     await this.store.logPartners.recordVerified(publisher, { treeSize: signed.checkpoint.treeSize, rootHash: signed.checkpoint.rootHash, signed });
     this.inclusions.kick(publisher);
-    await this.countersign(publisher, partner.armoredPublicKey, signed);
+    await this.countersign(publisher, verified.key, signed);
     return 'ack';
   };
 
@@ -73,7 +81,7 @@ export class LogCheckpointWitness {
     return new RefusedLogMessage('LOG_FORK', `${report.reason}: ${report.message}`);
   }
 
-  private async countersign(publisher: string, publisherKey: string, signed: SignedCheckpoint): Promise<void> {
+  private async countersign(publisher: string, publisherKey: NodePublicKey, signed: SignedCheckpoint): Promise<void> {
     const witness = await makeWitnessSignature({ witness: this.config.nodeId, signedCheckpoint: signed, publisherArmoredPublicKey: publisherKey, publisher, privateKey: this.keys.privateKey });
     const bytes = new TextEncoder().encode(canonicalJson(witness));
     // A failure throws: the checkpoint is delivered again, found consistent again, and countersigned then.

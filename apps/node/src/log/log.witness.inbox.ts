@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { verifyCheckpoint, verifyWitnessSignature } from '@palermo/bundles';
+import { verifyCheckpoint, verifyWitnessSignature, type Checkpoint, type CheckpointErrorCode, type WitnessErrorCode, type WitnessStatement } from '@palermo/bundles';
 import type { FeedVerdict, LogMessage } from '@palermo/federation';
 import { Store } from '@palermo/store';
+import { SignerKeys } from '../keys/signer.keys';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
 import { parseLogJson, RefusedLogMessage } from './log.message';
 
@@ -11,7 +12,9 @@ const MAX_WITNESS_BYTES = 32 * 1024;
 /**
  * The publisher's side of witnessing: a countersignature of one of this node's checkpoints counts
  * only when signed by the PINNED key of the witness the subject names (the server lets only that
- * node publish there) and when the checkpoint it carries is one this node signed and stored. A
+ * node publish there), or an earlier key of its history for a countersignature made before its
+ * rotation, and when the checkpoint it carries is one this node signed (with its current key, or an
+ * earlier one for a checkpoint made before this node rotated: keys/signer.keys.ts) and stored. A
  * checkpoint signed with this node's key that it never stored means its key signed another history:
  * quarantined as LOG_WITNESSED_UNKNOWN_CHECKPOINT and audited. Stored once per witness and checkpoint.
  */
@@ -21,6 +24,7 @@ export class LogWitnessInbox {
 
   constructor(
     private readonly store: Store,
+    private readonly signers: SignerKeys,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
     @Inject(NODE_KEYS) private readonly keys: NodeKeys,
   ) {}
@@ -40,14 +44,23 @@ export class LogWitnessInbox {
     if (!partner) return new RefusedLogMessage('WITNESS_UNKNOWN_NODE', `${witness} is not a pinned partner of this node`);
     const raw = parseLogJson(msg.payload);
     if (raw === undefined) return new RefusedLogMessage('WITNESS_MALFORMED', 'not UTF-8 JSON');
-    const verified = await verifyWitnessSignature(raw, partner.armoredPublicKey, { witness });
+    const verified = await this.signers.verifyWithHistory<{ ok: true; statement: WitnessStatement }, { ok: false; code: WitnessErrorCode; message: string }>(
+      partner,
+      (v) => v.statement.at,
+      (key) => verifyWitnessSignature(raw, key, { witness }),
+      { catchUpOn: 'WITNESS_SIGNER_MISMATCH' },
+    );
     if (!verified.ok) return new RefusedLogMessage(verified.code, verified.message);
-    const { statement } = verified;
-    const ours = await verifyCheckpoint(statement.checkpoint, this.keys.armoredPublicKey, { publisher: this.config.nodeId });
+    const { statement } = verified.verified;
+    const ours = await this.signers.verifyWithOwnHistory<{ ok: true; checkpoint: Checkpoint }, { ok: false; code: CheckpointErrorCode; message: string }>(
+      this.keys.publicKey,
+      (v) => v.checkpoint.at,
+      (key) => verifyCheckpoint(statement.checkpoint, key, { publisher: this.config.nodeId }),
+    );
     if (!ours.ok) return new RefusedLogMessage('WITNESS_CHECKPOINT_INVALID', `the countersigned checkpoint is not this node's: ${ours.code} ${ours.message}`);
-    const stored = await this.store.feedLog.checkpointAt(ours.checkpoint.treeSize);
-    if (!stored || stored.rootHash !== ours.checkpoint.rootHash) {
-      return new RefusedLogMessage('LOG_WITNESSED_UNKNOWN_CHECKPOINT', `${witness} countersigned a checkpoint signed with this node's key that it never made: size ${ours.checkpoint.treeSize}, root ${ours.checkpoint.rootHash}`);
+    const stored = await this.store.feedLog.checkpointAt(ours.verified.checkpoint.treeSize);
+    if (!stored || stored.rootHash !== ours.verified.checkpoint.rootHash) {
+      return new RefusedLogMessage('LOG_WITNESSED_UNKNOWN_CHECKPOINT', `${witness} countersigned a checkpoint signed with this node's key that it never made: size ${ours.verified.checkpoint.treeSize}, root ${ours.verified.checkpoint.rootHash}`);
     }
     return { checkpointId: stored.id, treeSize: stored.treeSize, witness, signer: statement.signer, at: statement.at, signed: raw };
   }

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { signatureIssuer } from '@palermo/bundles';
 import { isTransientNatsError, ReceiptChannel } from '@palermo/federation';
 import { errorMessage } from '@palermo/indicators';
 import { Store } from '@palermo/store';
@@ -75,7 +76,8 @@ export class ReceiptOutbox implements OnApplicationBootstrap, OnApplicationShutd
             receiptHash: receipt.receiptHash,
             payload: receipt.bytes,
             signature: receipt.signature,
-            signerFingerprint: this.keys.fingerprint,
+            // The key that signed it, which is not the current one for a receipt signed before a rotation.
+            signerFingerprint: (await signatureIssuer(receipt.signature)) ?? this.keys.fingerprint,
           });
           await this.store.receipts.markPublished(receipt.id);
         } catch (err) {
