@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createMessage, encrypt, enums } from 'openpgp';
+import { createMessage, encrypt, enums, generateKey } from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleHash, canonicalBytes, decryptBundle, encryptBundle, readPrivateKey, readPublicKey, type NodePrivateKey } from '@palermo/bundles';
-import { feedSubject } from '@palermo/federation';
+import { bundleHash, canonicalBytes, decryptBundle, encryptBundle, makePartnerCard, readPrivateKey, readPublicKey, type NodePrivateKey } from '@palermo/bundles';
+import { feedSubject, nodeSubjects } from '@palermo/federation';
 import { openTerms } from '../../apps/cli/src/agreements.setup';
 import { bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
 import { bundleAt, freshMsgId, sha256, signedMessage, wireIndicator } from './support/hostile.bundle-factory';
@@ -238,6 +238,20 @@ describe('what de-bka refuses, and keeps in quarantine with the ciphertext', () 
     expect(stored).toMatchObject({ direction: 'in', encryptedTo: null, rejectedCount: 1, acceptedCount: 0 });
     expect(stored.decisions).toEqual([expect.objectContaining({ action: 'reject', reasons: expect.arrayContaining(['baseline.tlp-arrived-unencrypted']) })]);
     expect((await de.api('GET', `/indicators/${indicator.id}`)).status).toBe(404);
+  });
+});
+
+describe('a partner key restricted bundles cannot be encrypted to', () => {
+  it('is refused when pinned, by fingerprint or by card (422 PARTNER_KEY_CANNOT_ENCRYPT), and nothing is pinned', async () => {
+    // A key made with another tool: a signing primary key, no encryption subkey.
+    const { privateKey, publicKey } = await generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'fr-pn' }], subkeys: [], format: 'object' });
+    const fingerprint = publicKey.getFingerprint();
+    const byKey = await de.api('POST', '/partners', { role: 'admin', body: { nodeId: 'fr-pn', jurisdiction: 'FR', publicKey: publicKey.armor(), fingerprint } });
+    expect(byKey).toMatchObject({ status: 422, body: { error: { code: 'PARTNER_KEY_CANNOT_ENCRYPT' } } });
+    const card = await makePartnerCard({ nodeId: 'fr-pn', jurisdiction: 'FR', subjects: nodeSubjects, privateKey: privateKey as NodePrivateKey, armoredPublicKey: publicKey.armor() });
+    const byCard = await de.api('POST', '/partners/cards', { role: 'admin', body: { card, fingerprint } });
+    expect(byCard).toMatchObject({ status: 422, body: { error: { code: 'PARTNER_KEY_CANNOT_ENCRYPT' } } });
+    expect((await de.api('GET', '/partners', { role: 'admin' })).body.items.map((p: { nodeId: string }) => p.nodeId)).not.toContain('fr-pn');
   });
 });
 

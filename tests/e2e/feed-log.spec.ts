@@ -180,7 +180,7 @@ describe('verifiable feed log', () => {
     expect(await nl.api('GET', '/log/proof?hash=' + 'f'.repeat(64) + '&fromSize=1')).toMatchObject({ status: 400 });
     expect(await nl.api('GET', '/log/proof?fromSize=5&toSize=2')).toMatchObject({ status: 400, body: { error: { code: 'LOG_PROOF_REQUEST_MALFORMED' } } });
     expect(await nl.api('GET', `/log/proof?hash=${'f'.repeat(64)}`)).toMatchObject({ status: 404, body: { error: { code: 'LOG_HASH_UNKNOWN' } } });
-    expect(await nl.api('GET', '/log/proof?fromSize=1&toSize=1000000')).toMatchObject({ status: 400, body: { error: { code: 'LOG_SIZE_BEYOND_TREE' } } });
+    expect(await nl.api('GET', '/log/proof?fromSize=1&toSize=1000000')).toMatchObject({ status: 404, body: { error: { code: 'LOG_SIZE_BEYOND_TREE' } } });
     expect(await nl.api('GET', '/log/proof?fromSize=1&toSize=2', { role: null })).toMatchObject({ status: 401 });
   });
 

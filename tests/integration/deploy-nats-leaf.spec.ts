@@ -241,6 +241,11 @@ describe('deploy/nats leafnode topology: each agency its own server, JetStream o
       expect(info.config.subjects).toEqual(['_INBOX.de-bka.>']);
       await as(DE_BKA).jsm.consumers.info(NL_STREAM, 'de-bka_de-bka');
       expect((await us.jsm.streams.info('US_HSI_EDITED_CAPTURE')).state.messages).toBeGreaterThan(0);
+      // Worse than reading (review7 M4): it pulls from de-bka's own durable and acks, so de-bka never gets the
+      // bundle (the loss shows at the publisher as a bundle without receipt, and heals by resync: README).
+      await as(NL_POLICE).js.publish(feedSubject('nl-police', 'de-bka'), 'for de-bka, taken', { msgID: 'taken' });
+      expect(await pullAll(us, feedConsumerName('de-bka', 'de-bka'))).toContain('for de-bka, taken');
+      expect(await pullAll(as(DE_BKA), feedConsumerName('de-bka', 'de-bka'))).toEqual([]);
     });
 
     it('limits (README): the deny list holds because the agency’s leaf is a stock nats-server; a leaf that ignores it is not stopped by the hub', async () => {

@@ -280,6 +280,66 @@ function identityContract(topology: string, setup: () => Promise<{ urlFor: UrlFo
       await refused(de, `$JS.API.CONSUMER.CREATE.${stream}.${keyConsumerName('us-hsi')}.${keySubject('nl-police')}`, () => de.jsm.consumers.add(stream, { durable_name: keyConsumerName('us-hsi'), filter_subject: keySubject('nl-police'), ack_policy: 'explicit' }));
       expect((await nl.jsm.streams.info(stream)).state.messages).toBe(1);
     });
+
+    it('a node may give its own stream any subjects, e.g. another node’s inbox, and cannot read what it captures through JetStream reads or consumers', async () => {
+      const nl = as(NL_POLICE);
+      const de = as(DE_BKA);
+      const us = as(US_HSI);
+      const own = feedStreamName('de-bka');
+      const captured = '_INBOX.nl-police.>';
+      // Its block lets de-bka make its own stream with any subjects (review7 L6): here it captures nl-police's replies.
+      await eventually(() => de.jsm.streams.add({ name: own, subjects: [feedStreamSubject('de-bka'), captured] }), 10_000, 'own stream');
+      // us-hsi answers nl-police's resync request: the answer travels on _INBOX.nl-police.… and lands in de-bka's stream.
+      const served = us.nc.subscribe(resyncSubject('us-hsi'), { callback: (_err, msg) => void msg.respond('bundles for nl-police only') });
+      await us.nc.flush();
+      const answer = await eventually(() => nl.nc.request(resyncSubject('us-hsi'), 'nl-police asks', { timeout: 2_000 }), 10_000, 'resync answer');
+      expect(answer.string()).toBe('bundles for nl-police only');
+      await eventually(async () => {
+        if ((await de.jsm.streams.info(own)).state.messages < 1) throw new Error('not captured yet');
+      }, 10_000, 'captured');
+      // Captured, but not readable this way: no single-message reads, no consumer whose filter reaches the
+      // inbox, and the one consumer its block allows on a feed stream filters palermo.v1.feed.*.de-bka.
+      await refused(de, `$JS.API.STREAM.MSG.GET.${own}`, () => de.jsm.streams.getMessage(own, { seq: 1 }));
+      await refused(de, `$JS.API.DIRECT.GET.${own}`, () => de.nc.request(`$JS.API.DIRECT.GET.${own}`, JSON.stringify({ seq: 1 }), { timeout: 2_000 }));
+      const name = feedConsumerName('de-bka', 'de-bka');
+      await refused(de, `$JS.API.CONSUMER.CREATE.${own}.${name}.${captured}`, () => de.jsm.consumers.add(own, { durable_name: name, filter_subject: captured, ack_policy: 'explicit' }));
+      await de.jsm.consumers.add(own, { durable_name: name, filter_subject: feedSubject('de-bka', 'de-bka'), ack_policy: 'explicit', deliver_policy: 'all' });
+      const seen: string[] = [];
+      for await (const msg of await (await de.js.consumers.get(own, name)).fetch({ max_messages: 10, expires: 1_000 })) seen.push(msg.string());
+      expect(seen).toEqual([]);
+      served.unsubscribe();
+    });
+
+    // OPEN HOLE, kept as a test so that closing it shows (deploy/nats/README.md, "What a node's own streams
+    // allow"): permissions cannot look inside a stream config, and on 2.9.10 the server itself republishes
+    // what a node's own stream stores, and sources other streams into it, without checking that node's rights.
+    it('KNOWN HOLE: a node’s own stream republishes what it captures, and sources other nodes’ feeds, into that node’s inbox', async () => {
+      const de = as(DE_BKA);
+      const nl = as(NL_POLICE);
+      const us = as(US_HSI);
+      const own = receiptStreamName('de-bka');
+      const inbox = '_INBOX.de-bka.stolen';
+      const got: string[] = [];
+      const sub = de.nc.subscribe(`${inbox}.>`, { callback: (_err, msg) => void got.push(`${msg.subject.slice(inbox.length + 1)}: ${msg.string()}`) });
+      await de.nc.flush();
+      await eventually(
+        () => de.jsm.streams.add({ name: own, subjects: ['_INBOX.us-hsi.>'], sources: [{ name: NL_STREAM }], republish: { src: '>', dest: `${inbox}.>` } }),
+        10_000,
+        'own stream with sources and republish',
+      );
+      const served = nl.nc.subscribe(resyncSubject('nl-police'), { callback: (_err, msg) => void msg.respond('answer for us-hsi only') });
+      await nl.nc.flush();
+      await eventually(() => us.nc.request(resyncSubject('nl-police'), 'us-hsi asks', { timeout: 2_000 }), 10_000, 'resync answer');
+      const stolen = await eventually(async () => {
+        const audiences = ['de-bka', 'us-hsi', 'all'].filter((a) => got.includes(`${feedSubject('nl-police', a)}: for ${a}`));
+        if (audiences.length < 3 || !got.some((g) => g.startsWith('_INBOX.us-hsi.'))) throw new Error(JSON.stringify(got));
+        return audiences;
+      }, 10_000, 'republished');
+      // us-hsi's audience of nl-police's feed and an answer addressed to us-hsi, read by de-bka.
+      expect(stolen).toContain('us-hsi');
+      sub.unsubscribe();
+      served.unsubscribe();
+    });
   });
 }
 

@@ -16,6 +16,7 @@ import {
   type NodePrivateKey,
 } from '@palermo/bundles';
 import type { KeyStatementMessage } from '@palermo/federation';
+import { generateKey } from 'openpgp';
 import { openStore, type Store } from '@palermo/store';
 import { createTestDatabase } from '@palermo/testing';
 import { KeyStatementInbox } from '../../apps/node/src/keys/key-statement.inbox';
@@ -119,6 +120,9 @@ describe.each(BACKENDS)('key statements at a partner (%s)', (backend) => {
     const notPinned = await makeKeyRotation({ nodeId: P, oldPrivateKey: stranger.privateKey, newPrivateKey: k3.privateKey, newArmoredPublicKey: k3.armoredPublicKey });
     const good = await makeKeyRotation({ nodeId: P, oldPrivateKey: k1.privateKey, newPrivateKey: k3.privateKey, newArmoredPublicKey: k3.armoredPublicKey });
     const otherNode = await makeKeyRotation({ nodeId: 'de-bka', oldPrivateKey: k1.privateKey, newPrivateKey: k3.privateKey, newArmoredPublicKey: k3.armoredPublicKey });
+    // A key with no encryption subkey (made with another tool): signs fine, cannot receive restricted bundles.
+    const signOnly = await generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: P }], subkeys: [], format: 'object' });
+    const toSignOnly = await makeKeyRotation({ nodeId: P, oldPrivateKey: k1.privateKey, newPrivateKey: signOnly.privateKey as NodePrivateKey, newArmoredPublicKey: signOnly.publicKey.armor() });
     const cases: [string, KeyStatementMessage, string][] = [
       ['signed by a key that is not pinned', message(notPinned), 'ROTATION_OLD_KEY_NOT_PINNED'],
       ['a bad new-key signature', message({ ...good, newSignature: good.oldSignature }), 'ROTATION_NEW_SIGNATURE_INVALID'],
@@ -129,6 +133,7 @@ describe.each(BACKENDS)('key statements at a partner (%s)', (backend) => {
       ['not JSON', message(new TextEncoder().encode('{"rotation"')), 'KEY_STATEMENT_MALFORMED'],
       ['oversize', message(new Uint8Array(MAX_KEY_STATEMENT_BYTES + 1).fill(0x20)), 'KEY_STATEMENT_OVERSIZE'],
       ['another kind', message({ card: {} }), 'KEY_STATEMENT_UNKNOWN_KIND'],
+      ['a new key that cannot be encrypted to', message(toSignOnly), 'PARTNER_KEY_CANNOT_ENCRYPT'],
     ];
     for (const [label, msg, code] of cases) expect(await codeOf(msg), label).toBe(code);
     // Redelivered (same bytes): nothing new recorded or audited.

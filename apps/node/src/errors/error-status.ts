@@ -28,6 +28,14 @@ const STATUS: Record<string, number> = {
   KEY_IS_ACTIVE: 409,
   KEY_ALREADY_REVOKED: 409,
   KEY_PRIVATE_NOT_KEPT: 409,
+  // A tree size the log has not reached is a proof that does not exist (yet), like LOG_NOT_COVERED.
+  LOG_SIZE_BEYOND_TREE: 404,
+  // A partner's answer that is not a proof: the upstream is at fault, not the caller.
+  LOG_PROOF_ANSWER_INVALID: 502,
+  // Only the node's own rebuild makes resync requests over HTTP, from what the publisher answered.
+  RESYNC_MALFORMED: 502,
+  // A well-formed key that cannot be pinned: restricted bundles could not be encrypted to it.
+  PARTNER_KEY_CANNOT_ENCRYPT: 422,
 };
 
 /** Maps a stable domain error code to the HTTP status the API answers with. */

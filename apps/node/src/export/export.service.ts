@@ -1,11 +1,12 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { signDetached } from '@palermo/bundles';
-import { FeedPublisher } from '@palermo/federation';
-import { COMMUNITY_AUDIENCE, DomainError } from '@palermo/indicators';
+import { FeedPublisher, type FeedPublishInput } from '@palermo/federation';
+import { COMMUNITY_AUDIENCE, DomainError, errorMessage } from '@palermo/indicators';
 import { Store, type PendingExport } from '@palermo/store';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
 import { allowsExport, encryptionRecipients, exportAudiences, revocationOnlyAudiences } from './export.audiences';
+import { ExportHolds, type HeldAudience } from './export.holds';
 import { ExportPlanner } from './export.planner';
 import { OutboundMessages, type StoredOutbound } from './outbound.message';
 
@@ -23,7 +24,6 @@ const BACKFILL_PAGE = 5_000;
 const SWEEP_MS = 5_000;
 const HEADER_ROOM = 16 * 1024;
 const MIN_BUNDLE_BYTES = 64 * 1024;
-
 /**
  * The exporter: batches new, changed and revoked own indicators into signed bundles per
  * audience (the community chain, and each partner under an active agreement), as the live policy
@@ -42,6 +42,8 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
   /** Bumped per partner when its agreement changes; a page read under an older value is abandoned. */
   private readonly epochs = new Map<string, number>();
   private inFlight: Promise<unknown> = Promise.resolve();
+  /** Chains held because their next bundle cannot be built; the pass skips them, the next pass tries again. */
+  private readonly holds = new ExportHolds();
 
   constructor(
     private readonly store: Store,
@@ -91,7 +93,13 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     return this.running;
   }
 
+  /** Chains that wait because their next bundle cannot be sent (GET /health, partner status). */
+  heldAudiences(): HeldAudience[] {
+    return this.holds.list();
+  }
+
   private async pass(): Promise<void> {
+    this.holds.newPass();
     if (!(await this.publishStored())) return;
     for (;;) {
       const pending = await this.store.indicators.pendingExport(BATCH);
@@ -192,7 +200,7 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
    */
   private async publishRevocations(): Promise<boolean> {
     const [partners, agreements] = await Promise.all([this.store.partners.list(), this.store.agreements.allCurrent()]);
-    const closed = revocationOnlyAudiences(partners, agreements, new Date());
+    const closed = revocationOnlyAudiences(partners, agreements, new Date()).filter((a) => !this.holds.skips(a));
     if (closed.length === 0) return true;
     const epochs = new Map(this.epochs);
     // One read for all of them, in chain order; per partner, stop at the first bundle that carries data.
@@ -228,20 +236,26 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
   private async openAudiences(): Promise<string[]> {
     const now = new Date();
     const open = (await this.store.agreements.allCurrent()).filter((a) => allowsExport(a, now)).map((a) => a.partner);
-    return [COMMUNITY_AUDIENCE, ...open];
+    return [COMMUNITY_AUDIENCE, ...open].filter((a) => !this.holds.skips(a));
   }
 
 
-  /** Publishes stored bundles in chain order; false when NATS is away (the rest wait). */
+  /**
+   * Publishes stored bundles in chain order; false when NATS is away (the rest wait). A bundle that
+   * cannot be built for its audience holds that chain only (ExportHolds); the other chains go on.
+   */
   private async publishPage(page: StoredOutbound[], epochs: Map<string, number>): Promise<boolean> {
     for (const stored of page) {
+      if (this.holds.skips(stored.audience)) continue;
       // Its agreement changed since the page was read: read the page again under the new state.
       if (this.epochs.get(stored.audience) !== epochs.get(stored.audience)) return true;
+      const message = await this.buildOrHold(stored);
+      if (!message) continue;
       // Recorded before it is handed to NATS: from here on it may arrive even without an ack, so an
       // ended agreement must not cancel it (its chain position stays taken). Gone = cancelled meanwhile.
       if (!(await this.store.bundles.markAttempted(stored.hash))) return true;
       try {
-        const publishing = this.publisher.publish(await this.outbound.build(stored));
+        const publishing = this.publisher.publish(message);
         this.inFlight = publishing;
         const ack = await publishing;
         if (!(await this.store.bundles.markPublished(stored.hash, ack.streamSeq))) {
@@ -257,6 +271,25 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
       }
     }
     return true;
+  }
+
+  /**
+   * The feed message of a stored bundle, or null when its audience cannot be sent to now (e.g. the
+   * partner's pinned key cannot be encrypted to): that chain waits — later bundles must not overtake
+   * it — logged and listed by heldAudiences, and is tried again on the next pass. Not marked
+   * attempted, so an ended agreement can still cancel it.
+   */
+  private async buildOrHold(stored: StoredOutbound): Promise<FeedPublishInput | null> {
+    try {
+      const message = await this.outbound.build(stored);
+      if (this.holds.release(stored.audience)) this.logger.log(`the chain for ${stored.audience} moves again`);
+      return message;
+    } catch (err) {
+      const held = this.holds.hold(stored.audience, stored.hash, err);
+      if (!held) throw err;
+      if (held === 'new') this.logger.error(`the chain for ${stored.audience} waits at bundle ${stored.hash.slice(0, 12)}: ${errorMessage(err)}`);
+      return null;
+    }
   }
 
   private nudgeLater(): void {

@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { NatsConnection } from '@palermo/federation';
 import { Store } from '@palermo/store';
 import { ANY_ROLE, Public, Roles } from '../auth/roles';
+import { ExportService } from '../export/export.service';
 import { FeedLifecycle } from '../node/feed.lifecycle';
 import { ChainStates } from '../resync/chain.states';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
@@ -16,6 +17,7 @@ export class HealthController {
     private readonly store: Store,
     private readonly feeds: FeedLifecycle,
     private readonly chains: ChainStates,
+    private readonly exporter: ExportService,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -42,6 +44,8 @@ export class HealthController {
       // Partners' chains not whole right now, by state (details per partner: GET /partners/:id/status).
       chains: this.chains.summary(),
       keyStatements: { pending: keyStatementsPending },
+      // Own chains that wait because their next bundle cannot be sent (e.g. a partner key that cannot be encrypted to).
+      export: { held: this.exporter.heldAudiences() },
     };
   }
 }

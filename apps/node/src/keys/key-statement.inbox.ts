@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { verifyKeyRevocation, verifyKeyRotation } from '@palermo/bundles';
+import { canEncryptTo, readPublicKey, verifyKeyRevocation, verifyKeyRotation } from '@palermo/bundles';
 import type { FeedVerdict, KeyStatementMessage } from '@palermo/federation';
 import { statementHash, Store, type StatementBytes } from '@palermo/store';
 import { readKeyStatement } from './key-statement.reader';
@@ -41,6 +41,11 @@ export class KeyStatementInbox {
     const verified = await verifyKeyRotation(value, partner.armoredPublicKey, { nodeId: msg.publisher });
     if (!verified.ok) return { code: verified.code, message: verified.message, kind: 'rotation' };
     const { rotation } = verified;
+    // Pinning a key restricted bundles cannot be encrypted to would hold that partner's chain; the
+    // pin stays, and a rotation from it to a usable key is still accepted.
+    if (!(await canEncryptTo(await readPublicKey(rotation.newPublicKey)))) {
+      return { code: 'PARTNER_KEY_CANNOT_ENCRYPT', message: `the new key ${rotation.newFingerprint} of ${msg.publisher} has no usable encryption subkey`, kind: 'rotation' };
+    }
     const result = await this.store.keyHistory.acceptRotation({
       nodeId: msg.publisher,
       oldFingerprint: rotation.oldFingerprint,

@@ -79,7 +79,7 @@ export class LogLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
           this.witnessing.set(nodeId, this.channel.followCheckpoints({ witness: this.config.nodeId, publisher: nodeId, handler: this.witness.handle }));
           this.inclusions.kick(nodeId);
         } else if (retry) {
-          this.inclusions.kick(nodeId);
+          this.inclusions.retryDue(nodeId);
         }
       }
     } catch (err) {

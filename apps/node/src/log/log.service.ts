@@ -3,6 +3,7 @@ import type { LogProofAnswer } from '@palermo/bundles';
 import { DomainError } from '@palermo/indicators';
 import { Store } from '@palermo/store';
 import { LogCheckpointer } from './log.checkpointer';
+import { LogInclusionChecker } from './log.inclusion.checker';
 import { LogProofService } from './log.proof.service';
 import type { LogCheckpointQuery, LogProofQuery } from './log.query';
 
@@ -13,6 +14,7 @@ export class LogService {
     private readonly store: Store,
     private readonly checkpointer: LogCheckpointer,
     private readonly proofs: LogProofService,
+    private readonly inclusions: LogInclusionChecker,
   ) {}
 
   /** Signed checkpoints, newest first, each with the countersignatures received. */
@@ -45,10 +47,14 @@ export class LogService {
     return { ...answer, ...(checkpoint ? { rootHash: checkpoint.rootHash } : {}) };
   }
 
-  /** The `log` section of GET /partners/:id/status: how this node, as a witness, sees that partner's feed log. */
+  /**
+   * The `log` section of GET /partners/:id/status: how this node, as a witness, sees that partner's
+   * feed log. `inclusionRetry`: the pending bundles wait after a transient failure (not evidence).
+   */
   async partnerLog(partner: string) {
     const [state, counts] = await Promise.all([this.store.logPartners.state(partner), this.store.logPartners.inclusionCounts(partner)]);
-    if (!state) return { state: 'unverified' as const, lastVerifiedSize: null, lastVerifiedRoot: null, verifiedAt: null, bundles: counts };
+    const inclusionRetry = this.inclusions.retryState(partner);
+    if (!state) return { state: 'unverified' as const, lastVerifiedSize: null, lastVerifiedRoot: null, verifiedAt: null, bundles: counts, inclusionRetry };
     const evidence = state.state === 'forked' ? await this.store.logPartners.forks(partner, 10) : undefined;
     return {
       state: state.state,
@@ -57,6 +63,7 @@ export class LogService {
       verifiedAt: state.verifiedAt,
       forkedAt: state.forkedAt,
       bundles: counts,
+      inclusionRetry,
       ...(evidence ? { evidence } : {}),
     };
   }

@@ -3,6 +3,7 @@ import { DomainError } from '@palermo/indicators';
 import { audiencesFor } from '@palermo/federation';
 import { Store, type ActorRef } from '@palermo/store';
 import { ChainStates } from '../resync/chain.states';
+import { ExportService } from '../export/export.service';
 import { LogService } from '../log/log.service';
 import { KeysLifecycle } from '../keys/keys.lifecycle';
 import { FeedLifecycle } from './feed.lifecycle';
@@ -18,6 +19,7 @@ export class PartnersService {
     private readonly chains: ChainStates,
     private readonly logs: LogService,
     private readonly keyStatements: KeysLifecycle,
+    private readonly exporter: ExportService,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -31,11 +33,13 @@ export class PartnersService {
    * and `all`). "Delivered" is not shown: the partner's consumer state is not readable from here.
    * `inbound`: the partner's chains addressed to this node and their resync state.
    * `log`: this node as a witness of the partner's feed log (ok, forked with evidence, or unverified).
+   * `held`: set when this node's chain to the partner waits because its next bundle cannot be sent.
    */
   async status(nodeId: string) {
     const partner = await this.store.partners.get(nodeId);
     if (!partner) throw new DomainError('PARTNER_NOT_FOUND', `${nodeId} is not a pinned partner`);
-    return { partner: nodeId, chains: await this.store.receipts.partnerStatus(nodeId), inbound: await this.inbound(nodeId), log: await this.logs.partnerLog(nodeId) };
+    const held = this.exporter.heldAudiences().find((h) => h.audience === nodeId) ?? null;
+    return { partner: nodeId, chains: await this.store.receipts.partnerStatus(nodeId), held, inbound: await this.inbound(nodeId), log: await this.logs.partnerLog(nodeId) };
   }
 
   /**

@@ -45,7 +45,7 @@ const VERIFIED_SQL = `
   on conflict (publisher) do update set tree_size = excluded.tree_size, root_hash = excluded.root_hash, signed = excluded.signed, verified_at = now()
   where log_partner.tree_size <= excluded.tree_size`;
 const PENDING_SQL = `
-  select b.hash, b.pos::text as pos from bundle b
+  select b.hash, b.pos::text as pos, b.bundle_created_at as created_at from bundle b
   where b.direction = 'in' and b.publisher = ? and b.pos > ?::bigint
     and not exists (select 1 from log_inclusion i where i.bundle_hash = b.hash)
   order by b.pos limit ?`;
@@ -78,10 +78,14 @@ export class LogPartnerRepository extends Repository {
     await query(this.fork(), VERIFIED_SQL, [publisher, checkpoint.treeSize, checkpoint.rootHash, JSON.stringify(checkpoint.signed)]);
   }
 
-  /** Bundles imported from `publisher` not yet proven included in its log, in import order (keyset paging by `pos`). */
-  async pendingInclusions(publisher: string, limit: number, afterPos = '0'): Promise<{ hash: string; pos: string }[]> {
+  /**
+   * Bundles imported from `publisher` not yet proven included in its log, in import order (keyset
+   * paging by `pos`), with the creation time the publisher signed into each.
+   */
+  async pendingInclusions(publisher: string, limit: number, afterPos = '0'): Promise<{ hash: string; pos: string; createdAt: string }[]> {
     checkLimit(limit);
-    return query(this.fork(), PENDING_SQL, [publisher, afterPos, limit]);
+    const rows = await query<{ hash: string; pos: string; created_at: Date | string }>(this.fork(), PENDING_SQL, [publisher, afterPos, limit]);
+    return rows.map((r) => ({ hash: r.hash, pos: r.pos, createdAt: toIso(r.created_at) }));
   }
 
   /** Marks imported bundles as log-verified (idempotent). */
