@@ -61,6 +61,7 @@ export type {
   BundleRecord,
   BundleSummary,
   ChainReceiptStatus,
+  ChainDeliveryCounts,
   IncomingReceipt,
   OutgoingReceipt,
   PendingReceipt,
