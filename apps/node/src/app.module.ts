@@ -45,6 +45,7 @@ import { ReceiptInbox } from './receipts/receipt.inbox';
 import { ReceiptIssuer } from './receipts/receipt.issuer';
 import { ReceiptOutbox } from './receipts/receipt.outbox';
 import { ReceiptsLifecycle } from './receipts/receipts.lifecycle';
+import { DeliveryStatus } from './receipts/delivery.status';
 import { RetentionController } from './retention/retention.controller';
 import { RetentionService } from './retention/retention.service';
 import { StixExportController } from './interop/stix-export.controller';
@@ -183,6 +184,7 @@ export class AppModule implements NestModule {
         KeysLifecycle,
         SignerKeys,
         OwnKeyRing,
+        DeliveryStatus,
       ],
     };
   }

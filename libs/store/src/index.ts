@@ -62,6 +62,7 @@ export type {
   BundleRecord,
   BundleSummary,
   ChainReceiptStatus,
+  ChainDeliveryCounts,
   IncomingReceipt,
   OutgoingReceipt,
   PendingReceipt,

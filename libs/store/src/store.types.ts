@@ -443,3 +443,13 @@ export interface ChainReceiptStatus {
   /** The quarantined bundles with the partner's reason (latest receipt per bundle). */
   quarantinedBundles: { bundleHash: string; seq: number; reason: string | null; receivedAt: string }[];
 }
+
+/** Published bundles of one own chain at or below a recipient's consumer positions (issue 4 item 4, "delivered"). */
+export interface ChainDeliveryCounts {
+  /** Bundles JetStream delivered to the recipient (acked or not). */
+  delivered: number;
+  lastSeqDelivered: number | null;
+  /** Bundles the recipient acked (its import or quarantine committed). */
+  acked: number;
+  lastSeqAcked: number | null;
+}
