@@ -78,6 +78,14 @@ import { KeysController } from './keys/keys.controller';
 import { KeysLifecycle } from './keys/keys.lifecycle';
 import { KeysService } from './keys/keys.service';
 import { SignerKeys } from './keys/signer.keys';
+import { LOOKUP_CONFIG, loadLookupConfig } from './config/lookup.config';
+import { LookupKeys } from './lookups/lookup.keys';
+import { LookupLifecycle } from './lookups/lookup.lifecycle';
+import { LookupQuerier } from './lookups/lookup.querier';
+import { LookupResponder } from './lookups/lookup.responder';
+import { LookupTableBuilder } from './lookups/lookup.table';
+import { LookupsController } from './lookups/lookups.controller';
+import { LookupsService } from './lookups/lookups.service';
 
 /** Where the store lives: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
 export function storeOptions(config: NodeConfig) {
@@ -125,6 +133,7 @@ export class AppModule implements NestModule {
         ResyncController,
         LogController,
         KeysController,
+        LookupsController,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -181,6 +190,13 @@ export class AppModule implements NestModule {
         KeyStatementInbox,
         KeysLifecycle,
         SignerKeys,
+        { provide: LOOKUP_CONFIG, useFactory: () => loadLookupConfig() },
+        LookupKeys,
+        LookupTableBuilder,
+        LookupResponder,
+        LookupQuerier,
+        LookupsService,
+        LookupLifecycle,
       ],
     };
   }

@@ -61,3 +61,4 @@ export {
 } from './federation.subjects';
 export { KeyChannel, type KeyFollowOptions, type KeyStatementMessage, type KeyStatementPublishInput } from './key.channel';
 export { keyConsumerName, keyStreamName, keySubject, parseKeySubject } from './federation.subjects';
+export { LookupChannel, type LookupRequestMessage } from './lookup.channel';

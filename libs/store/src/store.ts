@@ -20,6 +20,7 @@ import { SightingRepository } from './repositories/sighting.repository';
 import { TokenRepository } from './repositories/token.repository';
 import { FeedLogRepository } from './repositories/feed-log.repository';
 import { LogPartnerRepository } from './repositories/log-partner.repository';
+import { LookupRepository } from './repositories/lookup.repository';
 
 /**
  * The node's database: repositories over one MikroORM instance (PostgreSQL or PGlite). Obtain it
@@ -67,6 +68,8 @@ export class Store {
   readonly logPartners: LogPartnerRepository;
   /** Key rotation and revocation: own key history and statements, partners' key history. */
   readonly keyHistory: KeyHistoryRepository;
+  /** Hit/no-hit lookups: the PRF tables per OPRF key epoch. */
+  readonly lookups: LookupRepository;
 
   private closing: Promise<void> | null = null;
 
@@ -98,6 +101,7 @@ export class Store {
     this.feedLog = new FeedLogRepository(em);
     this.logPartners = new LogPartnerRepository(em);
     this.keyHistory = new KeyHistoryRepository(em);
+    this.lookups = new LookupRepository(em);
   }
 
   /** Whether the database answers, for health endpoints (no URL, no credentials). */

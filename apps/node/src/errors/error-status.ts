@@ -28,6 +28,9 @@ const STATUS: Record<string, number> = {
   KEY_IS_ACTIVE: 409,
   KEY_ALREADY_REVOKED: 409,
   KEY_PRIVATE_NOT_KEPT: 409,
+  LOOKUP_RATE_LIMITED: 429,
+  LOOKUP_NO_PARTNERS: 422,
+  LOOKUP_ROTATION_IN_PROGRESS: 409,
 };
 
 /** Maps a stable domain error code to the HTTP status the API answers with. */

@@ -31,6 +31,8 @@ export class HealthController {
     const receiptsPending = database.ok ? await this.store.receipts.pendingCount().catch(() => null) : null;
     // Own key statements (rotations, revocations) the key stream has not acknowledged yet.
     const keyStatementsPending = database.ok ? await this.store.keyHistory.pendingOut(1000).then((p) => p.length).catch(() => null) : null;
+    // Lookup tables per OPRF key epoch: built up to which indicator change, of how many (builtSeq = headSeq: complete).
+    const lookups = database.ok ? await this.store.lookups.progress().catch(() => null) : null;
     res.status(ok ? 200 : 503);
     return {
       status: ok ? 'ok' : 'degraded',
@@ -42,6 +44,7 @@ export class HealthController {
       // Partners' chains not whole right now, by state (details per partner: GET /partners/:id/status).
       chains: this.chains.summary(),
       keyStatements: { pending: keyStatementsPending },
+      lookups: { epochs: lookups },
     };
   }
 }
