@@ -1,0 +1,35 @@
+import { Client } from 'pg';
+import type { TestNode } from './federation.harness';
+
+// Reads a node's whole PostgreSQL database as text (e2e brief: `pg` only to assert what is stored):
+// the lookup suite asserts that a missed value left no trace in any table of the responder.
+
+/** Every row of every table of the node's public schema, as PostgreSQL's text form of the row (bytea as \x hex). */
+export async function dumpAllRows(node: TestNode): Promise<{ table: string; row: string }[]> {
+  if (!node.database) throw new Error(`${node.nodeId} runs without PostgreSQL`);
+  const client = new Client({ connectionString: node.database.url });
+  await client.connect();
+  try {
+    const tables = (await client.query(`select tablename from pg_tables where schemaname = 'public' order by tablename`)).rows.map((r) => r.tablename as string);
+    const out: { table: string; row: string }[] = [];
+    for (const table of tables) {
+      const rows = await client.query(`select t::text as row from "${table.replace(/"/g, '""')}" t`);
+      for (const r of rows.rows) out.push({ table, row: r.row as string });
+    }
+    return out;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Rows of a lookup table (lookup_entry) of the node: how many per epoch. */
+export async function lookupEntryCounts(node: TestNode): Promise<Record<number, number>> {
+  const client = new Client({ connectionString: node.database!.url });
+  await client.connect();
+  try {
+    const rows = (await client.query(`select epoch, count(*)::int as n from lookup_entry group by epoch`)).rows;
+    return Object.fromEntries(rows.map((r) => [r.epoch, r.n]));
+  } finally {
+    await client.end();
+  }
+}
