@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { nodeInboxPrefix, type LookupRequestMessage } from '@palermo/federation';
-import { errorMessage, type IndicatorType } from '@palermo/indicators';
+import { DomainError, errorMessage, type IndicatorType } from '@palermo/indicators';
 import { evaluate, LOOKUP_MATCH_RESULT_SPEC, LOOKUP_REQUEST_SPEC, LOOKUP_RESPONSE_SPEC, type LookupMatch, type LookupRequest } from '@palermo/lookups';
 import { Store } from '@palermo/store';
 import { LOOKUP_CONFIG, type LookupConfig } from '../config/lookup.config';
@@ -111,7 +111,10 @@ export class LookupResponder {
     const asked = { requestId: m.requestId, type: pending.type, purpose: pending.purpose, keyEpoch: pending.keyEpoch };
     if (m.keyEpoch !== pending.keyEpoch) return refused(requester, 'LOOKUP_EPOCH_MISMATCH', `evaluated with key epoch ${pending.keyEpoch}, the match names ${m.keyEpoch}`, asked);
     // The output is looked up and goes out of scope here: on a miss nothing of it is kept anywhere.
-    const found = await this.store.lookups.match(pending.keyEpoch, m.prfOutput);
+    // A failed look-up must not carry the output into a log: drivers quote bound parameters in their errors.
+    const found = await this.store.lookups.match(pending.keyEpoch, m.prfOutput).catch(() => {
+      throw new DomainError('LOOKUP_UNAVAILABLE', `the table look-up of request ${m.requestId} failed`);
+    });
     const reference = found ? `${found.originNode}:${found.originId}` : undefined;
     return {
       answer: found ? { spec: LOOKUP_MATCH_RESULT_SPEC, requestId: m.requestId, hit: true, reference: reference! } : { spec: LOOKUP_MATCH_RESULT_SPEC, requestId: m.requestId, hit: false },
