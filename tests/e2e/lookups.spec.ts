@@ -300,3 +300,14 @@ describe('key rotation', () => {
     expect(res.body.results[0].result).toBe('no-hit');
   });
 });
+
+describe('a partner that does not answer', () => {
+  it('is reported unreachable, not as a no-hit', async () => {
+    await us.process.stop();
+    const res = await lookup(nl, { type: 'email', value: HELD, partners: [C], purpose: 'investigation' });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.results[0]).toMatchObject({ partner: C, result: 'unreachable', reason: 'LOOKUP_UNREACHABLE' });
+    const asked = await nl.api('GET', '/audit?action=lookup.asked', { role: 'auditor' });
+    expect(asked.body.items.some((e: any) => e.details.partner === C && e.details.result === 'unreachable')).toBe(true);
+  });
+});

@@ -13,7 +13,8 @@ const SWEEP_EVERY_MS = 60_000;
  * indicators' change_seq (commit order) page by page, computes `prfOutput` of each lookup-eligible
  * indicator (~1 ms each) and drops the rows of indicators revoked, pseudonymized or expired. A new
  * epoch (first boot, POST /lookups/key/rotate) is built from change_seq 0 while the active one keeps
- * answering, and becomes active — retiring the old one and its table — once it has caught up.
+ * answering, and becomes active once it has caught up; the old epoch is retired, and its table dropped
+ * after the match window (a request it evaluated just before the switch still gets its match).
  */
 @Injectable()
 export class LookupTableBuilder implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -63,6 +64,8 @@ export class LookupTableBuilder implements OnApplicationBootstrap, OnApplication
       }
       busy = (await this.page(epoch, key)) || busy;
     }
+    // A retired epoch's table answers the matches of requests evaluated before the switch, then goes.
+    await this.store.lookups.dropRetired(new Date(Date.now() - this.config.matchWindowMs));
     if (Date.now() - this.lastSweep > SWEEP_EVERY_MS) {
       this.lastSweep = Date.now();
       const swept = await this.store.lookups.sweep();
@@ -76,7 +79,7 @@ export class LookupTableBuilder implements OnApplicationBootstrap, OnApplication
     if (page.lastSeq === null) {
       if (epoch.state === 'building') {
         await this.store.lookups.activate(epoch.epoch);
-        this.logger.log(`lookup epoch ${epoch.epoch} is complete and answers from now on`);
+        this.logger.log(`lookup epoch ${epoch.epoch} is complete and answers from now on (the previous table is kept for the match window)`);
       }
       return false;
     }

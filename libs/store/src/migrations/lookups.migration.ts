@@ -18,7 +18,9 @@ export class Migration20261206000600Lookups extends Migration {
 }
 
 const STATEMENTS = [
-  // building: its table is being filled; active: it answers lookups (at most one); retired: replaced.
+  // building: its table is being filled; active: it answers lookups (at most one); retired: replaced —
+  // its table is kept for the match window after retired_at, so a request evaluated with the old key
+  // just before the switch still gets its match answered, then dropped.
   // built_seq is the indicator change_seq up to which the table is complete (change_seq order is
   // commit order, see the Taxii migration), so the builder resumes where it stopped.
   `create table lookup_epoch (
@@ -26,7 +28,8 @@ const STATEMENTS = [
     state text not null check (state in ('building', 'active', 'retired')),
     built_seq bigint not null default 0,
     created_at timestamptz not null default now(),
-    activated_at timestamptz
+    activated_at timestamptz,
+    retired_at timestamptz
   )`,
   `create unique index lookup_epoch_one_active on lookup_epoch ((state)) where state = 'active'`,
   // One row per lookup-eligible indicator and epoch; the output is the PRF of the indicator's own

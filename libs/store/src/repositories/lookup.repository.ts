@@ -112,13 +112,25 @@ export class LookupRepository extends Repository {
     });
   }
 
-  /** Makes `epoch` the one that answers; the previous active epoch is retired and its table dropped. */
+  /**
+   * Makes `epoch` the one that answers; the previous active epoch is retired. Its table stays until
+   * dropRetired: matches of requests it evaluated just before the switch are still answered.
+   */
   activate(epoch: number): Promise<void> {
     return this.transaction(async (em) => {
-      const old = await query<{ epoch: number }>(em, `update lookup_epoch set state = 'retired' where state = 'active' and epoch <> ?::integer returning epoch`, [epoch]);
+      await query(em, `update lookup_epoch set state = 'retired', retired_at = now() where state = 'active' and epoch <> ?::integer`, [epoch]);
       await query(em, `update lookup_epoch set state = 'active', activated_at = now() where epoch = ?::integer`, [epoch]);
-      for (const o of old) await query(em, `delete from lookup_entry where epoch = ?::integer`, [o.epoch]);
     });
+  }
+
+  /** Drops the tables of epochs retired before `before` (after the match window); the number of rows dropped. */
+  async dropRetired(before: Date): Promise<number> {
+    const rows = await query<unknown>(
+      this.fork(),
+      `delete from lookup_entry where epoch in (select epoch from lookup_epoch where state = 'retired' and retired_at < ?::timestamptz) returning 1`,
+      [before.toISOString()],
+    );
+    return rows.length;
   }
 
   /** The indicator whose PRF output in `epoch` is `prfOutput` and that is still eligible now, as (origin, id); else null. */
