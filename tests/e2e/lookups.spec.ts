@@ -256,6 +256,7 @@ describe('the responder over raw NATS', () => {
     expect(await ask(enc(JSON.stringify({ spec: 'palermo/lookup-signed@1', requester: A, message: {}, signature: 'x', extra: 1 })))).toMatchObject({ code: 'LOOKUP_ENVELOPE_MALFORMED' });
     expect(await ask(enc(JSON.stringify({ spec: 'palermo/lookup-signed@1', requester: A, message: { ...request(), blindedElement: 'zz' }, signature: 'x' })))).toMatchObject({ code: 'LOOKUP_REQUEST_MALFORMED' });
     expect(await ask(enc(JSON.stringify({ spec: 'palermo/lookup-signed@1', requester: A, message: request(), signature: 'not a signature' })))).toMatchObject({ code: 'LOOKUP_SIGNATURE_INVALID' });
+    expect(await ask(enc(JSON.stringify({ spec: 'palermo/lookup-signed@1', requester: A, message: { spec: LOOKUP_MATCH_SPEC, requestId: 'x' }, signature: 'x' })))).toMatchObject({ code: 'LOOKUP_MATCH_MALFORMED' });
     // The identity element (RFC 9497 §3.3: must be refused), correctly signed.
     expect(await ask(await sealLookup(A, request({ blindedElement: '00'.repeat(32) }), nlKey))).toMatchObject({ code: 'LOOKUP_ELEMENT_INVALID' });
     // Still answering afterwards.

@@ -21,15 +21,3 @@ export async function dumpAllRows(node: TestNode): Promise<{ table: string; row:
     await client.end();
   }
 }
-
-/** Rows of a lookup table (lookup_entry) of the node: how many per epoch. */
-export async function lookupEntryCounts(node: TestNode): Promise<Record<number, number>> {
-  const client = new Client({ connectionString: node.database!.url });
-  await client.connect();
-  try {
-    const rows = (await client.query(`select epoch, count(*)::int as n from lookup_entry group by epoch`)).rows;
-    return Object.fromEntries(rows.map((r) => [r.epoch, r.n]));
-  } finally {
-    await client.end();
-  }
-}
