@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateNodeKey, readPrivateKey, type NodePrivateKey } from '@palermo/bundles';
@@ -35,7 +35,7 @@ beforeAll(async () => {
   fed = await bootFederation([
     { nodeId: A, jurisdiction: 'NL', agreements: [{ partner: B, terms: { lookups: true } }, { partner: C, terms: { lookups: true } }] },
     // de-bka answers nl-police's lookups for investigation and intelligence; us-hsi's agreement does not allow lookups.
-    { nodeId: B, jurisdiction: 'DE', agreements: [{ partner: A, terms: { lookups: true } }, { partner: C, terms: { lookups: false } }], env: { PALERMO_LOOKUP_RATE_PER_MINUTE: '200', PALERMO_LOOKUP_TABLE_IDLE_MS: '100' } },
+    { nodeId: B, jurisdiction: 'DE', agreements: [{ partner: A, terms: { lookups: true } }, { partner: C, terms: { lookups: false } }], env: { PALERMO_LOOKUP_RATE_PER_MINUTE: '200', PALERMO_LOOKUP_TABLE_IDLE_MS: '100', PALERMO_LOOKUP_MATCH_WINDOW_MS: '3000' } },
     // us-hsi answers nl-police for phones only, two a minute; it has no agreement with de-bka at all.
     { nodeId: C, jurisdiction: 'US', agreements: [{ partner: A, terms: { lookups: true, types: ['phone', 'email'], purposes: ['investigation'] } }], env: { PALERMO_LOOKUP_RATE_PER_MINUTE: '2', PALERMO_LOOKUP_TABLE_IDLE_MS: '100' } },
   ]);
@@ -291,6 +291,9 @@ describe('key rotation', () => {
     await tableComplete(de, 2);
     const after = await lookup(nl, { type: 'email', value: HELD, partners: [B], purpose: 'investigation' });
     expect(after.body.results[0]).toMatchObject({ result: 'hit', reference: `${B}:${heldId}` });
+    // Once the match window has passed, the retired epoch's key is destroyed.
+    await eventually('epoch 1 key destroyed', async () => !existsSync(join(de.dataDir, 'keys', 'lookup', 'epoch-1.key')));
+    expect(existsSync(join(de.dataDir, 'keys', 'lookup', 'epoch-2.key'))).toBe(true);
   });
 
   it('a revoked indicator leaves the table: no longer a hit', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '@palermo/indicators';
@@ -37,6 +37,15 @@ export class LookupKeys {
     if (!parsed.ok) throw new DomainError('LOOKUP_KEY_INVALID', `${file}: ${parsed.message}`);
     this.cache.set(epoch, parsed.key);
     return parsed.key;
+  }
+
+  /** Destroys the key of a retired epoch whose table is gone: nothing can be evaluated or matched with it any more. */
+  destroy(epoch: number): boolean {
+    this.cache.delete(epoch);
+    const file = this.file(epoch);
+    if (!existsSync(file)) return false;
+    rmSync(file);
+    return true;
   }
 
   private file(epoch: number): string {

@@ -65,7 +65,8 @@ export class LookupTableBuilder implements OnApplicationBootstrap, OnApplication
       busy = (await this.page(epoch, key)) || busy;
     }
     // A retired epoch's table answers the matches of requests evaluated before the switch, then goes.
-    await this.store.lookups.dropRetired(new Date(Date.now() - this.config.matchWindowMs));
+    const retired = await this.store.lookups.dropRetired(new Date(Date.now() - this.config.matchWindowMs));
+    for (const epoch of retired.epochs) if (this.keys.destroy(epoch)) this.logger.log(`lookup epoch ${epoch} retired: its table dropped, its key destroyed`);
     if (Date.now() - this.lastSweep > SWEEP_EVERY_MS) {
       this.lastSweep = Date.now();
       const swept = await this.store.lookups.sweep();

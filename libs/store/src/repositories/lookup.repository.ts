@@ -123,14 +123,15 @@ export class LookupRepository extends Repository {
     });
   }
 
-  /** Drops the tables of epochs retired before `before` (after the match window); the number of rows dropped. */
-  async dropRetired(before: Date): Promise<number> {
-    const rows = await query<unknown>(
-      this.fork(),
-      `delete from lookup_entry where epoch in (select epoch from lookup_epoch where state = 'retired' and retired_at < ?::timestamptz) returning 1`,
-      [before.toISOString()],
-    );
-    return rows.length;
+  /** Drops the tables of epochs retired before `before` (after the match window); the epochs that are now without a table, and the rows dropped. */
+  dropRetired(before: Date): Promise<{ epochs: number[]; rows: number }> {
+    return this.transaction(async (em) => {
+      const epochs = await query<{ epoch: number }>(em, `select epoch from lookup_epoch where state = 'retired' and retired_at < ?::timestamptz order by epoch`, [before.toISOString()]);
+      if (epochs.length === 0) return { epochs: [], rows: 0 };
+      const list = JSON.stringify(epochs.map((e) => ({ epoch: Number(e.epoch) })));
+      const rows = await query<unknown>(em, `delete from lookup_entry where epoch in (select x.epoch from json_to_recordset(?::text::json) as x(epoch integer)) returning 1`, [list]);
+      return { epochs: epochs.map((e) => Number(e.epoch)), rows: rows.length };
+    });
   }
 
   /** The indicator whose PRF output in `epoch` is `prfOutput` and that is still eligible now, as (origin, id); else null. */
