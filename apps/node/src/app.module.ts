@@ -80,6 +80,14 @@ import { KeysLifecycle } from './keys/keys.lifecycle';
 import { KeysService } from './keys/keys.service';
 import { SignerKeys } from './keys/signer.keys';
 import { OwnKeyRing } from './keys/own-key.ring';
+import { LOOKUP_CONFIG, loadLookupConfig } from './config/lookup.config';
+import { LookupKeys } from './lookups/lookup.keys';
+import { LookupLifecycle } from './lookups/lookup.lifecycle';
+import { LookupQuerier } from './lookups/lookup.querier';
+import { LookupResponder } from './lookups/lookup.responder';
+import { LookupTableBuilder } from './lookups/lookup.table';
+import { LookupsController } from './lookups/lookups.controller';
+import { LookupsService } from './lookups/lookups.service';
 
 /** Where the store lives: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
 export function storeOptions(config: NodeConfig) {
@@ -127,6 +135,7 @@ export class AppModule implements NestModule {
         ResyncController,
         LogController,
         KeysController,
+        LookupsController,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -185,6 +194,13 @@ export class AppModule implements NestModule {
         SignerKeys,
         OwnKeyRing,
         DeliveryStatus,
+        { provide: LOOKUP_CONFIG, useFactory: () => loadLookupConfig() },
+        LookupKeys,
+        LookupTableBuilder,
+        LookupResponder,
+        LookupQuerier,
+        LookupsService,
+        LookupLifecycle,
       ],
     };
   }

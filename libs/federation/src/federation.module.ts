@@ -8,6 +8,7 @@ import { ResyncChannel } from './resync.channel';
 import { LogChannel } from './log.channel';
 import { KeyChannel } from './key.channel';
 import { FeedDelivery } from './feed.delivery';
+import { LookupChannel } from './lookup.channel';
 
 /** Injection token of the FederationOptions the module was configured with. */
 export const FEDERATION_OPTIONS = Symbol('FEDERATION_OPTIONS');
@@ -22,7 +23,7 @@ export interface FederationModuleAsyncOptions {
 }
 
 /**
- * Global Nest module providing NatsConnection, FeedPublisher, FeedSubscriber, ReceiptChannel, ResyncChannel, LogChannel, KeyChannel and FeedDelivery (class tokens).
+ * Global Nest module providing NatsConnection, FeedPublisher, FeedSubscriber, ReceiptChannel, ResyncChannel, LogChannel, KeyChannel, FeedDelivery and LookupChannel (class tokens).
  * The classes stay plain: the CLI and tests construct them with `new`.
  */
 @Module({})
@@ -51,8 +52,9 @@ export class FederationModule {
         { provide: LogChannel, useFactory: (connection: NatsConnection) => new LogChannel(connection), inject: [NatsConnection] },
         { provide: KeyChannel, useFactory: (connection: NatsConnection) => new KeyChannel(connection), inject: [NatsConnection] },
         { provide: FeedDelivery, useFactory: (connection: NatsConnection) => new FeedDelivery(connection), inject: [NatsConnection] },
+        { provide: LookupChannel, useFactory: (connection: NatsConnection) => new LookupChannel(connection), inject: [NatsConnection] },
       ],
-      exports: [FEDERATION_OPTIONS, NatsConnection, FeedPublisher, FeedSubscriber, ReceiptChannel, ResyncChannel, LogChannel, KeyChannel, FeedDelivery],
+      exports: [FEDERATION_OPTIONS, NatsConnection, FeedPublisher, FeedSubscriber, ReceiptChannel, ResyncChannel, LogChannel, KeyChannel, FeedDelivery, LookupChannel],
     };
   }
 }
