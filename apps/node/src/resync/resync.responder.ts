@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { fingerprintOf, parseResyncRequest, signDetached, verifyResyncRequest, type ResyncRequest } from '@palermo/bundles';
+import { fingerprintOf, parseResyncRequest, signDetached, verifyResyncRequest, type ResyncRequest, type SignedResyncRequest } from '@palermo/bundles';
 import { nodeInboxPrefix, type ResyncAnswer, type ResyncBundle, type ResyncRequestMessage } from '@palermo/federation';
 import { COMMUNITY_AUDIENCE, errorMessage } from '@palermo/indicators';
-import { Store } from '@palermo/store';
+import { Store, type PartnerRecord } from '@palermo/store';
 import { RESYNC_CONFIG, type ResyncConfig } from '../config/resync.config';
 import { allowsExport } from '../export/export.audiences';
 import { OutboundMessages, type StoredOutbound } from '../export/outbound.message';
+import { KeysLifecycle } from '../keys/keys.lifecycle';
 import { PinnedKeys } from '../keys/pinned-keys.cache';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
 import { NonceWindow } from './nonce.window';
@@ -34,6 +35,7 @@ export class ResyncResponder {
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
     @Inject(NODE_KEYS) private readonly nodeKeys: NodeKeys,
     @Inject(RESYNC_CONFIG) private readonly resync: ResyncConfig,
+    private readonly lifecycle: KeysLifecycle,
   ) {
     this.nonces = new NonceWindow(2 * resync.maxSkewMs);
   }
@@ -51,7 +53,7 @@ export class ResyncResponder {
     const partner = await this.store.partners.get(request.requester);
     if (!partner) return { answer: refuse('RESYNC_UNKNOWN_REQUESTER', `${request.requester} is not a pinned partner of ${this.config.nodeId}`), request };
     const now = new Date();
-    const verified = await verifyResyncRequest(parsed.signed, { self: this.config.nodeId, requesterKey: await this.keys.get(partner), now, maxSkewMs: this.resync.maxSkewMs });
+    const verified = await this.verifyRequest(parsed.signed, partner, now);
     if (!verified.ok) return { answer: refuse(verified.code, verified.message), request };
     // Only the requester can read its inbox (deploy/nats): a request replayed by anybody else is answered to nobody.
     if (!req.reply.startsWith(`${nodeInboxPrefix(request.requester)}.`)) {
@@ -67,6 +69,20 @@ export class ResyncResponder {
       return { answer: refuse('RESYNC_NO_AGREEMENT', `no agreement with ${request.requester} covering export is in force; seq ${request.fromSeq} carries indicators`), request };
     }
     return { answer, request };
+  }
+
+  /**
+   * Verifies against the requester's pinned key. A requester that has just rotated signs with a key
+   * whose rotation statement may still wait in its key stream: a request by a key other than the pin
+   * first lets those statements through (as for bundles, SignerKeys), then is judged against the pin.
+   */
+  private async verifyRequest(signed: SignedResyncRequest, partner: PartnerRecord, now: Date) {
+    const verify = async (pinned: PartnerRecord) => verifyResyncRequest(signed, { self: this.config.nodeId, requesterKey: await this.keys.get(pinned), now, maxSkewMs: this.resync.maxSkewMs });
+    const first = await verify(partner);
+    if (first.ok || first.code !== 'RESYNC_SIGNATURE_INVALID' || signed.request.signer === partner.fingerprint) return first;
+    await this.lifecycle.catchUp(partner.nodeId);
+    const current = await this.store.partners.get(partner.nodeId);
+    return current && current.fingerprint !== partner.fingerprint ? verify(current) : first;
   }
 
   private async bundles(request: ResyncRequest, revocationsOnly: boolean): Promise<ResyncAnswer> {
