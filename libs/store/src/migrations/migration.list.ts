@@ -8,6 +8,7 @@ import { Migration20261130000300Taxii } from './taxii.migration';
 import { Migration20261206000100EncryptedBundles } from './encrypted-bundles.migration';
 import { Migration20261206000300KeyHistory } from './key-history.migration';
 import { Migration20261206000400FeedLog } from './feed-log.migration';
+import { Migration20261206000700Lifecycle } from './lifecycle.migration';
 
 /** Every migration in order, as class references (works under vitest, tsc output and bundlers). */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261206000100EncryptedBundles', class: Migration20261206000100EncryptedBundles },
   { name: 'Migration20261206000300KeyHistory', class: Migration20261206000300KeyHistory },
   { name: 'Migration20261206000400FeedLog', class: Migration20261206000400FeedLog },
+  { name: 'Migration20261206000700Lifecycle', class: Migration20261206000700Lifecycle },
 ];
