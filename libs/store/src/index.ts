@@ -83,6 +83,8 @@ export type {
   Page,
   PartnerRecord,
   PendingExport,
+  PendingRelay,
+  IndicatorHistoryEvent,
   QuarantineInput,
   QuarantineRecord,
   QuarantineSummary,
