@@ -164,7 +164,9 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     const open = exportAudiences(partners, agreements, this.config.policy.adequacy, now).filter((a) => a.audience !== COMMUNITY_AUDIENCE);
     const shared = await this.store.exportDecisions.sharedAudiences(pending.map((p) => p.id));
     const origins = new Map(agreements.map((a) => [a.partner, a]));
-    const plans = this.relays.decide(open, revocationOnlyAudiences(partners, agreements, now), pending, shared, origins, now);
+    // Every other pinned partner takes the origin's revocations of what it got; a suspended one's wait for its resume.
+    const closed = partners.map((p) => p.nodeId).filter((id) => !open.some((o) => o.audience === id)).sort();
+    const plans = this.relays.decide(open, closed, pending, shared, origins, now);
     await this.signAndSave(plans, { exported: [], relayed: pending.map((p) => ({ originNode: p.originNode, id: p.id, version: p.version, revoked: p.revoked !== null })) });
     const sent = plans.reduce((n, p) => n + p.entries.length, 0);
     if (sent > 0) this.logger.log(`relayed ${sent} entr${sent === 1 ? 'y' : 'ies'} of ${pending.length} imported indicator(s)`);
