@@ -132,13 +132,15 @@ describe('lifecycle across hops (A → B → C)', () => {
   }, 90_000);
 
   it('an older (or equal) copy arriving later changes nothing: a revoked indicator never comes back', async () => {
-    const v2 = { ...v1, version: 2, confidence: 90 };
-    const hash = await injectNext(b, c, [{ op: 'upsert', indicator: v1 }, { op: 'upsert', indicator: v2 }]);
-    await eventually(`${C} to record the replayed bundle`, async () => (await inbound(c, B, C)).some((x) => x.hash === hash));
-    const atC = await shown(c, id);
-    expect(atC.indicator).toMatchObject({ version: 2, confidence: 90 });
-    expect(atC.indicator.revokedAt).not.toBeNull();
-    expect(await found(c, VALUE)).toEqual([]);
+    // Replayed on B's chain to C, signed with B's key (one id per bundle: the wire allows no duplicates).
+    for (const copy of [v1, { ...v1, version: 2, confidence: 90 }]) {
+      const hash = await injectNext(b, c, [{ op: 'upsert', indicator: copy }]);
+      await eventually(`${C} to record the replayed version ${copy.version}`, async () => (await inbound(c, B, C)).some((x) => x.hash === hash));
+      const atC = await shown(c, id);
+      expect(atC.indicator).toMatchObject({ version: 2, confidence: 90 });
+      expect(atC.indicator.revokedAt).not.toBeNull();
+      expect(await found(c, VALUE)).toEqual([]);
+    }
   }, 90_000);
 
   it('expiry: past its validUntil an indicator leaves active results (also at C), and include=expired shows it', async () => {
