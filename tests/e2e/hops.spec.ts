@@ -143,6 +143,17 @@ describe('lifecycle across hops (A → B → C)', () => {
     }
   }, 90_000);
 
+  it('include= refuses what it does not know (400 with the field), and takes duplicates and spaces', async () => {
+    for (const bad of ['bogus', 'history,bogus', 'x'.repeat(65), 'revoked;drop table indicator']) {
+      const res = await c.api('GET', `/indicators?include=${encodeURIComponent(bad)}`);
+      expect(res.status, bad).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    }
+    const dup = await c.api('GET', `/indicators?type=email&value=${encodeURIComponent(VALUE)}&include=${encodeURIComponent('revoked, revoked')}`);
+    expect(dup.status).toBe(200);
+    expect(dup.body.items.map((i: any) => i.id)).toEqual([id]);
+  }, 30_000);
+
   it('expiry: past its validUntil an indicator leaves active results (also at C), and include=expired shows it', async () => {
     await eventually(`${expiring} to expire`, async () => (await found(a, EXPIRING)).length === 0, 60_000);
     expect(await found(c, EXPIRING)).toEqual([]);
