@@ -17,6 +17,7 @@ import { BundlesService } from './bundles/bundles.service';
 import type { NodeConfig } from './config/node.config';
 import { HttpErrorFilter } from './errors/http-exception.filter';
 import { ExportPlanner } from './export/export.planner';
+import { RelayPlanner } from './export/relay.planner';
 import { ExportService } from './export/export.service';
 import { OutboundMessages } from './export/outbound.message';
 import { HealthController, LivenessController } from './health/health.controller';
@@ -149,6 +150,7 @@ export class AppModule implements NestModule {
         PartnersService,
         FeedLifecycle,
         ExportPlanner,
+        RelayPlanner,
         ExportService,
         OutboundMessages,
         BundleVerifier,

@@ -85,6 +85,8 @@ export type {
   Page,
   PartnerRecord,
   PendingExport,
+  PendingRelay,
+  IndicatorHistoryEvent,
   QuarantineInput,
   QuarantineRecord,
   QuarantineSummary,

@@ -10,6 +10,7 @@ import { Migration20261206000100EncryptedBundles } from './encrypted-bundles.mig
 import { Migration20261206000300KeyHistory } from './key-history.migration';
 import { Migration20261206000400FeedLog } from './feed-log.migration';
 import { Migration20261206000600Lookups } from './lookups.migration';
+import { Migration20261206000700Lifecycle } from './lifecycle.migration';
 
 /** Every migration in order, as class references (works under vitest, tsc output and bundlers). */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261206000400FeedLog', class: Migration20261206000400FeedLog },
   { name: 'Migration20261206000500ImageHashIndex', class: Migration20261206000500ImageHashIndex },
   { name: 'Migration20261206000600Lookups', class: Migration20261206000600Lookups },
+  { name: 'Migration20261206000700Lifecycle', class: Migration20261206000700Lifecycle },
 ];
