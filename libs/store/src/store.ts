@@ -21,6 +21,7 @@ import { SightingRepository } from './repositories/sighting.repository';
 import { TokenRepository } from './repositories/token.repository';
 import { FeedLogRepository } from './repositories/feed-log.repository';
 import { LogPartnerRepository } from './repositories/log-partner.repository';
+import { AlertRepository } from './repositories/alert.repository';
 
 /**
  * The node's database: repositories over one MikroORM instance (PostgreSQL or PGlite). Obtain it
@@ -70,6 +71,8 @@ export class Store {
   readonly keyHistory: KeyHistoryRepository;
   /** Near matches of image hashes (PDQ, pHash) by Hamming distance; kept in sync by triggers. */
   readonly nearMatches: NearMatchRepository;
+  /** Correlation alerts: indicators of several origins that agree on a value, a pseudonym or a near image hash. */
+  readonly alerts: AlertRepository;
 
   private closing: Promise<void> | null = null;
 
@@ -102,6 +105,7 @@ export class Store {
     this.logPartners = new LogPartnerRepository(em);
     this.keyHistory = new KeyHistoryRepository(em);
     this.nearMatches = new NearMatchRepository(em);
+    this.alerts = new AlertRepository(em);
   }
 
   /** Whether the database answers, for health endpoints (no URL, no credentials). */
