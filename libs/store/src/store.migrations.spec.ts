@@ -36,6 +36,10 @@ const TABLES = [
   'log_inclusion',
   'log_partner',
   'log_witness',
+  'alert',
+  'alert_source',
+  'alert_key',
+  'alert_cursor',
 ];
 const MIGRATION_NAMES = MIGRATIONS.map((m) => m.name);
 
