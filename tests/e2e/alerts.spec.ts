@@ -161,6 +161,27 @@ describe('correlation alerts', () => {
     expect(res.body.error.code).toBe(code);
   });
 
+  it('an analyst acknowledges an alert: state acknowledged, audited once, still listed', async () => {
+    const [alert] = await alertsWhere(nl, 'the iban alert', (a) => a.kind === 'exact' && a.type === 'iban');
+    const ack = await nl.api('POST', `/alerts/${alert.id}/acknowledge`);
+    expect(ack.status, JSON.stringify(ack.body)).toBe(200);
+    expect(ack.body).toMatchObject({ id: alert.id, state: 'acknowledged', sourceCount: alert.sourceCount });
+    expect((await nl.api('POST', `/alerts/${alert.id}/acknowledge`)).status).toBe(200);
+    expect(await listAll(nl, `/audit?action=alert.acknowledged&subjectId=${alert.id}`)).toHaveLength(1);
+    expect((await listAll(nl, '/alerts?state=acknowledged', 'analyst')).map((a) => a.id)).toEqual([alert.id]);
+    expect((await listAll(nl, '/alerts?state=open', 'analyst')).map((a) => a.id)).not.toContain(alert.id);
+    expect((await nl.api('POST', `/alerts/${alert.id}/acknowledge`, { role: 'auditor' })).status).toBe(403);
+    expect((await nl.api('POST', '/alerts/0190a000-0000-7000-8000-00000000000a/acknowledge')).body.error.code).toBe('ALERT_NOT_FOUND');
+  });
+
+  it('documents the routes and their query parameters in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${de.url}/api/docs-json`)).json()) as any;
+    const list = doc.paths['/api/v1/alerts'].get;
+    expect(list.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['cursor', 'kind', 'limit', 'minSources', 'node', 'since', 'state', 'type']);
+    expect(doc.paths['/api/v1/alerts/{id}'].get).toBeDefined();
+    expect(doc.paths['/api/v1/alerts/{id}/acknowledge'].post).toBeDefined();
+  });
+
   it('is read by analysts, policy officers and auditors only', async () => {
     expect((await de.api('GET', '/alerts', { role: 'admin' })).status).toBe(403);
     expect((await de.api('GET', '/alerts', { role: null })).status).toBe(401);

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { ActorRef } from '@palermo/policy';
 import { Store, type AlertRecord } from '@palermo/store';
 import type { AlertQuery } from './alerts.query';
 
@@ -13,5 +14,9 @@ export class AlertsService {
 
   get(id: string): Promise<AlertRecord> {
     return this.store.alerts.get(id);
+  }
+
+  acknowledge(id: string, by: ActorRef): Promise<AlertRecord> {
+    return this.store.alerts.acknowledge(id, by);
   }
 }

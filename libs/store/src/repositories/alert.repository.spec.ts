@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { acceptAll, BACKENDS, bundleOf, input, nodeId, openTestStore, wire, type TestStore } from '../store.fixtures';
+import { acceptAll, BACKENDS, OFFICER_A, bundleOf, input, nodeId, openTestStore, wire, type TestStore } from '../store.fixtures';
 import type { Store } from '../store';
 import { query } from '../sql.helper';
 import type { AlertMatch, CorrelationPage } from './alert.repository';
@@ -167,6 +167,12 @@ describe.each(BACKENDS)('correlation alerts (%s)', (backend) => {
     await expect(store.alerts.list({ cursor: 'nope' })).rejects.toMatchObject({ code: 'INVALID_CURSOR' });
     await expect(store.alerts.list({ limit: 0 })).rejects.toMatchObject({ code: 'INVALID_LIMIT' });
     await expect(store.alerts.list({ kind: 'fuzzy' as never })).rejects.toMatchObject({ code: 'ALERT_FILTER_INVALID' });
+    const ack = await store.alerts.acknowledge(first.items[0]!.id, OFFICER_A);
+    expect(ack).toMatchObject({ state: 'acknowledged' });
+    await store.alerts.acknowledge(first.items[0]!.id, OFFICER_A);
+    expect((await store.audit.forSubject('alert', ack.id)).map((e) => e.action)).toEqual(['alert.created', 'alert.acknowledged']);
+    expect((await store.alerts.list({ node: p, state: 'acknowledged' })).items.map((a) => a.id)).toEqual([ack.id]);
+    await expect(store.alerts.acknowledge('0190a000-0000-7000-8000-00000000000a', OFFICER_A)).rejects.toMatchObject({ code: 'ALERT_NOT_FOUND' });
     await expect(store.alerts.get('not-a-uuid')).rejects.toMatchObject({ code: 'ALERT_NOT_FOUND' });
     await expect(store.alerts.get('0190a000-0000-7000-8000-00000000000a')).rejects.toMatchObject({ code: 'ALERT_NOT_FOUND' });
   });

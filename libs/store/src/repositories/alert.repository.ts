@@ -4,7 +4,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { decodeCursor, toPage } from '../cursor.helper';
 import { checkLimit, isUuid, query, toIso } from '../sql.helper';
 import type { Page } from '../store.types';
-import { appendAudit } from './audit.repository';
+import type { ActorRef } from '../governance.types';
+import { appendAudit, checkActor } from './audit.repository';
 import * as SQL from './alert.sql';
 import { Repository } from './repository.base';
 
@@ -205,6 +206,24 @@ export class AlertRepository extends Repository {
     const rows = await query<Record<string, unknown>>(em, `select ${SQL.ALERT_COLUMNS} from alert a where a.id = ?::uuid`, [id]);
     if (rows.length === 0) throw new DomainError('ALERT_NOT_FOUND', `no alert ${id}`);
     return (await withSources(em, rows))[0]!;
+  }
+
+  /**
+   * Marks an alert acknowledged (an analyst has looked at it; it stays listed and keeps growing);
+   * audited as `alert.acknowledged`. Acknowledging twice changes nothing the second time.
+   * ALERT_NOT_FOUND otherwise.
+   */
+  async acknowledge(id: string, actor: ActorRef | null): Promise<AlertRecord> {
+    checkActor(actor);
+    if (!isUuid(id)) throw new DomainError('ALERT_NOT_FOUND', `no alert ${String(id).slice(0, 64)}`);
+    await this.transaction(async (em) => {
+      const rows = await query<{ state: AlertState }>(em, `select state from alert where id = ?::uuid for update`, [id]);
+      if (rows.length === 0) throw new DomainError('ALERT_NOT_FOUND', `no alert ${id}`);
+      if (rows[0]!.state === 'acknowledged') return;
+      await query(em, `update alert set state = 'acknowledged' where id = ?::uuid`, [id]);
+      await appendAudit(em, [{ actor, action: 'alert.acknowledged', subjectType: 'alert', subjectId: id, details: {} }]);
+    });
+    return this.get(id);
   }
 
   /** Alerts newest first (keyset paging on the alert's creation order), with their sources. */
