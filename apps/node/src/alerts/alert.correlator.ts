@@ -7,8 +7,10 @@ import { NODE_KEYS, type NodeKeys } from '../node/node-context';
 
 /** Indicator changes per transaction. */
 const PAGE = 200;
-/** Sweep for expired sources and changes nobody kicked for. */
-const SWEEP_MS = 5_000;
+/** How often changes nobody kicked for (STIX/MISP imports, another process) are picked up. */
+const TICK_MS = 5_000;
+/** How often alerts are checked for sources that expired or were purged (a scan of the active sources). */
+const SWEEP_MS = 60_000;
 /** Near neighbours looked at per image hash. */
 const NEAR_LIMIT = 100;
 
@@ -27,6 +29,7 @@ export class AlertCorrelator implements OnApplicationBootstrap, OnApplicationShu
   private again = false;
   private stopped = false;
   private timer?: NodeJS.Timeout;
+  private lastSweep = 0;
 
   constructor(
     private readonly store: Store,
@@ -35,7 +38,7 @@ export class AlertCorrelator implements OnApplicationBootstrap, OnApplicationShu
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.kick(true), SWEEP_MS);
+    this.timer = setInterval(() => this.kick(Date.now() - this.lastSweep >= SWEEP_MS), TICK_MS);
     this.timer.unref();
     this.kick(true);
   }
@@ -46,7 +49,7 @@ export class AlertCorrelator implements OnApplicationBootstrap, OnApplicationShu
     await this.running;
   }
 
-  /** Correlate what changed, now (coalesced: one run at a time). */
+  /** Correlate what changed, now (coalesced: one run at a time); `sweep` also looks for expired sources. */
   kick(sweep = false): void {
     if (this.stopped) return;
     if (this.running) {
@@ -79,7 +82,9 @@ export class AlertCorrelator implements OnApplicationBootstrap, OnApplicationShu
       if (created.length > 0) this.logger.log(`${created.length} new correlation alert(s)`);
       cursor = page.upTo;
     }
-    if (sweep) while (!this.stopped && (await this.store.alerts.sweep()) > 0);
+    if (!sweep) return;
+    this.lastSweep = Date.now();
+    while (!this.stopped && (await this.store.alerts.sweep()) > 0);
   }
 
   private async pageOf(changes: ChangedIndicator[]): Promise<CorrelationPage> {
