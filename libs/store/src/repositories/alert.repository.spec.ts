@@ -82,14 +82,16 @@ describe.each(BACKENDS)('correlation alerts (%s)', (backend) => {
     const changes = await store.alerts.changesAfter('0', 10_000);
     const again = changes.filter((c) => c.value === value);
     await store.alerts.applyPage({ upTo: '0', indicatorPks: again.map((c) => c.pk), keys: [], matches: [{ kind: 'exact', type: 'phone', value, qualifier: '' }] });
-    expect(await store.alerts.get(alert.id)).toMatchObject({ sourceCount: 2, nodeCount: 2, sources: alert.sources });
+    expect(await store.alerts.get(alert.id)).toMatchObject({ sourceCount: 2, nodeCount: 2, sources: alert.sources, updatedAt: alert.updatedAt });
     expect(await store.audit.forSubject('alert', alert.id)).toHaveLength(1);
 
     // A third origin grows the alert; a revocation by one origin leaves it counted as inactive.
     const q = nodeId('q');
     await importFrom(q, 1, null, [{ op: 'upsert', indicator: wire(q, { type: 'phone', value }) }]);
     expect(await correlate(store)).toEqual([]);
-    expect(await store.alerts.get(alert.id)).toMatchObject({ sourceCount: 3, nodeCount: 3 });
+    const grown = await store.alerts.get(alert.id);
+    expect(grown).toMatchObject({ sourceCount: 3, nodeCount: 3 });
+    expect(grown.updatedAt > alert.updatedAt).toBe(true);
     await importFrom(p, 2, b1.hash, [{ op: 'revoke', id: theirs.id, reason: 'false positive' }]);
     await correlate(store);
     const after = await store.alerts.get(alert.id);

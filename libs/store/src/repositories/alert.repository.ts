@@ -327,8 +327,6 @@ async function recompute(em: EntityManager, m: AlertMatch): Promise<string | nul
           : ['image-hash', '', a, b, null, m.distance];
     const inserted = await query<{ pk: string }>(em, SQL.INSERT_ALERT_SQL, [createdId, kind, key, ...fields, counts[0], counts[1]]);
     pk = String(inserted[0]!.pk);
-  } else {
-    await query(em, SQL.UPDATE_ALERT_SQL, [counts[0], counts[1], pk, counts[0], counts[1]]);
   }
   const rows = sources.map((s) => ({
     pk: s.pk,
@@ -342,8 +340,9 @@ async function recompute(em: EntityManager, m: AlertMatch): Promise<string | nul
     last_seen: toIso(s.last_seen),
     active: s.active,
   }));
-  if (rows.length > 0) await query(em, SQL.UPSERT_SOURCES_SQL, [pk, JSON.stringify(rows)]);
-  await query(em, SQL.RETIRE_SOURCES_SQL, [pk, `{${sources.map((s) => s.pk).join(',')}}`]);
+  const upserted = rows.length > 0 ? await query(em, SQL.UPSERT_SOURCES_SQL, [pk, JSON.stringify(rows)]) : [];
+  const retired = await query(em, SQL.RETIRE_SOURCES_SQL, [pk, `{${sources.map((s) => s.pk).join(',')}}`]);
+  if (!createdId) await query(em, SQL.UPDATE_ALERT_SQL, [counts[0], counts[1], pk, upserted.length + retired.length > 0, counts[0], counts[1]]);
   if (createdId) {
     await appendAudit(em, [
       {

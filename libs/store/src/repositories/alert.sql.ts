@@ -54,8 +54,9 @@ export const FIND_ALERT_SQL = `select pk::text as pk from alert where kind = ? a
 export const INSERT_ALERT_SQL = `insert into alert (id, kind, match_key, type, qualifier, value, near_value, pseudonym, distance, source_count, node_count)
   values (?::uuid, ?, ?, ?, ?, ?, ?, ?, ?::integer, ?::integer, ?::integer) returning pk::text as pk`;
 
+// updated_at moves when the counts or a source changed (`since` finds alerts that grew, shrank or saw a new version).
 export const UPDATE_ALERT_SQL = `update alert set source_count = ?::integer, node_count = ?::integer, updated_at = now()
-  where pk = ?::bigint and (source_count, node_count) is distinct from (?::integer, ?::integer)`;
+  where pk = ?::bigint and (?::boolean or (source_count, node_count) is distinct from (?::integer, ?::integer))`;
 
 export const UPSERT_SOURCES_SQL = `insert into alert_source (alert_pk, indicator_pk, origin_node, origin_id, via_node, version, tlp, pseudonym_only,
     first_seen, last_seen, active)
@@ -65,11 +66,16 @@ export const UPSERT_SOURCES_SQL = `insert into alert_source (alert_pk, indicator
   on conflict (alert_pk, indicator_pk) do update set origin_node = excluded.origin_node, origin_id = excluded.origin_id,
     via_node = excluded.via_node, version = excluded.version, tlp = excluded.tlp, pseudonym_only = excluded.pseudonym_only,
     first_seen = excluded.first_seen, last_seen = excluded.last_seen, active = excluded.active
-  returning (xmax = 0) as inserted`;
+  where (alert_source.origin_node, alert_source.origin_id, alert_source.via_node, alert_source.version, alert_source.tlp,
+      alert_source.pseudonym_only, alert_source.first_seen, alert_source.last_seen, alert_source.active)
+    is distinct from (excluded.origin_node, excluded.origin_id, excluded.via_node, excluded.version, excluded.tlp,
+      excluded.pseudonym_only, excluded.first_seen, excluded.last_seen, excluded.active)
+  returning 1 as changed`;
 
 /** Sources that are gone from the indicator table (purged): kept, inactive. */
 export const RETIRE_SOURCES_SQL = `update alert_source set active = false
-  where alert_pk = ?::bigint and active and not (indicator_pk = any(?::text::bigint[]))`;
+  where alert_pk = ?::bigint and active and not (indicator_pk = any(?::text::bigint[]))
+  returning 1 as changed`;
 
 export const ALERT_COLUMNS = `a.pk::text as pk, a.id, a.kind, a.type, a.value, a.near_value, a.pseudonym, a.distance, a.state,
   a.source_count, a.node_count, a.created_at, a.updated_at`;
