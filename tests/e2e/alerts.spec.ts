@@ -151,6 +151,8 @@ describe('correlation alerts', () => {
     expect(page2.body.items[0].id).not.toBe(page1.body.items[0].id);
     expect((await listAll(de, `/alerts?node=${A}&state=open&since=2020-01-01T00:00:00Z`, 'analyst')).length).toBeGreaterThanOrEqual(3);
     expect(await listAll(de, '/alerts?node=us-hsi', 'analyst')).toEqual([]);
+    expect((await listAll(de, `/alerts?origin=${A}&kind=near`, 'analyst')).length).toBe(1);
+    expect(await listAll(de, '/alerts?origin=us-hsi', 'analyst')).toEqual([]);
     expect((await listAll(de, '/alerts?kind=pseudonym&type=iban', 'policy-officer')).every((a) => a.value === null)).toBe(true);
   });
 
@@ -158,6 +160,7 @@ describe('correlation alerts', () => {
     ['/alerts?kind=fuzzy', 400, 'VALIDATION_FAILED'],
     ['/alerts?type=shoe-size', 400, 'VALIDATION_FAILED'],
     ['/alerts?node=NOT_A_NODE', 400, 'VALIDATION_FAILED'],
+    ['/alerts?origin=a', 400, 'VALIDATION_FAILED'],
     ['/alerts?since=yesterday', 400, 'VALIDATION_FAILED'],
     ['/alerts?minSources=-1', 400, 'VALIDATION_FAILED'],
     ['/alerts?state=closed', 400, 'VALIDATION_FAILED'],
@@ -189,7 +192,7 @@ describe('correlation alerts', () => {
   it('documents the routes and their query parameters in the OpenAPI document', async () => {
     const doc = (await (await fetch(`${de.url}/api/docs-json`)).json()) as any;
     const list = doc.paths['/api/v1/alerts'].get;
-    expect(list.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['cursor', 'kind', 'limit', 'minSources', 'node', 'since', 'state', 'type']);
+    expect(list.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['cursor', 'kind', 'limit', 'minSources', 'node', 'origin', 'since', 'state', 'type']);
     expect(doc.paths['/api/v1/alerts/{id}'].get).toBeDefined();
     expect(doc.paths['/api/v1/alerts/{id}/acknowledge'].post).toBeDefined();
   });

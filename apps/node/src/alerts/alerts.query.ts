@@ -8,6 +8,8 @@ export const alertQuerySchema = z
     type: z.enum(INDICATOR_TYPES).optional().meta({ description: 'Indicator type' }),
     /** exact (same normalized value), pseudonym (same keyed pseudonym) or near (image hashes within the threshold). */
     kind: z.enum(['exact', 'pseudonym', 'near']).optional().meta({ description: 'exact, pseudonym or near' }),
+    /** The origin node of one of the sources. */
+    origin: z.string().regex(NODE_ID_PATTERN).optional().meta({ description: 'Origin node of a source' }),
     /** A node that is the origin or the sender of one of the sources. */
     node: z.string().regex(NODE_ID_PATTERN).optional().meta({ description: 'Origin or sending node of a source' }),
     /** Alerts changed at or after this instant (ISO 8601 with offset). */

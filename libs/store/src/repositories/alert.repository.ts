@@ -68,6 +68,8 @@ export interface AlertRecord {
 export interface AlertFilter {
   type?: string;
   kind?: AlertKind;
+  /** The origin node of a source. */
+  origin?: string;
   /** A node that is the origin or the sender of a source. */
   node?: string;
   /** Only alerts updated at or after this instant (ISO 8601). */
@@ -257,6 +259,10 @@ export class AlertRepository extends Repository {
       if (Number.isNaN(Date.parse(filter.since))) throw new DomainError('ALERT_FILTER_INVALID', 'since is an ISO 8601 instant');
       where.push('a.updated_at >= ?::timestamptz');
       params.push(filter.since);
+    }
+    if (filter.origin !== undefined) {
+      where.push('exists (select 1 from alert_source s where s.alert_pk = a.pk and s.origin_node = ?)');
+      params.push(filter.origin);
     }
     if (filter.node !== undefined) {
       where.push('exists (select 1 from alert_source s where s.alert_pk = a.pk and (s.origin_node = ? or s.via_node = ?))');
