@@ -58,6 +58,10 @@ import { SightingsService } from './sightings/sightings.service';
 import { VocabularyController } from './vocabulary/vocabulary.controller';
 import { VocabularyService } from './vocabulary/vocabulary.service';
 import { RESYNC_CONFIG, loadResyncConfig } from './config/resync.config';
+import { ALERTS_CONFIG, loadAlertsConfig } from './config/alerts.config';
+import { AlertCorrelator } from './alerts/alert.correlator';
+import { AlertsController } from './alerts/alerts.controller';
+import { AlertsService } from './alerts/alerts.service';
 import { ChainStates } from './resync/chain.states';
 import { GapHealer } from './resync/gap.healer';
 import { ResyncClient } from './resync/resync.client';
@@ -137,6 +141,7 @@ export class AppModule implements NestModule {
         LogController,
         KeysController,
         LookupsController,
+        AlertsController,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -203,6 +208,9 @@ export class AppModule implements NestModule {
         LookupQuerier,
         LookupsService,
         LookupLifecycle,
+        { provide: ALERTS_CONFIG, useFactory: () => loadAlertsConfig() },
+        AlertCorrelator,
+        AlertsService,
       ],
     };
   }

@@ -6,6 +6,7 @@ import { json, type NextFunction, type Request, type Response } from 'express';
 import { AppModule } from './app.module';
 import { ConfigError, loadNodeConfig } from './config/node.config';
 import { loadResyncConfig } from './config/resync.config';
+import { loadAlertsConfig } from './config/alerts.config';
 import { STIX_IMPORT_PATH } from './interop/interop-import.controller';
 import { loadNodeKeys } from './keys/node-keys';
 import { setupOpenApi } from './openapi';
@@ -14,6 +15,7 @@ import { setupOpenApi } from './openapi';
 export async function bootstrapNode(env: NodeJS.ProcessEnv = process.env): Promise<NestExpressApplication> {
   const config = loadNodeConfig(env);
   loadResyncConfig(env); // fail fast naming a bad PALERMO_RESYNC_* (the module reads it again)
+  loadAlertsConfig(env); // the same for PALERMO_ALERT_*_THRESHOLD
   const keys = await loadNodeKeys(config.dataDir);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, keys), { bodyParser: false });
   // 10,000 indicators of up to ~1 KB each fit; anything larger is refused with 413 before parsing.

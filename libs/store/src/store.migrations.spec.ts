@@ -38,6 +38,10 @@ const TABLES = [
   'log_witness',
   'lookup_epoch',
   'lookup_entry',
+  'alert',
+  'alert_source',
+  'alert_key',
+  'alert_cursor',
 ];
 const MIGRATION_NAMES = MIGRATIONS.map((m) => m.name);
 

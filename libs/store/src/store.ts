@@ -22,6 +22,7 @@ import { TokenRepository } from './repositories/token.repository';
 import { FeedLogRepository } from './repositories/feed-log.repository';
 import { LogPartnerRepository } from './repositories/log-partner.repository';
 import { LookupRepository } from './repositories/lookup.repository';
+import { AlertRepository } from './repositories/alert.repository';
 
 /**
  * The node's database: repositories over one MikroORM instance (PostgreSQL or PGlite). Obtain it
@@ -73,6 +74,8 @@ export class Store {
   readonly nearMatches: NearMatchRepository;
   /** Hit/no-hit lookups: the PRF tables per OPRF key epoch. */
   readonly lookups: LookupRepository;
+  /** Correlation alerts: indicators of several origins that agree on a value, a pseudonym or a near image hash. */
+  readonly alerts: AlertRepository;
 
   private closing: Promise<void> | null = null;
 
@@ -106,6 +109,7 @@ export class Store {
     this.keyHistory = new KeyHistoryRepository(em);
     this.nearMatches = new NearMatchRepository(em);
     this.lookups = new LookupRepository(em);
+    this.alerts = new AlertRepository(em);
   }
 
   /** Whether the database answers, for health endpoints (no URL, no credentials). */

@@ -6,6 +6,7 @@ import { DomainError } from '@palermo/indicators';
 import type { OutgoingReceipt } from '@palermo/store';
 import { ReceiptIssuer } from '../receipts/receipt.issuer';
 import { LogInclusionChecker } from '../log/log.inclusion.checker';
+import { AlertCorrelator } from '../alerts/alert.correlator';
 import { ReceiptOutbox } from '../receipts/receipt.outbox';
 import { GapHealer, type ImportOutcome } from '../resync/gap.healer';
 import { BundleVerifier, type VerifiedBundle } from './bundle.verifier';
@@ -30,6 +31,7 @@ export class ImportService {
     private readonly outbox: ReceiptOutbox,
     private readonly gaps: GapHealer,
     private readonly logInclusions: LogInclusionChecker,
+    private readonly alerts: AlertCorrelator,
   ) {}
 
   readonly handle = async (msg: FeedMessage): Promise<FeedVerdict> => ((await this.process(msg, true)) === 'retry' ? 'retry' : 'ack');
@@ -72,6 +74,8 @@ export class ImportService {
     if (outcome === 'imported') this.outbox.kick();
     // Off the hot path: proving the bundle is in its publisher's feed log waits for a covering checkpoint.
     if (outcome === 'imported') this.logInclusions.kick(bundle.publisher);
+    // Off the hot path too: correlation alerts over what this import changed.
+    if (outcome === 'imported') this.alerts.kick();
     this.logger.log(`${outcome} ${bundle.publisher}/${bundle.audience}#${bundle.seq} ${hash.slice(0, 12)}: ${summarize(plan.decisions)}`);
     return outcome;
   }

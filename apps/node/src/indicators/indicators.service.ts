@@ -3,6 +3,7 @@ import { DomainError, parseIndicatorBatch, normalizeValue } from '@palermo/indic
 import { pseudonymize } from '@palermo/policy';
 import { Store } from '@palermo/store';
 import { ExportService } from '../export/export.service';
+import { AlertCorrelator } from '../alerts/alert.correlator';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
 import type { SearchQuery } from './indicators.query';
 
@@ -14,6 +15,7 @@ export class IndicatorsService {
     private readonly exporter: ExportService,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
     @Inject(NODE_KEYS) private readonly keys: NodeKeys,
+    private readonly alerts: AlertCorrelator,
   ) {}
 
   /** Validates and stores a batch of own indicators, all or nothing, then nudges the exporter. */
@@ -24,6 +26,7 @@ export class IndicatorsService {
     }
     const results = await this.store.indicators.upsertOwn(this.config.nodeId, parsed.items);
     if (results.some((r) => r.status !== 'unchanged')) this.exporter.nudge();
+    if (results.some((r) => r.status !== 'unchanged')) this.alerts.kick();
     return { items: results };
   }
 
@@ -31,6 +34,7 @@ export class IndicatorsService {
   async revoke(id: string, reason: string) {
     const result = await this.store.indicators.revokeOwn(id, reason);
     this.exporter.nudge();
+    this.alerts.kick();
     return result;
   }
 
