@@ -61,3 +61,18 @@ export {
 } from './federation.subjects';
 export { KeyChannel, type KeyFollowOptions, type KeyStatementMessage, type KeyStatementPublishInput } from './key.channel';
 export { keyConsumerName, keyStreamName, keySubject, parseKeySubject } from './federation.subjects';
+export {
+  ensureNodeStream,
+  feedStreamConfig,
+  keyStreamConfig,
+  logStreamConfig,
+  nodeStreamConfigs,
+  provisionNodeStreams,
+  receiptStreamConfig,
+  STREAM_NOT_PROVISIONED,
+  type NodeStreamConfig,
+  type NodeStreamKind,
+  type ProvisionedStream,
+  type StreamConfigOptions,
+} from './stream.configs';
+export { OPERATOR_INBOX_PREFIX, provisionStreams, type ProvisionStreamsOptions } from './stream.provisioner';
