@@ -173,8 +173,9 @@ export interface ProvisionedStream {
 
 /**
  * The operator's provisioner (`palermo nats provision`, and every test harness on the nkey configs): creates each
- * node's four streams with exactly the config above, or brings an existing one back to it (subjects, limits; any
- * sources, mirror or republish a node may have set before are dropped). Needs STREAM.CREATE|UPDATE|INFO only.
+ * node's four streams with exactly the config above, or brings an existing one back to it (subjects, limits, sources
+ * dropped). A stream with republish or a mirror (which 2.9.10 cannot update away) is STREAM_CONFIG_FOREIGN: an
+ * administrator deletes it first. Needs STREAM.CREATE|UPDATE|INFO only.
  */
 export async function provisionNodeStreams(jsm: JetStreamManager, nodeIds: readonly string[], options: StreamConfigOptions = {}): Promise<ProvisionedStream[]> {
   const done: ProvisionedStream[] = [];
@@ -191,8 +192,11 @@ export async function provisionNodeStreams(jsm: JetStreamManager, nodeIds: reado
       if (!current) {
         await jsm.streams.add(config).catch((err: unknown) => Promise.reject(streamError(err, `creating stream ${stream}`)));
         done.push({ node, kind, stream, action: 'created' });
+      } else if (current.republish || current.mirror) {
+        // nats-server 2.9.10 cannot update either away ("can not change RePublish"); the operator may not delete.
+        throw new DomainError('STREAM_CONFIG_FOREIGN', `stream ${stream} has ${current.republish ? 'republish' : 'a mirror'}, which the server cannot update away: a NATS administrator must delete it, then provision again`, { stream });
       } else if (differs(current, config)) {
-        const update = { ...config, sources: undefined, republish: undefined } as Partial<StreamConfig>;
+        const update = { ...config, sources: undefined } as Partial<StreamConfig>;
         await jsm.streams.update(stream, update).catch((err: unknown) => Promise.reject(streamError(err, `updating stream ${stream}`)));
         done.push({ node, kind, stream, action: 'updated' });
       } else {
@@ -204,6 +208,6 @@ export async function provisionNodeStreams(jsm: JetStreamManager, nodeIds: reado
 }
 
 function differs(current: Partial<StreamConfig>, wanted: NodeStreamConfig): boolean {
-  if ((current.sources?.length ?? 0) > 0 || current.republish || current.mirror) return true;
+  if ((current.sources?.length ?? 0) > 0) return true;
   return (Object.keys(wanted) as Array<keyof NodeStreamConfig>).some((key) => JSON.stringify(current[key]) !== JSON.stringify(wanted[key]));
 }
