@@ -16,11 +16,12 @@ export function registerNats(program: Command): void {
   nats
     .command('provision')
     .description("create or repair each node's JetStream streams (PALERMO_FEED/RECEIPTS/KEYS/LOG_<node>) as the operator identity")
-    .requiredOption('--node <id>', 'node id whose streams to provision (repeat for several)', collect, [] as string[])
+    .option('--node <id>', 'node id whose streams to provision (repeat for several)', collect, [] as string[])
     .option('--url <url>', 'NATS server (the hub in the leafnode topology); default $NATS_URL or nats://127.0.0.1:4222')
     .option('--seed-file <file>', `file holding the operator's nkey seed; default $${OPERATOR_SEED_ENV}`)
     .option('--replicas <n>', 'replicas of each feed stream (3 in the three-server cluster)', '1')
     .action(async (opts: { node: string[]; url?: string; seedFile?: string; replicas: string }) => {
+      if (opts.node.length === 0) throw new UsageError('give at least one --node <id>');
       for (const node of opts.node) {
         try {
           assertNodeId(node, 'node');
