@@ -100,7 +100,8 @@ export class NatsConnection implements OnModuleInit, OnApplicationShutdown {
       this.streamProblems.delete(stream);
       return result;
     } catch (err) {
-      this.streamProblems.set(stream, errorMessage(err));
+      const code = (err as { code?: unknown })?.code;
+      this.streamProblems.set(stream, typeof code === 'string' && err instanceof Error ? `${code}: ${err.message}` : errorMessage(err));
       throw err;
     }
   }
