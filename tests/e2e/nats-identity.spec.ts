@@ -103,6 +103,12 @@ describe('nodes on a NATS server that authenticates them by nkey and enforces th
     // us-hsi has no agreement: it decided on the community bundle (rejected everything) and said so.
     expect(status.toUs.chains.find((c: { audience: string }) => c.audience === 'all')).toMatchObject({ imported: 1, counts: { accepted: 0, pseudonymized: 0, rejected: 1 } });
     for (const node of [nl, de, us]) expect((await node.api('GET', '/quarantine', { role: 'auditor' })).body.items).toEqual([]);
+    // "Delivered": nl-police may read its partners' durables on its own stream ($JS.API.CONSUMER.INFO.PALERMO_FEED_NL_POLICE.*).
+    const toDe = await eventually('de-bka’s chains delivered and acked', async () => {
+      const chains = (await nl.api('GET', '/partners/de-bka/status')).body.chains as { sent: number; acked: number | null }[];
+      return chains.every((c) => c.acked === c.sent) ? chains : undefined;
+    });
+    expect(toDe.map((c: any) => [c.audience, c.delivered, c.delivery.state])).toEqual([['de-bka', 1, 'read'], ['all', 1, 'read']]);
   });
 
   it('resync request-reply works under the permissions: de-bka asks on palermo.v1.resync.nl-police, the answer reaches its inbox', async () => {

@@ -257,4 +257,30 @@ describe('gap detection and resync', () => {
       await expectRefused(await ask(resyncRequestBytes(await request()), thief), 'RESYNC_REPLY_NOT_REQUESTER');
     });
   });
+
+  // Last: it rotates nl-police's key.
+  it('after nl-police rotates and revokes its old key for compromise, a gap over a bundle the old key signed heals: the answer is re-signed by the current key', async () => {
+    await de.process.stop();
+    const lost = await publishOne('green', B);
+    const oldFingerprint = (await nl.api('GET', `/bundles/${lost.hash}`)).body.signer as string;
+    await lose(lost);
+    const rotated = await nl.api('POST', '/keys/rotate', { role: 'admin' });
+    expect(rotated.status, JSON.stringify(rotated.body)).toBe(201);
+    const newFingerprint = rotated.body.newFingerprint as string;
+    const revoked = await nl.api('POST', '/keys/revoke', { role: 'admin', body: { fingerprint: oldFingerprint, reason: 'key-compromise', compromisedAt: new Date().toISOString() } });
+    expect(revoked.status, JSON.stringify(revoked.body)).toBe(201);
+    const next = await publishOne('green', B);
+    await de.process.restart();
+    await eventually('de-bka holds the lost bundle and the next', async () => ((await stored(de, lost.hash)) && (await stored(de, next.hash)) ? true : undefined));
+    expect(await listAll(de, '/quarantine')).toEqual([]);
+    // Same hash (same canonical bytes); the resynced copy names nl-police's current key, while nl-police's own record keeps what the live feed sent.
+    expect((await de.api('GET', `/bundles/${lost.hash}`)).body.signer).toBe(newFingerprint);
+    expect((await nl.api('GET', `/bundles/${lost.hash}`)).body.signer).toBe(oldFingerprint);
+    expect(await inbound(B)).toMatchObject({ state: 'ok', headSeq: next.seq });
+    // A rebuild from scratch re-verifies every earlier bundle the revoked key signed, and quarantines none.
+    const rebuilt = await de.api('POST', `/partners/${A}/resync`, { role: 'policy-officer', body: { fromScratch: true } });
+    expect(rebuilt.status, JSON.stringify(rebuilt.body)).toBe(200);
+    for (const chain of rebuilt.body.chains) expect(chain).toMatchObject({ imported: 0, quarantined: 0, alreadyHad: chain.fetched, stopped: null });
+    expect(await listAll(de, '/quarantine')).toEqual([]);
+  });
 });

@@ -174,6 +174,19 @@ function identityContract(topology: string, setup: () => Promise<{ urlFor: UrlFo
       await expect(us.violation('_INBOX.de-bka.>', 'subscription')).resolves.toMatchObject({ subject: '_INBOX.de-bka.>' });
     });
 
+    it('delivered: nl-police reads its partners’ durables on its own stream, never consumer state on de-bka’s', async () => {
+      const nl = as(NL_POLICE);
+      for (const durableName of ['de-bka_de-bka', 'de-bka_all', 'us-hsi_all']) {
+        const info = await nl.jsm.consumers.info(NL_STREAM, durableName);
+        expect(info.ack_floor.stream_seq).toBeGreaterThan(0); // read and acked above
+        expect(info.delivered.stream_seq).toBeGreaterThanOrEqual(info.ack_floor.stream_seq);
+      }
+      const deStream = feedStreamName('de-bka');
+      await refused(nl, `$JS.API.CONSUMER.INFO.${deStream}.us-hsi_all`, () => nl.jsm.consumers.info(deStream, 'us-hsi_all'));
+      // de-bka may read its own durables' state, not the other partners' on nl-police's stream.
+      await refused(as(DE_BKA), `$JS.API.CONSUMER.INFO.${NL_STREAM}.us-hsi_all`, () => as(DE_BKA).jsm.consumers.info(NL_STREAM, 'us-hsi_all'));
+    });
+
     it('receipts: nl-police owns its receipts stream and reads it; de-bka sends only receipts it signs and reads none about nl-police', async () => {
       const nl = as(NL_POLICE);
       const de = as(DE_BKA);

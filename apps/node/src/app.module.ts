@@ -17,6 +17,7 @@ import { BundlesService } from './bundles/bundles.service';
 import type { NodeConfig } from './config/node.config';
 import { HttpErrorFilter } from './errors/http-exception.filter';
 import { ExportPlanner } from './export/export.planner';
+import { RelayPlanner } from './export/relay.planner';
 import { ExportService } from './export/export.service';
 import { OutboundMessages } from './export/outbound.message';
 import { HealthController, LivenessController } from './health/health.controller';
@@ -45,6 +46,7 @@ import { ReceiptInbox } from './receipts/receipt.inbox';
 import { ReceiptIssuer } from './receipts/receipt.issuer';
 import { ReceiptOutbox } from './receipts/receipt.outbox';
 import { ReceiptsLifecycle } from './receipts/receipts.lifecycle';
+import { DeliveryStatus } from './receipts/delivery.status';
 import { RetentionController } from './retention/retention.controller';
 import { RetentionService } from './retention/retention.service';
 import { StixExportController } from './interop/stix-export.controller';
@@ -79,6 +81,14 @@ import { KeysLifecycle } from './keys/keys.lifecycle';
 import { KeysService } from './keys/keys.service';
 import { SignerKeys } from './keys/signer.keys';
 import { OwnKeyRing } from './keys/own-key.ring';
+import { LOOKUP_CONFIG, loadLookupConfig } from './config/lookup.config';
+import { LookupKeys } from './lookups/lookup.keys';
+import { LookupLifecycle } from './lookups/lookup.lifecycle';
+import { LookupQuerier } from './lookups/lookup.querier';
+import { LookupResponder } from './lookups/lookup.responder';
+import { LookupTableBuilder } from './lookups/lookup.table';
+import { LookupsController } from './lookups/lookups.controller';
+import { LookupsService } from './lookups/lookups.service';
 
 /** Where the store lives: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
 export function storeOptions(config: NodeConfig) {
@@ -126,6 +136,7 @@ export class AppModule implements NestModule {
         ResyncController,
         LogController,
         KeysController,
+        LookupsController,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -139,6 +150,7 @@ export class AppModule implements NestModule {
         PartnersService,
         FeedLifecycle,
         ExportPlanner,
+        RelayPlanner,
         ExportService,
         OutboundMessages,
         BundleVerifier,
@@ -183,6 +195,14 @@ export class AppModule implements NestModule {
         KeysLifecycle,
         SignerKeys,
         OwnKeyRing,
+        DeliveryStatus,
+        { provide: LOOKUP_CONFIG, useFactory: () => loadLookupConfig() },
+        LookupKeys,
+        LookupTableBuilder,
+        LookupResponder,
+        LookupQuerier,
+        LookupsService,
+        LookupLifecycle,
       ],
     };
   }

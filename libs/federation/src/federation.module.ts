@@ -7,6 +7,8 @@ import { ReceiptChannel } from './receipt.channel';
 import { ResyncChannel } from './resync.channel';
 import { LogChannel } from './log.channel';
 import { KeyChannel } from './key.channel';
+import { FeedDelivery } from './feed.delivery';
+import { LookupChannel } from './lookup.channel';
 
 /** Injection token of the FederationOptions the module was configured with. */
 export const FEDERATION_OPTIONS = Symbol('FEDERATION_OPTIONS');
@@ -21,7 +23,7 @@ export interface FederationModuleAsyncOptions {
 }
 
 /**
- * Global Nest module providing NatsConnection, FeedPublisher, FeedSubscriber, ReceiptChannel, ResyncChannel, LogChannel and KeyChannel (class tokens).
+ * Global Nest module providing NatsConnection, FeedPublisher, FeedSubscriber, ReceiptChannel, ResyncChannel, LogChannel, KeyChannel, FeedDelivery and LookupChannel (class tokens).
  * The classes stay plain: the CLI and tests construct them with `new`.
  */
 @Module({})
@@ -49,8 +51,10 @@ export class FederationModule {
         { provide: ResyncChannel, useFactory: (connection: NatsConnection) => new ResyncChannel(connection), inject: [NatsConnection] },
         { provide: LogChannel, useFactory: (connection: NatsConnection) => new LogChannel(connection), inject: [NatsConnection] },
         { provide: KeyChannel, useFactory: (connection: NatsConnection) => new KeyChannel(connection), inject: [NatsConnection] },
+        { provide: FeedDelivery, useFactory: (connection: NatsConnection) => new FeedDelivery(connection), inject: [NatsConnection] },
+        { provide: LookupChannel, useFactory: (connection: NatsConnection) => new LookupChannel(connection), inject: [NatsConnection] },
       ],
-      exports: [FEDERATION_OPTIONS, NatsConnection, FeedPublisher, FeedSubscriber, ReceiptChannel, ResyncChannel, LogChannel, KeyChannel],
+      exports: [FEDERATION_OPTIONS, NatsConnection, FeedPublisher, FeedSubscriber, ReceiptChannel, ResyncChannel, LogChannel, KeyChannel, FeedDelivery, LookupChannel],
     };
   }
 }

@@ -61,6 +61,8 @@ export {
 } from './federation.subjects';
 export { KeyChannel, type KeyFollowOptions, type KeyStatementMessage, type KeyStatementPublishInput } from './key.channel';
 export { keyConsumerName, keyStreamName, keySubject, parseKeySubject } from './federation.subjects';
+export { FeedDelivery, messageDelivery, type ChainDelivery, type FeedDeliveryOptions, type MessageDelivery } from './feed.delivery';
+export { LookupChannel, type LookupRequestMessage } from './lookup.channel';
 export {
   ensureNodeStream,
   feedStreamConfig,

@@ -20,8 +20,14 @@ describe('agreementInputSchema', () => {
       pseudonymize: [],
       lookups: false,
       encrypt: false,
+      onward: false,
       note: null,
     });
+  });
+
+  it('takes the onward-sharing term (default false), and only as a boolean', () => {
+    expect(agreementInputSchema.parse({ ...minimal, onward: true }).onward).toBe(true);
+    expect(agreementInputSchema.safeParse({ ...minimal, onward: 1 }).success).toBe(false);
   });
 
   it('takes the encryption term (every bundle to the partner encrypted), and only as a boolean', () => {

@@ -59,6 +59,12 @@ export const agreementInputSchema = z
     lookups: z.boolean().default(false),
     /** Encrypt every bundle to the partner's key, not only those with TLP:AMBER+STRICT or TLP:RED entries (default false). */
     encrypt: z.boolean().default(false),
+    /**
+     * Onward sharing (default false). Export: this node may pass on to the partner indicators it imported from
+     * other origins (when its agreement with each origin allows onward too). Import: this node keeps indicators
+     * the partner relays from other origins.
+     */
+    onward: z.boolean().default(false),
     /** Start of validity. */
     validFrom: instant,
     /** End of validity (exclusive), or null for open-ended. */

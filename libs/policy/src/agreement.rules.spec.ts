@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveAgreementState, nextAgreementState } from './agreement.rules';
+import { allowsOnwardFrom, effectiveAgreementState, nextAgreementState } from './agreement.rules';
 import type { ActorRef, AgreementActors, AgreementCommand, AgreementState, EffectiveAgreementState } from './agreement.types';
 import { agreement, NOW } from './policy.fixtures';
 
@@ -76,4 +76,23 @@ describe('nextAgreementState (four eyes)', () => {
   it('a state conflict is reported before four eyes (approving an active agreement as its creator)', () => {
     expect(() => nextAgreementState('active', 'approve', alice, actors)).toThrowError(expect.objectContaining({ code: 'AGREEMENT_STATE_CONFLICT' }));
   });
+});
+
+describe('allowsOnwardFrom', () => {
+  const base = {
+    id: 'a-1', partner: 'de-bka', directions: ['export', 'import'] as ('export' | 'import')[], types: ['phone' as const], maxTlp: 'amber' as const,
+    purposes: ['investigation' as const], retentionDays: null, pseudonymize: [], lookups: false, validFrom: '2026-01-01T00:00:00.000Z', validUntil: null, state: 'active' as const,
+  };
+  const now = new Date('2026-03-01T00:00:00.000Z');
+  it.each([
+    ['active, import, onward', { ...base, onward: true }, true],
+    ['onward absent (agreements before the term)', base, false],
+    ['onward false', { ...base, onward: false }, false],
+    ['export-only', { ...base, onward: true, directions: ['export'] as ('export' | 'import')[] }, false],
+    ['suspended', { ...base, onward: true, state: 'suspended' as const }, false],
+    ['expired', { ...base, onward: true, validUntil: '2026-02-01T00:00:00.000Z' }, false],
+  ])('%s', (_name, agreement, expected) => {
+    expect(allowsOnwardFrom(agreement, now)).toBe(expected);
+  });
+  it('no agreement at all', () => expect(allowsOnwardFrom(null, now)).toBe(false));
 });

@@ -57,3 +57,12 @@ function officerName(name: string): string {
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+/gu, '');
 }
+
+/**
+ * Whether this node may pass on what it imported from `origin` under this agreement (onward sharing):
+ * the agreement is in effect, covers import and says `onward`. The agreement with the recipient must
+ * say `onward` too (the baseline checks that side).
+ */
+export function allowsOnwardFrom(agreement: AgreementTerms | null | undefined, now: Date): boolean {
+  return !!agreement && agreement.onward === true && effectiveAgreementState(agreement, now) === 'active' && agreement.directions.includes('import');
+}

@@ -37,6 +37,12 @@ export interface AgreementTerms {
    * with TLP:AMBER+STRICT or TLP:RED entries (absent = false).
    */
   encrypt?: boolean;
+  /**
+   * Onward sharing (absent = false): on export, indicators this node imported from other origins may go
+   * to the partner; on import, indicators the partner relays from other origins are kept; on the
+   * agreement with an origin, what it sent may be passed on.
+   */
+  onward?: boolean;
   validFrom: string;
   validUntil: string | null;
   state: AgreementState;

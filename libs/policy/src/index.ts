@@ -1,5 +1,5 @@
 export * from './agreement.types';
-export { effectiveAgreementState, nextAgreementState } from './agreement.rules';
+export { allowsOnwardFrom, effectiveAgreementState, nextAgreementState } from './agreement.rules';
 export { agreementInputSchema, MAX_AGREEMENT_NOTE_LENGTH, MAX_RETENTION_DAYS, type AgreementInput } from './agreement-input.schema';
 export * from './policy.types';
 export { POLICY_SCHEMA_TEXT } from './cedar/policy.schema';

@@ -16,13 +16,15 @@ export type AgreementStateName = AgreementState;
  * A new agreement as validated by @palermo/policy's agreementInputSchema; the defaults of that
  * schema are optional here (validFrom defaults to now).
  */
-export type NewAgreement = Omit<AgreementInput, 'pseudonymize' | 'lookups' | 'encrypt' | 'validFrom' | 'validUntil' | 'note'> &
-  Partial<Pick<AgreementInput, 'lookups' | 'encrypt' | 'validFrom' | 'validUntil' | 'note'>> & { pseudonymize?: IndicatorType[] };
+export type NewAgreement = Omit<AgreementInput, 'pseudonymize' | 'lookups' | 'encrypt' | 'onward' | 'validFrom' | 'validUntil' | 'note'> &
+  Partial<Pick<AgreementInput, 'lookups' | 'encrypt' | 'onward' | 'validFrom' | 'validUntil' | 'note'>> & { pseudonymize?: IndicatorType[] };
 
 /** A stored agreement: the terms the policy sees plus who did what. Dates ISO 8601. */
 export interface AgreementRecord extends AgreementTerms {
   /** Every bundle on the partner's chain is encrypted to its key (stored agreements always say). */
   encrypt: boolean;
+  /** Onward sharing of relayed indicators (stored agreements always say). */
+  onward: boolean;
   note: string | null;
   createdBy: ActorRef;
   createdAt: string;

@@ -62,6 +62,7 @@ export type {
   BundleRecord,
   BundleSummary,
   ChainReceiptStatus,
+  ChainDeliveryCounts,
   IncomingReceipt,
   OutgoingReceipt,
   PendingReceipt,
@@ -84,6 +85,8 @@ export type {
   Page,
   PartnerRecord,
   PendingExport,
+  PendingRelay,
+  IndicatorHistoryEvent,
   QuarantineInput,
   QuarantineRecord,
   QuarantineSummary,
@@ -94,3 +97,4 @@ export type {
 export type { FeedLogRepository, LogCheckpointRecord, LogWitnessRecord, NewLogCheckpoint } from './repositories/feed-log.repository';
 export type { LogForkRecord, LogPartnerRepository, LogPartnerState } from './repositories/log-partner.repository';
 export { statementHash, type KeyHistoryRepository, type KeyRevocationReason, type KeyStatementRecord, type OwnKeyRecord, type PartnerKeyRecord, type PendingKeyStatement, type StatementBytes } from './repositories/key-history.repository';
+export type { LookupEpochRecord, LookupRepository, LookupSource, LookupSourcePage, LookupTableProgress } from './repositories/lookup.repository';

@@ -36,6 +36,8 @@ const TABLES = [
   'log_inclusion',
   'log_partner',
   'log_witness',
+  'lookup_epoch',
+  'lookup_entry',
 ];
 const MIGRATION_NAMES = MIGRATIONS.map((m) => m.name);
 

@@ -21,6 +21,7 @@ import { SightingRepository } from './repositories/sighting.repository';
 import { TokenRepository } from './repositories/token.repository';
 import { FeedLogRepository } from './repositories/feed-log.repository';
 import { LogPartnerRepository } from './repositories/log-partner.repository';
+import { LookupRepository } from './repositories/lookup.repository';
 
 /**
  * The node's database: repositories over one MikroORM instance (PostgreSQL or PGlite). Obtain it
@@ -70,6 +71,8 @@ export class Store {
   readonly keyHistory: KeyHistoryRepository;
   /** Near matches of image hashes (PDQ, pHash) by Hamming distance; kept in sync by triggers. */
   readonly nearMatches: NearMatchRepository;
+  /** Hit/no-hit lookups: the PRF tables per OPRF key epoch. */
+  readonly lookups: LookupRepository;
 
   private closing: Promise<void> | null = null;
 
@@ -102,6 +105,7 @@ export class Store {
     this.logPartners = new LogPartnerRepository(em);
     this.keyHistory = new KeyHistoryRepository(em);
     this.nearMatches = new NearMatchRepository(em);
+    this.lookups = new LookupRepository(em);
   }
 
   /** Whether the database answers, for health endpoints (no URL, no credentials). */

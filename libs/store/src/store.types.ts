@@ -53,6 +53,8 @@ export interface IndicatorRecord {
   revokeReason: string | null;
   /** Imported indicators: when retention purges it (null = no limit, and for own indicators). */
   expiresAt: string | null;
+  /** Imported indicators: the node that relayed the stored version when it is not the origin (onward sharing), else null. */
+  relayedBy: string | null;
   /** When this row was first stored on this node. */
   createdAt: string;
   updatedAt: string;
@@ -85,6 +87,8 @@ export interface IndicatorSearch {
   tag?: string;
   /** Include revoked indicators (default false). */
   includeRevoked?: boolean;
+  /** Include indicators whose `validUntil` has passed (default false: expired ones are not active). */
+  includeExpired?: boolean;
   cursor?: string;
   /** Page size, 1–1000. */
   limit: number;
@@ -139,6 +143,33 @@ export interface PendingExport {
   indicator: WireIndicator;
   /** Set when the pending change is a revocation. */
   revoked: { at: string; reason: string } | null;
+}
+
+/**
+ * An imported indicator the exporter has not yet considered for onward sharing at its current
+ * version (or whose origin's revocation it has not yet passed on).
+ */
+export interface PendingRelay extends PendingExport {
+  /** The origin node (never this node). */
+  originNode: string;
+  /** The node that sent this node the stored version: the origin, or the partner that relayed it. */
+  receivedFrom: string;
+  /** Kept only as a pseudonym: never passed on (the wire indicator then has an empty value). */
+  pseudonymized: boolean;
+}
+
+/** One event in an indicator's life as this node saw it (GET /indicators?include=history). */
+export interface IndicatorHistoryEvent {
+  /** `received`: a version arrived (with this node's import decision); `revoked`: the origin's revocation took effect; `revocation-refused`: a node that never sent this indicator tried to revoke it. */
+  event: 'received' | 'revoked' | 'revocation-refused';
+  at: string;
+  version: number | null;
+  /** The node whose bundle carried it. */
+  from: string | null;
+  bundleHash: string | null;
+  /** Import action (received), revocation reason (revoked) or refusal code (revocation-refused). */
+  detail: string | null;
+  reasons?: string[];
 }
 
 /** A bundle as stored (both directions), without its bytes. */
@@ -210,6 +241,8 @@ export interface OutboundBatch {
   exported: { id: string; version: number }[];
   /** Every export decision of this batch, withheld ones included (bundleHash null). */
   decisions: ExportDecisionInput[];
+  /** Imported indicators this batch considered for onward sharing (their version, and whether their revocation). */
+  relayed?: { originNode: string; id: string; version: number; revoked: boolean }[];
   /** Advances one agreement's backfill cursor in the same transaction. */
   backfill?: {
     agreementId: string;
@@ -442,4 +475,14 @@ export interface ChainReceiptStatus {
   counts: { accepted: number; pseudonymized: number; rejected: number };
   /** The quarantined bundles with the partner's reason (latest receipt per bundle). */
   quarantinedBundles: { bundleHash: string; seq: number; reason: string | null; receivedAt: string }[];
+}
+
+/** Published bundles of one own chain at or below a recipient's consumer positions (issue 4 item 4, "delivered"). */
+export interface ChainDeliveryCounts {
+  /** Bundles JetStream delivered to the recipient (acked or not). */
+  delivered: number;
+  lastSeqDelivered: number | null;
+  /** Bundles the recipient acked (its import or quarantine committed). */
+  acked: number;
+  lastSeqAcked: number | null;
 }

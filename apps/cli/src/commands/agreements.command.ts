@@ -21,6 +21,7 @@ interface AgreementSummary {
   pseudonymize: string[];
   lookups: boolean;
   encrypt: boolean;
+  onward: boolean;
   validFrom: string;
   validUntil: string | null;
   createdBy: { name: string };
@@ -63,6 +64,7 @@ export function registerAgreements(program: Command): void {
       `  pseudonymize ${a.pseudonymize.join(', ') || '-'}`,
       `  lookups      ${a.lookups ? 'allowed' : 'not allowed'}`,
       `  encryption   ${a.encrypt ? 'every bundle' : 'TLP:AMBER+STRICT and TLP:RED only'}`,
+      `  onward       ${a.onward ? 'relayed indicators allowed' : 'own indicators only'}`,
       `  valid        ${a.validFrom} – ${a.validUntil ?? 'open'}`,
       `  drafted by   ${a.createdBy.name}${a.approvedBy ? `, approved by ${a.approvedBy.name}` : ''}`,
       '  history:',

@@ -15,6 +15,7 @@ interface RebuiltChain {
   alreadyHad: number;
   imported: number;
   quarantined: number;
+  stopped?: { code: string; message: string } | null;
 }
 
 /** `palermo partners resync <id> [--from-scratch]`: asks the running node to re-request a partner's chains (POST /partners/:id/resync). */
@@ -35,7 +36,7 @@ export function registerPartnersResync(partners: Command): void {
       if (opts.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       for (const c of result.chains) {
         process.stdout.write(
-          `${result.partner}/${c.audience}: from seq ${c.fromSeq} to ${c.headSeq ?? '-'}: fetched ${c.fetched}, already had ${c.alreadyHad}, imported ${c.imported}, quarantined ${c.quarantined}\n`,
+          `${result.partner}/${c.audience}: from seq ${c.fromSeq} to ${c.headSeq ?? '-'}: fetched ${c.fetched}, already had ${c.alreadyHad}, imported ${c.imported}, quarantined ${c.quarantined}${c.stopped ? `; stopped: ${c.stopped.code} ${c.stopped.message}` : ''}\n`,
         );
       }
     });

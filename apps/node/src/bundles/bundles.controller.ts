@@ -19,7 +19,7 @@ export class BundlesController {
   }
 
   @Get(':hash')
-  @ApiOperation({ summary: 'One bundle: chain position, signer, counts and the import decisions' })
+  @ApiOperation({ summary: 'One bundle: chain position, signer, counts and the decisions; sent bundles add receipts and delivered/acked per recipient (null when unknown)' })
   get(@Param('hash', new ZodPipe(hashParamSchema)) hash: string) {
     return this.bundles.get(hash);
   }

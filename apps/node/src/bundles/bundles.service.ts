@@ -3,12 +3,16 @@ import { armorSignature } from '@palermo/bundles';
 import { DomainError } from '@palermo/indicators';
 import { Store } from '@palermo/store';
 import { signerKeyStatus } from '../keys/signer.status';
+import { DeliveryStatus } from '../receipts/delivery.status';
 import type { ListBundlesQuery } from './bundles.query';
 
 /** Read side of bundles: what was sent and received, byte for byte. */
 @Injectable()
 export class BundlesService {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly delivery: DeliveryStatus,
+  ) {}
 
   list(query: ListBundlesQuery) {
     return this.store.bundles.list(query);
@@ -20,9 +24,11 @@ export class BundlesService {
     const { bytes: _bytes, signature: _signature, ...summary } = bundle;
     // Sent bundles: what each recipient's signed receipt says (imported with counts, or quarantined and why).
     const receipts = bundle.direction === 'out' ? await this.store.receipts.forBundle(hash) : undefined;
+    // Sent bundles: per recipient, whether its durable on this node's stream delivered / acked it (null: unknown, with why).
+    const delivery = bundle.direction === 'out' ? await this.delivery.forBundle(bundle) : undefined;
     // The signing key as it stands today: a later rotation or revocation is said here, with why the bundle still counts.
     const signerKey = await signerKeyStatus(this.store, bundle);
-    return { ...summary, signerKey, decisions: await this.decisionsOf(bundle), ...(receipts ? { receipts } : {}) };
+    return { ...summary, signerKey, decisions: await this.decisionsOf(bundle), ...(receipts ? { receipts } : {}), ...(delivery ? { delivery } : {}) };
   }
 
   /** Why each entry is in the bundle (outbound: export decisions) or what became of it (inbound: import decisions). */

@@ -36,6 +36,9 @@ const STATUS: Record<string, number> = {
   RESYNC_MALFORMED: 502,
   // A well-formed key that cannot be pinned: restricted bundles could not be encrypted to it.
   PARTNER_KEY_CANNOT_ENCRYPT: 422,
+  LOOKUP_RATE_LIMITED: 429,
+  LOOKUP_NO_PARTNERS: 422,
+  LOOKUP_ROTATION_IN_PROGRESS: 409,
 };
 
 /** Maps a stable domain error code to the HTTP status the API answers with. */

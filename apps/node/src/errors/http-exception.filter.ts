@@ -12,6 +12,9 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const { status, body } = this.toAnswer(exception);
+    // A 429 says when to ask again (RFC 9110 Retry-After), from the error's retryAfterSeconds.
+    const retryAfter = exception instanceof DomainError ? (exception.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds : undefined;
+    if (status === 429 && Number.isSafeInteger(retryAfter)) response.setHeader('Retry-After', String(retryAfter));
     response.status(status).json(body);
   }
 

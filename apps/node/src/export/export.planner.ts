@@ -41,6 +41,9 @@ export const EXPORT_REASONS = {
   withdrawn: 'export.withdrawn',
   viaCommunity: 'export.via-community',
   withoutAgreement: 'export.revocation-without-agreement',
+  relayed: 'export.relayed',
+  onwardNotAgreedByOrigin: 'export.onward-not-agreed-with-origin',
+  relayPseudonymized: 'export.relay-pseudonymized',
 } as const;
 
 /**
@@ -126,12 +129,13 @@ export class ExportPlanner {
   }
 }
 
-function emptyPlan(audience: string): AudiencePlan {
+/** A plan with no entries yet. */
+export function emptyPlan(audience: string): AudiencePlan {
   return { audience, entries: [], decisions: [], entryDecision: [], restricted: new Set() };
 }
 
-// Revocations count too: a revoke of a RED indicator may carry the analyst's free-text reason.
-function addEntry(plan: AudiencePlan, entry: BundleEntry, p: PendingExport): void {
+/** Appends an entry for the plan's last decision. Revocations count too: a revoke of a RED indicator may carry the analyst's free-text reason. */
+export function addEntry(plan: AudiencePlan, entry: BundleEntry, p: PendingExport): void {
   if (tlpRank(p.indicator.tlp) >= RECIPIENT_ONLY_RANK) plan.restricted.add(plan.entries.length);
   plan.entries.push(entry);
   plan.entryDecision.push(plan.decisions.length - 1);
@@ -159,8 +163,30 @@ function decideOne(audience: string, p: PendingExport, verdict: ExportDecision, 
   record(p, verdict.action, verdict.reasons, { op: 'upsert', indicator });
 }
 
+/**
+ * One plan per audience: plans of the same audience (own changes, relayed indicators) become one, so
+ * its chain is cut once from one head. Order of first appearance is kept.
+ */
+export function mergePlans(plans: readonly AudiencePlan[]): AudiencePlan[] {
+  const byAudience = new Map<string, AudiencePlan>();
+  for (const plan of plans) {
+    const into = byAudience.get(plan.audience);
+    if (!into) {
+      byAudience.set(plan.audience, plan);
+      continue;
+    }
+    const entryBase = into.entries.length;
+    const decisionBase = into.decisions.length;
+    into.entries.push(...plan.entries);
+    into.decisions.push(...plan.decisions);
+    into.entryDecision.push(...plan.entryDecision.map((d) => d + decisionBase));
+    for (const r of plan.restricted) into.restricted.add(r + entryBase);
+  }
+  return [...byAudience.values()];
+}
+
 /** The indicator without its free text, which may name people the policy keeps at home. */
-function stripped(indicator: WireIndicator): WireIndicator {
+export function stripped(indicator: WireIndicator): WireIndicator {
   const { description: _dropped, ...rest } = indicator;
   return rest;
 }

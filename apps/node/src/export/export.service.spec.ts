@@ -5,6 +5,7 @@ import type { Store } from '@palermo/store';
 import type { NodeConfig, NodeKeys } from '../node/node-context';
 import { ExportService } from './export.service';
 import type { ExportPlanner } from './export.planner';
+import type { RelayPlanner } from './relay.planner';
 import type { OutboundMessages, StoredOutbound } from './outbound.message';
 
 // The publishing half of the exporter with the store, NATS and the message builder played by fakes:
@@ -36,7 +37,7 @@ function setup(rows: { audience: string; seq: number }[], unencryptable: Set<str
     },
   } as unknown as OutboundMessages;
   const config = { nodeId: 'de-bka', export: { maxDelayMs: 10, maxBundleBytes: 1 << 20 }, policy: { adequacy: [] } } as unknown as NodeConfig;
-  const exporter = new ExportService(store, publisher, {} as ExportPlanner, outbound, config, {} as NodeKeys);
+  const exporter = new ExportService(store, publisher, {} as ExportPlanner, {} as RelayPlanner, outbound, config, {} as NodeKeys);
   return { exporter, published, attempted, hashOf: (audience: string, seq: number) => `${audience}-${seq}`.padEnd(64, '0') };
 }
 

@@ -3,11 +3,12 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { signDetached } from '@palermo/bundles';
 import { FeedPublisher, STREAM_NOT_PROVISIONED, type FeedPublishInput } from '@palermo/federation';
 import { COMMUNITY_AUDIENCE, DomainError, errorMessage } from '@palermo/indicators';
-import { Store, type PendingExport } from '@palermo/store';
+import { Store, type PendingExport, type PendingRelay } from '@palermo/store';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
 import { allowsExport, encryptionRecipients, exportAudiences, revocationOnlyAudiences } from './export.audiences';
 import { ExportHolds, type HeldAudience } from './export.holds';
-import { ExportPlanner } from './export.planner';
+import { ExportPlanner, mergePlans, type AudiencePlan } from './export.planner';
+import { RelayPlanner } from './relay.planner';
 import { OutboundMessages, type StoredOutbound } from './outbound.message';
 
 /** Where a backfill page stands: whose agreement, and the last own indicator (pk) it covers. */
@@ -49,6 +50,7 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     private readonly store: Store,
     private readonly publisher: FeedPublisher,
     private readonly planner: ExportPlanner,
+    private readonly relays: RelayPlanner,
     private readonly outbound: OutboundMessages,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
     @Inject(NODE_KEYS) private readonly keys: NodeKeys,
@@ -108,6 +110,14 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
       if (!(await this.publishStored())) return;
       if (pending.length < BATCH) break;
     }
+    // Onward sharing: new versions and revocations of what this node imported from other origins.
+    for (;;) {
+      const relayed = await this.store.indicators.pendingRelay(BATCH);
+      if (relayed.length === 0) break;
+      await this.storeRelayed(relayed);
+      if (!(await this.publishStored())) return;
+      if (relayed.length < BATCH) break;
+    }
     await this.backfill();
   }
 
@@ -145,6 +155,35 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
         if (revocations.entries.length > 0) plans.push(revocations);
       }
     }
+    await this.signAndSave(plans, {
+      exported: backfill ? [] : pending.map((p) => ({ id: p.indicator.id, version: p.indicator.version })),
+      backfill: backfill ? { agreementId: backfill.agreementId, from: backfill.from, pk: backfill.pk, done: backfill.done } : undefined,
+    });
+    if (plans.some((p) => p.entries.length > 0)) this.logger.log(`stored bundle(s) for ${pending.length} indicator(s)${backfill ? ` (backfill for ${backfill.partner})` : ''}`);
+  }
+
+  /**
+   * Imported indicators of other origins, considered for onward sharing (RelayPlanner): partner chains
+   * whose agreement allows it get new versions; every partner that got one gets the origin's revocation.
+   */
+  private async storeRelayed(pending: PendingRelay[]): Promise<void> {
+    const now = new Date();
+    const [partners, agreements] = await Promise.all([this.store.partners.list(), this.store.agreements.allCurrent()]);
+    const open = exportAudiences(partners, agreements, this.config.policy.adequacy, now).filter((a) => a.audience !== COMMUNITY_AUDIENCE);
+    const shared = await this.store.exportDecisions.sharedAudiences(pending.map((p) => p.id));
+    const origins = new Map(agreements.map((a) => [a.partner, a]));
+    // Every other pinned partner takes the origin's revocations of what it got; a suspended one's wait for its resume.
+    const closed = partners.map((p) => p.nodeId).filter((id) => !open.some((o) => o.audience === id)).sort();
+    const plans = this.relays.decide(open, closed, pending, shared, origins, now);
+    await this.signAndSave(plans, { exported: [], relayed: pending.map((p) => ({ originNode: p.originNode, id: p.id, version: p.version, revoked: p.revoked !== null })) });
+    const sent = plans.reduce((n, p) => n + p.entries.length, 0);
+    if (sent > 0) this.logger.log(`relayed ${sent} entr${sent === 1 ? 'y' : 'ies'} of ${pending.length} imported indicator(s)`);
+  }
+
+  /** Cuts, signs and stores the plans' bundles with what they mark done, in one transaction. */
+  private async signAndSave(planned: AudiencePlan[], marks: { exported: { id: string; version: number }[]; relayed?: { originNode: string; id: string; version: number; revoked: boolean }[]; backfill?: { agreementId: string; from: string | null; pk: string; done: boolean } }): Promise<void> {
+    const [partners, agreements] = await Promise.all([this.store.partners.list(), this.store.agreements.allCurrent()]);
+    const plans = mergePlans(planned);
     const signed = [];
     const recipientOf = encryptionRecipients(partners, agreements);
     for (const plan of plans) {
@@ -159,13 +198,7 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
         await yieldToEventLoop();
       }
     }
-    await this.store.bundles.saveOutbound({
-      bundles: signed,
-      exported: backfill ? [] : pending.map((p) => ({ id: p.indicator.id, version: p.indicator.version })),
-      decisions: plans.flatMap((plan) => plan.decisions),
-      backfill: backfill ? { agreementId: backfill.agreementId, from: backfill.from, pk: backfill.pk, done: backfill.done } : undefined,
-    });
-    if (signed.length) this.logger.log(`stored ${signed.length} bundle(s) for ${pending.length} indicator(s)${backfill ? ` (backfill for ${backfill.partner})` : ''}`);
+    await this.store.bundles.saveOutbound({ bundles: signed, decisions: plans.flatMap((plan) => plan.decisions), ...marks });
   }
 
   /**

@@ -33,6 +33,8 @@ export class HealthController {
     const receiptsPending = database.ok ? await this.store.receipts.pendingCount().catch(() => null) : null;
     // Own key statements (rotations, revocations) the key stream has not acknowledged yet.
     const keyStatementsPending = database.ok ? await this.store.keyHistory.pendingOut(1000).then((p) => p.length).catch(() => null) : null;
+    // Lookup tables per OPRF key epoch: built up to which indicator change, of how many (builtSeq = headSeq: complete).
+    const lookups = database.ok ? await this.store.lookups.progress().catch(() => null) : null;
     res.status(ok ? 200 : 503);
     return {
       status: ok ? 'ok' : 'degraded',
@@ -46,6 +48,7 @@ export class HealthController {
       keyStatements: { pending: keyStatementsPending },
       // Own chains that wait because their next bundle cannot be sent (e.g. a partner key that cannot be encrypted to).
       export: { held: this.exporter.heldAudiences() },
+      lookups: { epochs: lookups },
     };
   }
 }

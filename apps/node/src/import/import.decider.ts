@@ -26,8 +26,12 @@ export interface ImportSource {
   encrypted?: boolean;
 }
 
-/** Reason id when an indicator arrives from a node that did not originate it (onward sharing is issue 5). */
+/** Reason id when an indicator arrives from a node that did not originate it (kept for decisions recorded before onward sharing). */
 export const ORIGIN_NOT_PUBLISHER = 'import.origin-not-publisher';
+/** Reason id when a partner relays this node's own indicator back to it: the own row is the truth. */
+export const ORIGIN_IS_SELF = 'import.origin-is-self';
+/** The baseline rule that refuses a relayed indicator outside an agreement that allows onward sharing. */
+const ONWARD_NOT_AGREED = 'baseline.onward-not-agreed';
 
 const DAY_MS = 86_400_000;
 
@@ -45,6 +49,9 @@ const KEEP_OLDER_REASONS = new Set([
   // How it travelled, not what it says: a publisher's slip must not erase what arrived properly before.
   'baseline.tlp-arrived-unencrypted',
   ORIGIN_NOT_PUBLISHER,
+  ORIGIN_IS_SELF,
+  // Whether this partner may relay is about the agreement, not about what the origin says.
+  ONWARD_NOT_AGREED,
 ]);
 
 /** Step 5: runs this node's live import policy on every upsert of a verified bundle. */
@@ -78,8 +85,9 @@ export class ImportDecider {
   judge(engine: ImportPolicy, indicators: readonly IndicatorFacts[], from: ImportSource, now: Date): ImportDecision[] {
     const publisher = partnerFacts({ nodeId: from.publisher, jurisdiction: from.jurisdiction }, this.config.policy.adequacy);
     const verdicts = engine.decideImport(indicators.map((indicator) => ({ indicator, publisher, audience: from.audience, agreement: from.agreement, encrypted: from.encrypted === true })), now);
-    // Until onward sharing exists, a partner may only publish indicators it originated.
-    return indicators.map((indicator, i) => (indicator.origin === from.publisher ? verdicts[i] : { action: 'reject', reasons: [ORIGIN_NOT_PUBLISHER] }));
+    // A relayed indicator (origin ≠ publisher) is kept only under an onward agreement (the baseline's
+    // onward-not-agreed); this node's own indicator relayed back never replaces the own row.
+    return indicators.map((indicator, i) => (indicator.origin === this.config.nodeId ? { action: 'reject', reasons: [ORIGIN_IS_SELF] } : verdicts[i]));
   }
 
   private shape(entryIndex: number, indicator: WireIndicator, action: ImportAction, reasons: string[]): ImportEntryDecision {

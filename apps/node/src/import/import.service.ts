@@ -49,8 +49,8 @@ export class ImportService {
     if (!chain.ok) {
       if (!healGaps || !this.gaps.heals(chain.code)) return this.quarantine(msg, new QuarantineReason(chain.code, chain.message, { bundle, hash }));
       const healed = await this.gaps.heal({ msg, verified, chain, head }, (resynced) => this.process(resynced, false));
-      if (healed instanceof QuarantineReason) return this.quarantine(msg, healed);
-      return healed === 'retry' ? 'retry' : this.process(msg, false);
+      // Otherwise the healer has already run this bundle through process(msg, false) once its chain was filled.
+      return healed instanceof QuarantineReason ? this.quarantine(msg, healed) : healed;
     }
     const outcome = await this.importVerified(msg, verified);
     if (outcome !== 'quarantined') this.gaps.continued(bundle.publisher, bundle.audience);

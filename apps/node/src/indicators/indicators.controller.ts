@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { INDICATOR_READERS, Roles } from '../auth/roles';
 import { ZodPipe } from '../zod.pipe';
 import { idParamSchema, revokeBodySchema, searchQuerySchema, type SearchQuery } from './indicators.query';
@@ -21,7 +21,12 @@ export class IndicatorsController {
 
   @Get()
   @Roles(...INDICATOR_READERS)
-  @ApiOperation({ summary: 'Search own and imported indicators (value is normalized before matching; cursor paging)' })
+  @ApiOperation({
+    summary: 'Search own and imported indicators (value is normalized before matching; cursor paging)',
+    description:
+      'Active indicators by default: revoked ones and those past their validUntil are left out. `include` (comma-separated) adds `revoked`, `expired`, or `history` (both, and per item `history`: every version received with the import decision and the sending node, the origin\'s revocation and whoever relayed it, refused revocations).',
+  })
+  @ApiQuery({ name: 'include', required: false, description: 'revoked, expired, history (comma-separated)' })
   search(@Query(new ZodPipe(searchQuerySchema)) query: SearchQuery) {
     return this.indicators.search(query);
   }

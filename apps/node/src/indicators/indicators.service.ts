@@ -39,6 +39,15 @@ export class IndicatorsService {
    * also matches indicators this node keeps only as a pseudonym (their value is never shown).
    */
   async search(query: SearchQuery) {
+    const { include = [], ...filter } = query;
+    const history = include.includes('history');
+    const page = await this.find({ ...filter, includeRevoked: history || include.includes('revoked'), includeExpired: history || include.includes('expired') });
+    if (!history) return page;
+    const events = await this.store.indicators.history(page.items.map((i) => ({ origin: i.origin, id: i.id })));
+    return { ...page, items: page.items.map((i) => ({ ...i, history: events.get(`${i.origin}/${i.id}`) ?? [] })) };
+  }
+
+  private async find(query: Omit<SearchQuery, 'include'> & { includeRevoked: boolean; includeExpired: boolean }) {
     const { value, ...rest } = query;
     if (value === undefined) return this.store.indicators.search(rest);
     if (!rest.type) throw new DomainError('VALIDATION_FAILED', 'filtering by value needs a type (e.g. ?type=phone&value=…)');
@@ -58,7 +67,8 @@ export class IndicatorsService {
     const found = await this.store.indicators.getWithProvenance(id);
     if (!found) throw new DomainError('INDICATOR_NOT_FOUND', `no indicator ${id}`);
     const exportDecisions = found.indicator.own ? await this.store.exportDecisions.forIndicator(id) : [];
-    return { ...found, exportDecisions };
+    const history = found.indicator.own ? [] : ((await this.store.indicators.history([{ origin: found.indicator.origin, id }])).get(`${found.indicator.origin}/${id}`) ?? []);
+    return { ...found, exportDecisions, history };
   }
 }
 

@@ -44,7 +44,7 @@ export class PartnersController {
 
   @Get(':id/status')
   @Roles(...ANY_ROLE)
-  @ApiOperation({ summary: "Per chain sent to this partner: sent, receipted, imported (with counts), quarantined (with reasons), outstanding" })
+  @ApiOperation({ summary: "Per chain sent to this partner: sent, delivered and acked (its durable on this node's stream; null when unknown), receipted, imported (with counts), quarantined (with reasons), outstanding" })
   status(@Param('id', new ZodPipe(nodeIdParam)) id: string) {
     return this.partners.status(id);
   }

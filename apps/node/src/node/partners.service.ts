@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '@palermo/indicators';
 import { audiencesFor } from '@palermo/federation';
 import { Store, type ActorRef } from '@palermo/store';
+import { DeliveryStatus } from '../receipts/delivery.status';
 import { ChainStates } from '../resync/chain.states';
 import { ExportService } from '../export/export.service';
 import { LogService } from '../log/log.service';
@@ -20,6 +21,7 @@ export class PartnersService {
     private readonly logs: LogService,
     private readonly keyStatements: KeysLifecycle,
     private readonly exporter: ExportService,
+    private readonly delivery: DeliveryStatus,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -30,7 +32,7 @@ export class PartnersService {
 
   /**
    * What this node sent to a partner and what the partner's signed receipts say, per chain (its own
-   * and `all`). "Delivered" is not shown: the partner's consumer state is not readable from here.
+   * and `all`), with "delivered" read from the partner's durable on this node's stream (null when unknown).
    * `inbound`: the partner's chains addressed to this node and their resync state.
    * `log`: this node as a witness of the partner's feed log (ok, forked with evidence, or unverified).
    * `held`: set when this node's chain to the partner waits because its next bundle cannot be sent.
@@ -39,7 +41,9 @@ export class PartnersService {
     const partner = await this.store.partners.get(nodeId);
     if (!partner) throw new DomainError('PARTNER_NOT_FOUND', `${nodeId} is not a pinned partner`);
     const held = this.exporter.heldAudiences().find((h) => h.audience === nodeId) ?? null;
-    return { partner: nodeId, chains: await this.store.receipts.partnerStatus(nodeId), held, inbound: await this.inbound(nodeId), log: await this.logs.partnerLog(nodeId) };
+    const [receipted, delivered] = await Promise.all([this.store.receipts.partnerStatus(nodeId), this.delivery.forPartner(nodeId)]);
+    const chains = receipted.map((chain) => ({ ...chain, ...delivered.get(chain.audience) }));
+    return { partner: nodeId, chains, held, inbound: await this.inbound(nodeId), log: await this.logs.partnerLog(nodeId) };
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Bundle } from '@palermo/bundles';
+import { MAX_RESYNC_SPAN, type Bundle } from '@palermo/bundles';
 import { DomainError } from '@palermo/indicators';
 import type { ResyncBundle } from '@palermo/federation';
 import type { Store } from '@palermo/store';
@@ -33,7 +33,7 @@ const page = (bundles: ResyncBundle[], headSeq: number | null, more = false): Re
 
 function gapLink(head: number, seq: number, deliveryCount = 1): BrokenLink {
   return {
-    msg: { publisher: A, audience: B, subject: `palermo.v1.feed.${A}.${B}`, payload: new Uint8Array(), headers: {}, streamSeq: 99, redelivered: false, deliveryCount },
+    msg: { publisher: A, audience: B, subject: `palermo.v1.feed.${A}.${B}`, payload: new Uint8Array([seq]), headers: {}, streamSeq: 99, redelivered: false, deliveryCount },
     verified: verified(seq, hash(seq - 1)),
     chain: { ok: false, code: 'CHAIN_SEQ_GAP', message: `expected seq ${head + 1}, got ${seq}` },
     head: { seq: head, hash: hash(head) },
@@ -60,8 +60,9 @@ describe('GapHealer', () => {
     const { healer, states, pageFn, append } = setup([page([resynced(2)], 4, true), page([resynced(3)], 4)]);
     const applied: number[] = [];
     const apply = async (msg: { payload: Uint8Array }): Promise<ImportOutcome> => (applied.push(msg.payload[0]!), 'imported');
-    expect(await healer.heal(gapLink(1, 4), apply)).toBe('healed');
-    expect(applied).toEqual([2, 3]);
+    expect(await healer.heal(gapLink(1, 4), apply)).toBe('imported');
+    // The missing seqs, then the revealing bundle itself.
+    expect(applied).toEqual([2, 3, 4]);
     expect(pageFn.mock.calls).toEqual([[A, B, 2, 3], [A, B, 3, 3]]);
     expect(states.get(A, B)).toMatchObject({ state: 'ok', lastResyncAt: expect.any(String) });
     expect(append).toHaveBeenCalledWith(expect.objectContaining({ action: 'resync.healed', subjectId: `${A}/${B}` }));
@@ -97,6 +98,50 @@ describe('GapHealer', () => {
     const { healer } = setup([new DomainError('RESYNC_REFUSED', 'RESYNC_NO_AGREEMENT'), new Error('database down')]);
     expect(await healer.heal(gapLink(1, 3), async () => 'imported')).toBe('retry');
     await expect(healer.heal(gapLink(1, 3), async () => 'imported')).rejects.toThrow('database down');
+  });
+
+  it('pages a gap wider than one request may span (150,000 seqs) instead of stalling the chain', async () => {
+    const asked: [number, number | undefined][] = [];
+    const append = vi.fn(async () => undefined);
+    // Like the real client: a request spanning MAX_RESYNC_SPAN or more is malformed before it is sent.
+    const client = {
+      page: vi.fn(async (_p: string, _a: string, fromSeq: number, toSeq?: number) => {
+        asked.push([fromSeq, toSeq]);
+        if (toSeq === undefined || toSeq - fromSeq >= MAX_RESYNC_SPAN) throw new DomainError('RESYNC_MALFORMED', 'toSeq: spans more than 100000 bundles');
+        const last = Math.min(toSeq, fromSeq + 49_999);
+        return page(Array.from({ length: last - fromSeq + 1 }, (_, i) => resynced(fromSeq + i)), 150_001);
+      }),
+    } as unknown as ResyncClient;
+    const states = new ChainStates();
+    const healer = new GapHealer({ audit: { append } } as unknown as Store, client, {} as BundleVerifier, states, config);
+    let applied = 0;
+    expect(await healer.heal(gapLink(1, 150_002), async () => (applied++, 'imported'))).toBe('imported');
+    expect(applied).toBe(150_001);
+    expect(asked[0]).toEqual([2, 2 + MAX_RESYNC_SPAN - 1]);
+    expect(asked.every(([from, to]) => to! - from < MAX_RESYNC_SPAN)).toBe(true);
+    expect(states.get(A, B).state).toBe('ok');
+  });
+
+  it.each([
+    ['its own request is malformed', new DomainError('RESYNC_MALFORMED', 'toSeq: spans more than 100000 bundles')],
+    ['the publisher refuses the request itself', new DomainError('RESYNC_REFUSED', 'nl-police refused: RESYNC_NOT_ADDRESSED', { code: 'RESYNC_NOT_ADDRESSED' })],
+  ])('gives up at once, with the error in the reason, when asking again cannot help: %s', async (_, error) => {
+    const { healer, states, append } = setup([error]);
+    const result = await healer.heal(gapLink(1, 3, 1), async () => 'imported');
+    expect(result).toBeInstanceOf(QuarantineReason);
+    expect(result).toMatchObject({ code: 'CHAIN_SEQ_GAP', message: expect.stringContaining(`resync cannot heal it (${error.code})`) });
+    expect(states.get(A, B).state).toBe('broken');
+    expect(append).toHaveBeenCalledWith(expect.objectContaining({ action: 'resync.gave-up' }));
+  });
+
+  it('is not healed when the revealing bundle is quarantined after the gap was filled: the chain is broken, no resync.healed', async () => {
+    const { healer, states, append } = setup([page([resynced(2)], 3)]);
+    // A publisher answering seqs we already hold (duplicate) leaves the revealing bundle still off the chain.
+    const apply = async (msg: { payload: Uint8Array }): Promise<ImportOutcome> => (msg.payload[0] === 3 ? 'quarantined' : 'duplicate');
+    expect(await healer.heal(gapLink(1, 3), apply)).toBe('quarantined');
+    expect(states.get(A, B)).toMatchObject({ state: 'broken', lastError: expect.stringContaining('revealing bundle #3 was then quarantined') });
+    expect(append).not.toHaveBeenCalledWith(expect.objectContaining({ action: 'resync.healed' }));
+    expect(append).toHaveBeenCalledWith(expect.objectContaining({ action: 'resync.gave-up', details: expect.objectContaining({ code: 'RESYNC_REVEALING_NOT_IMPORTED' }) }));
   });
 
   describe('a prev mismatch at the expected seq', () => {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ChainCheck, ChainHead } from '@palermo/bundles';
+import { MAX_RESYNC_SPAN, type ChainCheck, type ChainHead } from '@palermo/bundles';
 import { resyncFeedMessage, type FeedMessage } from '@palermo/federation';
 import { DomainError, errorMessage } from '@palermo/indicators';
 import { Store } from '@palermo/store';
@@ -13,8 +13,11 @@ import { ResyncClient } from './resync.client';
 export type ImportOutcome = 'imported' | 'duplicate' | 'quarantined' | 'retry';
 /** Runs one (resynced) message through the importer's one pipeline, without healing again. */
 export type ApplyMessage = (msg: FeedMessage) => Promise<ImportOutcome>;
-/** healed: the chain now continues to the revealing bundle; retry: wait (not acked); a reason: give up and quarantine. */
-export type HealResult = 'healed' | 'retry' | QuarantineReason;
+/**
+ * What became of the revealing bundle once its chain was resynced (imported or duplicate: healed;
+ * quarantined: resync did not help), 'retry' to wait (not acked), or a reason to give up and quarantine it.
+ */
+export type HealResult = ImportOutcome | QuarantineReason;
 
 /** The failed chain check of a verified bundle that arrived on the live feed. */
 export interface BrokenLink {
@@ -24,8 +27,18 @@ export interface BrokenLink {
   head: ChainHead | null;
 }
 
-// Failures a later attempt may cure: the publisher down or slow, a refusal (e.g. it has not pinned us yet), a garbled answer.
+// Failures a later attempt may cure, waited for up to the configured attempts and time: the publisher
+// down or slow, a garbled answer, a refusal it may lift (it has not pinned us or our new key yet, no agreement yet, busy).
 const WAIT_CODES = new Set(['RESYNC_UNREACHABLE', 'RESYNC_REFUSED', 'RESYNC_ANSWER_MALFORMED']);
+// Refusals of the request itself: the same request gets the same refusal, so waiting only stalls the chain.
+const FINAL_REFUSALS = new Set(['RESYNC_MALFORMED', 'RESYNC_OVERSIZE', 'RESYNC_NOT_ADDRESSED', 'RESYNC_REPLY_NOT_REQUESTER']);
+
+/** Whether asking again later may cure a resync failure; any other DomainError (RESYNC_MALFORMED, …) gives up at once. */
+function curableLater(err: DomainError): boolean {
+  if (err.code !== 'RESYNC_REFUSED') return WAIT_CODES.has(err.code);
+  const refusal = (err.details as { code?: unknown } | undefined)?.code;
+  return !(typeof refusal === 'string' && FINAL_REFUSALS.has(refusal));
+}
 
 /**
  * Step 4½ of a bundle's journey: a verified bundle that does not continue its chain. A seq gap is
@@ -64,44 +77,70 @@ export class GapHealer {
     this.states.resyncing(publisher, audience, missing, hash);
     try {
       const result = link.chain.code === 'CHAIN_SEQ_GAP' ? await this.fill(link, missing, apply) : await this.checkFork(link);
-      if (result === 'healed') {
-        this.states.healed(publisher, audience);
-        await this.audit('resync.healed', link, { fromSeq: missing.fromSeq, toSeq: missing.toSeq });
-        this.logger.log(`healed ${publisher}/${audience}: seq ${missing.fromSeq}–${missing.toSeq} resynced before #${bundle.seq}`);
-        return 'healed';
-      }
-      return await this.giveUp(link, result);
+      if (result !== 'filled') return await this.giveUp(link, result);
     } catch (err) {
-      if (!(err instanceof DomainError) || !WAIT_CODES.has(err.code)) throw err;
-      const since = this.states.waitingSince(publisher, audience, hash) ?? Date.now();
-      if (link.msg.deliveryCount < this.config.maxAttempts && Date.now() - since < this.config.maxWaitMs) {
-        this.states.waiting(publisher, audience, err.message);
-        this.logger.warn(`${publisher}/${audience} waits at seq ${missing.fromSeq} (attempt ${link.msg.deliveryCount}): ${err.message}`);
-        return 'retry';
-      }
-      const why = `${link.chain.message}; resync gave up after ${link.msg.deliveryCount} attempts over ${Math.round((Date.now() - since) / 1000)} s: ${err.message}`;
-      return this.giveUp(link, new QuarantineReason(link.chain.code, why, { bundle, hash }));
+      if (!(err instanceof DomainError)) throw err;
+      return this.failed(link, missing, err);
     }
+    return this.applyRevealing(link, missing, apply);
   }
 
-  /** Imports the missing seqs in order, page by page; a reason when the publisher cannot supply one of them. */
-  private async fill(link: BrokenLink, missing: { fromSeq: number; toSeq: number }, apply: ApplyMessage): Promise<'healed' | QuarantineReason> {
+  /** A resync that threw: wait while a later attempt may cure it and the bounds allow, else give up with the error in the reason. */
+  private async failed(link: BrokenLink, missing: { fromSeq: number; toSeq: number }, err: DomainError): Promise<HealResult> {
+    const { bundle, hash } = link.verified;
+    const { publisher, audience } = bundle;
+    if (!curableLater(err)) {
+      const why = `${link.chain.message}; resync cannot heal it (${err.code}): ${err.message}`;
+      return this.giveUp(link, new QuarantineReason(link.chain.code, why, { bundle, hash }));
+    }
+    const since = this.states.waitingSince(publisher, audience, hash) ?? Date.now();
+    if (link.msg.deliveryCount < this.config.maxAttempts && Date.now() - since < this.config.maxWaitMs) {
+      this.states.waiting(publisher, audience, err.message);
+      this.logger.warn(`${publisher}/${audience} waits at seq ${missing.fromSeq} (attempt ${link.msg.deliveryCount}): ${err.message}`);
+      return 'retry';
+    }
+    const why = `${link.chain.message}; resync gave up after ${link.msg.deliveryCount} attempts over ${Math.round((Date.now() - since) / 1000)} s: ${err.message}`;
+    return this.giveUp(link, new QuarantineReason(link.chain.code, why, { bundle, hash }));
+  }
+
+  /** The gap is filled: the chain is healed only if the revealing bundle now goes in (or was already here). */
+  private async applyRevealing(link: BrokenLink, missing: { fromSeq: number; toSeq: number }, apply: ApplyMessage): Promise<ImportOutcome> {
+    const { publisher, audience, seq } = link.verified.bundle;
+    const outcome = await apply(link.msg);
+    if (outcome === 'imported' || outcome === 'duplicate') {
+      this.states.healed(publisher, audience);
+      await this.audit('resync.healed', link, { fromSeq: missing.fromSeq, toSeq: missing.toSeq, outcome });
+      this.logger.log(`healed ${publisher}/${audience}: seq ${missing.fromSeq}–${missing.toSeq} resynced before #${seq}`);
+      return outcome;
+    }
+    const message = `seq ${missing.fromSeq}–${missing.toSeq} were resynced, but the revealing bundle #${seq} was then ${outcome}`;
+    this.states.broken(publisher, audience, message);
+    await this.audit('resync.gave-up', link, { code: 'RESYNC_REVEALING_NOT_IMPORTED', message, outcome });
+    return outcome;
+  }
+
+  /**
+   * Imports the missing seqs in order, page by page, each request within MAX_RESYNC_SPAN (a wider
+   * one is malformed); a reason when the publisher cannot supply one of them.
+   */
+  private async fill(link: BrokenLink, missing: { fromSeq: number; toSeq: number }, apply: ApplyMessage): Promise<'filled' | QuarantineReason> {
     const { bundle, hash } = link.verified;
     const refuse = (why: string) => new QuarantineReason(link.chain.code, `${link.chain.message}; ${why}`, { bundle, hash });
     let next = missing.fromSeq;
     while (next <= missing.toSeq) {
-      const page = await this.client.page(bundle.publisher, bundle.audience, next, missing.toSeq);
+      const toSeq = Math.min(missing.toSeq, next + MAX_RESYNC_SPAN - 1);
+      const page = await this.client.page(bundle.publisher, bundle.audience, next, toSeq);
       const first = page.bundles[0];
       if (!first || first.seq !== next) return refuse(`the publisher has no published seq ${next} (its head is ${page.headSeq ?? 'empty'})`);
       for (const resynced of page.bundles) {
-        if (resynced.seq !== next || next > missing.toSeq) return refuse(`the publisher answered seq ${resynced.seq} where ${next} was due`);
+        if (resynced.seq !== next || next > toSeq) return refuse(`the publisher answered seq ${resynced.seq} where ${next} was due`);
         const outcome = await apply(resyncFeedMessage(resynced));
         if (outcome === 'quarantined') return refuse(`the publisher's seq ${next} (${resynced.hash}) was quarantined`);
         if (outcome === 'retry') throw new DomainError('RESYNC_UNREACHABLE', `importing resynced seq ${next} must be retried`);
         next += 1;
       }
     }
-    return 'healed';
+    return 'filled';
   }
 
   /** A prev mismatch at the expected seq: does the publisher's copy of our head's seq agree with our head? */

@@ -21,6 +21,8 @@ export interface OracleCase {
   pseudonymizeAgreed: boolean;
   /** The sender is not the indicator's origin. */
   onward: boolean;
+  /** The agreement with the other side allows onward sharing (absent = false). */
+  onwardAgreed?: boolean;
   /** The bundle is (export: will be; import: was) encrypted to the recipient. */
   encrypted: boolean;
 }
@@ -33,6 +35,8 @@ const RECIPIENT_ONLY: readonly Tlp[] = ['amber+strict', 'red'];
 
 /** Whether the indicator may reach (export) or be kept by (import) the other side at all. */
 export function oracleFlows(c: OracleCase): boolean {
+  // Relayed indicators flow only under an agreement that allows onward sharing; the community chain has none.
+  if (c.onward && (c.route.endsWith('-all') || c.onwardAgreed !== true)) return false;
   if (c.route === 'export-all') return FOR_EVERYONE.includes(c.tlp);
   const wanted: Direction = c.route === 'export-partner' ? 'export' : 'import';
   if (c.state !== 'active' || !c.directions.includes(wanted) || !c.typeAgreed) return false;

@@ -29,8 +29,11 @@ const exportRows: [string, ExportRequest, Decision<string>][] = [
   ['RED to its named recipient, unencrypted', exportTo(red()), withhold('baseline.tlp-needs-encryption')],
   ['RED to its named recipient, encrypted (issue 4)', exportTo({ ...red(), encrypted: true }), SHARE],
   ['AMBER+STRICT to its recipient, encrypted', exportTo({ ...red('amber+strict'), encrypted: true }), SHARE],
-  ['AMBER+STRICT passed on, even encrypted', exportTo({ ...red('amber+strict'), encrypted: true, onward: true }), withhold('baseline.strict-never-onward')],
-  ['RED passed on, unencrypted', exportTo({ ...red(), onward: true }), withhold('baseline.tlp-needs-encryption', 'baseline.strict-never-onward')],
+  ['AMBER+STRICT passed on, even encrypted', exportTo({ ...red('amber+strict'), agreement: agreement({ maxTlp: 'red', onward: true }), encrypted: true, onward: true }), withhold('baseline.strict-never-onward')],
+  ['RED passed on, unencrypted', exportTo({ ...red(), agreement: agreement({ maxTlp: 'red', onward: true }), onward: true }), withhold('baseline.tlp-needs-encryption', 'baseline.strict-never-onward')],
+  ['GREEN passed on under an agreement that allows onward sharing', exportTo({ agreement: agreement({ onward: true }), onward: true }), SHARE],
+  ['GREEN passed on without onward sharing in the agreement', exportTo({ onward: true }), withhold('baseline.onward-not-agreed')],
+  ['CLEAR passed on to the community chain: never (no agreement term can allow it there)', { ...exportToAll(facts({ tlp: 'clear', origin: 'fr-police' })), onward: true }, withhold('baseline.onward-not-agreed')],
   ['RED to a partner whose agreement stops at AMBER, encrypted', exportTo({ ...red(), agreement: agreement(), encrypted: true }), withhold('baseline.tlp-above-agreement')],
   ['CLEAR to the community chain', exportToAll(), SHARE],
   ['GREEN to the community chain', exportToAll(facts({ tlp: 'green' })), withhold('baseline.community-clear-only')],
@@ -52,7 +55,9 @@ describe('baseline: export', () => {
 
 const importRows: [string, ImportRequest, Decision<string>][] = [
   ['GREEN from a partner within its active agreement', importFrom(), ACCEPT],
-  ['AMBER relayed by the publisher (not STRICT): kept', importFrom({ indicator: facts({ tlp: 'amber', origin: 'fr-police' }) }), ACCEPT],
+  ['AMBER relayed by the publisher (not STRICT) under an onward agreement: kept', importFrom({ indicator: facts({ tlp: 'amber', origin: 'fr-police' }), agreement: agreement({ onward: true }) }), ACCEPT],
+  ['GREEN relayed by a publisher whose agreement does not allow onward sharing', importFrom({ indicator: facts({ origin: 'fr-police' }) }), reject('baseline.onward-not-agreed')],
+  ['relayed on the community chain (no agreement term can allow it there)', importFrom({ audience: 'all', indicator: facts({ tlp: 'clear', origin: 'fr-police' }) }), reject('baseline.onward-not-agreed')],
   ['CLEAR on the community chain', importFrom({ audience: 'all', indicator: facts({ tlp: 'clear' }) }), ACCEPT],
   ['suspended agreement: later bundles rejected with the reason', importFrom({ agreement: agreement({ state: 'suspended' }) }), reject('baseline.agreement-not-active')],
   ['export-only agreement', importFrom({ agreement: agreement({ directions: ['export'] }) }), reject('baseline.import-not-agreed')],
@@ -69,12 +74,12 @@ const importRows: [string, ImportRequest, Decision<string>][] = [
   ['CLEAR unencrypted (only the restricted markings need it)', importFrom({ indicator: facts({ tlp: 'clear' }) }), ACCEPT],
   [
     'AMBER+STRICT relayed by the publisher',
-    importFrom({ indicator: facts({ tlp: 'amber+strict', origin: 'fr-police' }), agreement: agreement({ maxTlp: 'red' }) }),
+    importFrom({ indicator: facts({ tlp: 'amber+strict', origin: 'fr-police' }), agreement: agreement({ maxTlp: 'red', onward: true }) }),
     reject('baseline.tlp-arrived-unencrypted', 'baseline.strict-never-onward'),
   ],
   [
     'AMBER+STRICT relayed by the publisher, even encrypted',
-    importFrom({ indicator: facts({ tlp: 'amber+strict', origin: 'fr-police' }), agreement: agreement({ maxTlp: 'red' }), encrypted: true }),
+    importFrom({ indicator: facts({ tlp: 'amber+strict', origin: 'fr-police' }), agreement: agreement({ maxTlp: 'red', onward: true }), encrypted: true }),
     reject('baseline.strict-never-onward'),
   ],
 ];

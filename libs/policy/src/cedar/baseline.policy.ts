@@ -95,6 +95,18 @@ forbid (
 )
 when { resource.tlpRank >= 3 && context.onward };
 
+// An indicator this node did not originate goes to a partner, and one a partner did not originate is
+// kept, only on the partner's own chain under an agreement with it that allows onward sharing: the
+// community chain, read by everyone pinned, never carries relayed indicators.
+@id("baseline.onward-not-agreed")
+forbid (
+  principal,
+  action in [Palermo::Action::"share", Palermo::Action::"shareRaw",
+             Palermo::Action::"import", Palermo::Action::"importRaw"],
+  resource
+)
+when { context.onward && (!context.agreementOnward || context.audience == "all") };
+
 // ── Lookups ─────────────────────────────────────────────────────────────────
 // A partner may ask "do you know this?" only if the agreement allows lookups and for an agreed purpose.
 @id("baseline.lookup-not-agreed")
@@ -114,5 +126,6 @@ export const BASELINE_RULE_IDS = [
   'baseline.tlp-needs-encryption',
   'baseline.tlp-arrived-unencrypted',
   'baseline.strict-never-onward',
+  'baseline.onward-not-agreed',
   'baseline.lookup-not-agreed',
 ] as const;

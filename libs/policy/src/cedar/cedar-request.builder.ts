@@ -92,6 +92,7 @@ function agreementContext(audience: string, a: AgreementTerms | null, now: Date,
     agreementRetentionDays: a?.retentionDays ?? 0,
     agreementPseudonymize: a?.pseudonymize ?? [],
     agreementLookups: a?.lookups ?? false,
+    agreementOnward: a?.onward === true,
     onward: flags.onward,
     encrypted: flags.encrypted,
   };

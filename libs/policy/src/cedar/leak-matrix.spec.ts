@@ -45,6 +45,7 @@ function agreementFor(c: Case): AgreementTerms | null {
     retentionDays: c.extra.retentionDays,
     pseudonymize: c.pseudonymizeAgreed ? [c.type] : [],
     lookups: true,
+    onward: c.onwardAgreed === true,
     validFrom: c.state === 'not-yet-valid' ? '2026-06-01T00:00:00.000Z' : '2026-01-01T00:00:00.000Z',
     validUntil: c.state === 'expired' ? '2026-02-01T00:00:00.000Z' : '2027-01-01T00:00:00.000Z',
     state: stored,
@@ -96,6 +97,7 @@ function matrix(): Case[] {
               typeAgreed: pick([true, true, true, false]),
               pseudonymizeAgreed: pick([true, false]),
               onward: pick([true, false]),
+              onwardAgreed: pick([true, false]),
               encrypted: pick([true, false]),
             });
           }
@@ -157,7 +159,7 @@ describe('adversarial matrix: nothing flows that the agreement, TLP 2.0 and the 
     // The generated facts reach every TLP on every route both ways.
     for (const tlp of TLP_LEVELS)
       for (const route of ROUTES)
-        for (const flag of ['onward', 'encrypted', 'typeAgreed', 'pseudonymizeAgreed'] as const) {
+        for (const flag of ['onward', 'onwardAgreed', 'encrypted', 'typeAgreed', 'pseudonymizeAgreed'] as const) {
           const values = new Set(cases.filter((c) => c.tlp === tlp && c.route === route).map((c) => c[flag]));
           expect(values.size, `${tlp} ${route} ${flag}`).toBe(2);
         }
@@ -196,6 +198,7 @@ describe('adversarial matrix: nothing flows that the agreement, TLP 2.0 and the 
       typeAgreed: fc.boolean(),
       pseudonymizeAgreed: fc.boolean(),
       onward: fc.boolean(),
+      onwardAgreed: fc.boolean(),
       encrypted: fc.boolean(),
       extra: fc.record({
         adequacy: fc.boolean(),

@@ -15,7 +15,7 @@ describe('policyReads', () => {
     expect(r.principal).toEqual(new Set());
     expect(r.resource).toEqual(new Set(['type', 'tlpRank']));
     expect(r.context).toEqual(
-      new Set(['agreementState', 'agreementDirections', 'agreementTypes', 'agreementMaxTlpRank', 'agreementPseudonymize', 'audience', 'encrypted', 'onward', 'agreementLookups', 'agreementPurposes', 'purpose']),
+      new Set(['agreementState', 'agreementDirections', 'agreementTypes', 'agreementMaxTlpRank', 'agreementPseudonymize', 'audience', 'encrypted', 'onward', 'agreementLookups', 'agreementPurposes', 'purpose', 'agreementOnward']),
     );
   });
 

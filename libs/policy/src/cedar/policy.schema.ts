@@ -42,6 +42,7 @@ namespace Palermo {
     agreementRetentionDays: Long,      // 0 = no limit
     agreementPseudonymize: Set<String>,
     agreementLookups: Bool,
+    agreementOnward: Bool,             // the agreement allows onward sharing (relayed indicators)
     onward: Bool,                      // the indicator's origin is not the node sending it
     encrypted: Bool,                   // the bundle is encrypted to its recipient (export: will be; import: was)
   };

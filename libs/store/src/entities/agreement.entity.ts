@@ -37,6 +37,10 @@ export class AgreementEntity {
   @Property({ type: 'boolean' })
   encrypt!: boolean;
 
+  /** Onward sharing of relayed indicators (migration Lifecycle). */
+  @Property({ type: 'boolean' })
+  onward!: boolean;
+
   @Property({ type: 'datetime', columnType: 'timestamptz' })
   validFrom!: Date;
 

@@ -17,4 +17,8 @@ export class IndicatorRevocationEntity {
 
   @Property({ type: 'datetime', columnType: 'timestamptz' })
   revokedAt!: Date;
+
+  /** The node that relayed the origin's revocation, or null when the origin sent it (migration Lifecycle). */
+  @Property({ type: 'text', nullable: true })
+  relayedBy!: string | null;
 }

@@ -77,6 +77,10 @@ export class IndicatorEntity {
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
   expiresAt!: Date | null;
 
+  /** Imported indicators only: the node that sent the stored version when it is not the origin (migration Lifecycle). */
+  @Property({ type: 'text', nullable: true })
+  relayedBy!: string | null;
+
   @Property({ type: 'datetime', columnType: 'timestamptz' })
   createdAt!: Date;
 

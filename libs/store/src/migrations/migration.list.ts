@@ -9,6 +9,8 @@ import { Migration20261130000300Taxii } from './taxii.migration';
 import { Migration20261206000100EncryptedBundles } from './encrypted-bundles.migration';
 import { Migration20261206000300KeyHistory } from './key-history.migration';
 import { Migration20261206000400FeedLog } from './feed-log.migration';
+import { Migration20261206000600Lookups } from './lookups.migration';
+import { Migration20261206000700Lifecycle } from './lifecycle.migration';
 
 /** Every migration in order, as class references (works under vitest, tsc output and bundlers). */
 export const MIGRATIONS = [
@@ -23,4 +25,6 @@ export const MIGRATIONS = [
   { name: 'Migration20261206000300KeyHistory', class: Migration20261206000300KeyHistory },
   { name: 'Migration20261206000400FeedLog', class: Migration20261206000400FeedLog },
   { name: 'Migration20261206000500ImageHashIndex', class: Migration20261206000500ImageHashIndex },
+  { name: 'Migration20261206000600Lookups', class: Migration20261206000600Lookups },
+  { name: 'Migration20261206000700Lifecycle', class: Migration20261206000700Lifecycle },
 ];

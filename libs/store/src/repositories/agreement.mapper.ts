@@ -21,6 +21,7 @@ export function toAgreementRecord(row: AgreementEntity): AgreementRecord {
     pseudonymize: row.pseudonymize as IndicatorType[],
     lookups: row.lookups,
     encrypt: row.encrypt,
+    onward: row.onward,
     validFrom: row.validFrom.toISOString(),
     validUntil: row.validUntil ? row.validUntil.toISOString() : null,
     state: row.state as AgreementStateName,
@@ -40,8 +41,8 @@ export function toAgreementRecord(row: AgreementEntity): AgreementRecord {
 
 /** The terms of an agreement, as an audit entry records them. */
 export function toTermsSnapshot(record: AgreementRecord) {
-  const { id, partner, directions, types, maxTlp, purposes, retentionDays, pseudonymize, lookups, encrypt, validFrom, validUntil, state } = record;
-  return { id, partner, directions, types, maxTlp, purposes, retentionDays, pseudonymize, lookups, encrypt, validFrom, validUntil, state };
+  const { id, partner, directions, types, maxTlp, purposes, retentionDays, pseudonymize, lookups, encrypt, onward, validFrom, validUntil, state } = record;
+  return { id, partner, directions, types, maxTlp, purposes, retentionDays, pseudonymize, lookups, encrypt, onward, validFrom, validUntil, state };
 }
 
 function actor(tokenId: string | null, name: string | null): ActorRef | null {

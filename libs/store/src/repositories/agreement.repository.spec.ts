@@ -40,6 +40,7 @@ describe.each(BACKENDS)('agreements (%s)', (backend) => {
       pseudonymize: [],
       lookups: true,
       encrypt: false,
+      onward: false,
       validFrom: '2025-01-01T00:00:00.000Z',
       validUntil: null,
       note: 'MoU 2025/17',
@@ -60,6 +61,15 @@ describe.each(BACKENDS)('agreements (%s)', (backend) => {
       details: { terms: { partner, state: 'draft', maxTlp: 'amber' }, note: 'MoU 2025/17' },
     });
     expect(await store.agreements.activeFor(partner)).toBeNull();
+  });
+
+  it('keeps the onward-sharing term through four-eyes approval, in the record and the audit entry', async () => {
+    const created = await store.agreements.create(agreementInput(nodeId('o'), { onward: true }), OFFICER_A);
+    expect(created.onward).toBe(true);
+    const approved = await run(created.id, 'approve', OFFICER_B);
+    expect(approved).toMatchObject({ state: 'active', onward: true });
+    expect(await store.agreements.activeFor(created.partner)).toMatchObject({ onward: true });
+    expect((await store.agreements.history(created.id))[0]).toMatchObject({ details: { terms: { onward: true } } });
   });
 
   it('keeps the encryption term through approval, in the record and the audit entry', async () => {

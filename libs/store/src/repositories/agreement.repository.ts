@@ -48,6 +48,7 @@ export class AgreementRepository extends Repository {
           pseudonymize: [...new Set(input.pseudonymize ?? [])],
           lookups: input.lookups ?? false,
           encrypt: input.encrypt ?? false,
+          onward: input.onward ?? false,
           validFrom: input.validFrom === undefined ? now : parseDate(input.validFrom, 'validFrom'),
           validUntil: input.validUntil == null ? null : parseDate(input.validUntil, 'validUntil'),
           state: 'draft',

@@ -29,6 +29,14 @@ const MARK_EXPORTED_SQL = `
   from json_to_recordset(?::text::json) as x(id text, version integer)
   where indicator.own and indicator.exported_version < indicator.version and indicator.origin_id = x.id`;
 
+// Only ever raised, like exported_version: a newer version or a revocation that arrived after the
+// exporter read the row keeps it pending.
+const MARK_RELAYED_SQL = `
+  update indicator set relay_version = greatest(indicator.relay_version, x.version),
+    relay_revoked = indicator.relay_revoked or (x.revoked and indicator.revoked_at is not null)
+  from json_to_recordset(?::text::json) as x(origin_node text, id text, version integer, revoked boolean)
+  where not indicator.own and indicator.origin_node = x.origin_node and indicator.origin_id = x.id`;
+
 // A partner's chain takes bundles only while an agreement that includes export is in force. FOR SHARE makes a
 // concurrent transition (FOR UPDATE) wait for this commit, and this check wait for a suspension:
 // a bundle either was stored before the suspension (cancelUnpublished takes it back) or is refused.
@@ -96,6 +104,8 @@ export class BundleRepository extends Repository {
         await checkInForce(em, saved, decisions);
         await checkPolicyVersion(em, decisions);
         if (input.exported.length > 0) await query(em, MARK_EXPORTED_SQL, [JSON.stringify(input.exported)]);
+        const relayed = 'relayed' in input ? (input.relayed ?? []) : [];
+        if (relayed.length > 0) await query(em, MARK_RELAYED_SQL, [JSON.stringify(relayed.map((r) => ({ origin_node: r.originNode, id: r.id, version: r.version, revoked: r.revoked })))]);
         const savedHashes = new Set(saved.map((b) => b.hash));
         await insertExportDecisions(em, decisions.filter((d) => d.bundleHash === null || savedHashes.has(d.bundleHash)));
         if (backfill) await advanceBackfill(em, backfill);

@@ -201,6 +201,36 @@ describe.each(BACKENDS)('commitImport (%s)', (backend) => {
     expect((await store.indicators.getWithProvenance(known.id))?.indicator).toMatchObject({ version: 1 });
   });
 
+  it('onward sharing: records who relayed an indicator, applies a relayed revocation only from a node that sent it here, refuses and records any other', async () => {
+    const [origin, relay, stranger] = [nodeId('o'), nodeId('r'), nodeId('s')];
+    const relayed = wire(origin);
+    const viaRelay = chain(relay);
+    await store.imports.commitImport(acceptAll(viaRelay([{ op: 'upsert', indicator: relayed }])));
+    expect((await store.indicators.getWithProvenance(relayed.id))?.indicator).toMatchObject({ origin, relayedBy: relay, version: 1 });
+    expect((await store.indicators.pendingRelay(1000)).map((p) => [p.originNode, p.id, p.receivedFrom])).toContainEqual([origin, relayed.id, relay]);
+
+    const refused = chain(stranger)([{ op: 'revoke', id: relayed.id, reason: 'not yours' }]);
+    expect(await store.imports.commitImport(acceptAll(refused))).toBe('imported');
+    expect((await store.indicators.getWithProvenance(relayed.id))?.indicator.revokedAt).toBeNull();
+
+    await store.imports.commitImport(acceptAll(viaRelay([{ op: 'revoke', id: relayed.id, reason: 'revoked by the origin' }])));
+    expect((await store.indicators.getWithProvenance(relayed.id))?.indicator).toMatchObject({ revokeReason: 'revoked by the origin' });
+    const history = (await store.indicators.history([{ origin, id: relayed.id }])).get(`${origin}/${relayed.id}`)!;
+    expect(history.map((e) => [e.event, e.from, e.detail])).toEqual([
+      ['received', relay, 'accept'],
+      ['revocation-refused', stranger, 'REVOCATION_NOT_FROM_SOURCE'],
+      ['revoked', relay, 'revoked by the origin'],
+    ]);
+    // Never back: a newer copy straight from the origin changes nothing.
+    await store.imports.commitImport(acceptAll(chain(origin)([{ op: 'upsert', indicator: { ...relayed, version: 3 } }])));
+    expect((await store.indicators.getWithProvenance(relayed.id, origin))?.indicator).toMatchObject({ version: 1 });
+    expect((await store.indicators.getWithProvenance(relayed.id, origin))?.indicator.revokedAt).not.toBeNull();
+
+    // Once the exporter has considered the version and the revocation, it is no longer pending.
+    await store.bundles.saveOutbound({ bundles: [], exported: [], decisions: [], relayed: [{ originNode: origin, id: relayed.id, version: 1, revoked: true }] });
+    expect((await store.indicators.pendingRelay(1000)).map((p) => p.id)).not.toContain(relayed.id);
+  });
+
   it('never touches own indicators, whatever origin a bundle claims', async () => {
     const [own] = await store.indicators.upsertOwn(me, [input({ value: 'mine@example.org' })]);
     const forged = wire(me, { id: own!.id, version: 9, type: 'email', value: 'forged@example.org' });

@@ -19,11 +19,11 @@ const CHAIN_LOCK_SQL = 'select pg_advisory_xact_lock(7362002, hashtext(?::text))
 const UPSERT_IMPORTED_SQL = `
   insert into indicator (origin_node, origin_id, own, type, value, pseudonym, platform, chain, tlp, confidence, tags,
     first_seen, last_seen, valid_until, description, version, modified_at, source_bundle_hash, expires_at,
-    created_at, updated_at)
+    relayed_by, created_at, updated_at)
   select distinct on (x.origin_node, x.origin_id)
     x.origin_node, x.origin_id, false, x.type, x.value, x.pseudonym, x.platform, x.chain, x.tlp, x.confidence,
     x.tags, x.first_seen, x.last_seen, x.valid_until, x.description, x.version, x.modified_at, ?, ?::timestamptz,
-    now(), now()
+    nullif(?::text, x.origin_node), now(), now()
   from json_to_recordset(?::text::json) as x(origin_node text, origin_id text, type text, value text,
     pseudonym text, platform text, chain text, tlp text, confidence integer, tags text[], first_seen timestamptz,
     last_seen timestamptz, valid_until timestamptz, description text, version integer, modified_at timestamptz)
@@ -35,7 +35,8 @@ const UPSERT_IMPORTED_SQL = `
     chain = excluded.chain, tlp = excluded.tlp, confidence = excluded.confidence, tags = excluded.tags,
     first_seen = excluded.first_seen, last_seen = excluded.last_seen, valid_until = excluded.valid_until,
     description = excluded.description, version = excluded.version, modified_at = excluded.modified_at,
-    source_bundle_hash = excluded.source_bundle_hash, expires_at = excluded.expires_at, updated_at = excluded.updated_at
+    source_bundle_hash = excluded.source_bundle_hash, expires_at = excluded.expires_at,
+    relayed_by = excluded.relayed_by, updated_at = excluded.updated_at
   where indicator.version < excluded.version and not indicator.own and indicator.revoked_at is null`;
 
 // The facts (type, tlp, confidence, tags, first_seen) are what the policy saw, for the simulator.
@@ -56,17 +57,39 @@ const DROP_SUPERSEDED_SQL = `
   where indicator.origin_node = x.origin_node and indicator.origin_id = x.origin_id
     and indicator.version < x.version and not indicator.own`;
 
+// Rows are (origin_node, origin_id, reason): the publisher's own ids, and other origins' ids it relayed here.
 const REVOKE_IMPORTED_SQL = `
   update indicator set revoked_at = now(), revoke_reason = x.reason, updated_at = now()
-  from json_to_recordset(?::text::json) as x(origin_id text, reason text)
-  where indicator.origin_node = ? and indicator.origin_id = x.origin_id
+  from json_to_recordset(?::text::json) as x(origin_node text, origin_id text, reason text)
+  where indicator.origin_node = x.origin_node and indicator.origin_id = x.origin_id
     and not indicator.own and indicator.revoked_at is null`;
 
 const INSERT_REVOCATIONS_SQL = `
-  insert into indicator_revocation (origin_node, origin_id, reason, bundle_hash)
-  select distinct on (x.origin_id) ?, x.origin_id, x.reason, ?
-  from json_to_recordset(?::text::json) as x(origin_id text, reason text)
+  insert into indicator_revocation (origin_node, origin_id, reason, bundle_hash, relayed_by)
+  select distinct on (x.origin_node, x.origin_id) x.origin_node, x.origin_id, x.reason, ?, nullif(?::text, x.origin_node)
+  from json_to_recordset(?::text::json) as x(origin_node text, origin_id text, reason text)
   on conflict (origin_node, origin_id) do nothing`;
+
+// A revoke entry names only an id. Besides the publisher's own indicator of that id, this node may hold
+// other origins' indicators with it: the revocation applies to one of those only when this publisher
+// is a node that sent it here (it relayed it); otherwise it is refused, and recorded.
+const REVOKE_TARGETS_SQL = `
+  select i.origin_node, i.origin_id, exists (
+      select 1 from import_decision d join bundle b on b.hash = d.bundle_hash
+      where d.origin_node = i.origin_node and d.origin_id = i.origin_id and d.action <> 'reject' and b.publisher = ?
+    ) as relayed
+  from indicator i
+  where i.origin_id in (select x.origin_id from json_to_recordset(?::text::json) as x(origin_id text))
+    and i.origin_node <> ?`;
+
+const INSERT_REFUSALS_SQL = `
+  insert into revocation_refusal (bundle_hash, publisher, origin_node, origin_id, code)
+  select ?, ?, x.origin_node, x.origin_id, x.code
+  from json_to_recordset(?::text::json) as x(origin_node text, origin_id text, code text)
+  on conflict do nothing`;
+
+/** Code of a refused revocation: the publisher never sent this node that indicator of another origin. */
+export const REVOCATION_NOT_FROM_SOURCE = 'REVOCATION_NOT_FROM_SOURCE';
 
 /** Commits verified inbound bundles. */
 export class ImportRepository extends Repository {
@@ -143,7 +166,7 @@ async function writeEntries(em: EntityManager, input: ImportCommit): Promise<voi
   // Two statements (indicators, then decisions) measured ~25% faster than one data-modifying CTE
   // over a shared JSON document, on PostgreSQL 15 with 2,000-entry bundles.
   const kept = decisions.filter((d) => d.action !== 'reject').map(toIndicatorRow);
-  if (kept.length > 0) await query(em, UPSERT_IMPORTED_SQL, [hash, expiresAt, JSON.stringify(kept)]);
+  if (kept.length > 0) await query(em, UPSERT_IMPORTED_SQL, [hash, expiresAt, bundle.publisher, JSON.stringify(kept)]);
   // Only the publisher's own indicators, and only when the rejection is about the new content: a
   // partner can never make this node forget what another origin (or the same one, lawfully) shared.
   const rejected = decisions
@@ -153,12 +176,32 @@ async function writeEntries(em: EntityManager, input: ImportCommit): Promise<voi
   if (decisions.length > 0) {
     await query(em, INSERT_DECISIONS_SQL, [hash, policyVersion, agreementId, JSON.stringify(decisions.map(toDecisionRow))]);
   }
-  if (revocations.length > 0) {
-    // The origin of a revocation is the publisher: only an origin may revoke its indicators.
-    const rows = JSON.stringify(revocations.map((r) => ({ origin_id: r.originId, reason: r.reason })));
-    await query(em, REVOKE_IMPORTED_SQL, [rows, bundle.publisher]);
-    await query(em, INSERT_REVOCATIONS_SQL, [bundle.publisher, hash, rows]);
+  if (revocations.length > 0) await writeRevocations(em, input);
+}
+
+/**
+ * The publisher revokes its own indicators, and (onward sharing) other origins' indicators it relayed
+ * to this node; a revocation of another origin's indicator it never sent here is refused and recorded.
+ * Returns how many were refused.
+ */
+async function writeRevocations(em: EntityManager, { revocations, hash, bundle }: ImportCommit): Promise<number> {
+  const reasons = new Map(revocations.map((r) => [r.originId, r.reason]));
+  const ids = JSON.stringify([...reasons.keys()].map((id) => ({ origin_id: id })));
+  const targets = await query<{ origin_node: string; origin_id: string; relayed: boolean }>(em, REVOKE_TARGETS_SQL, [bundle.publisher, ids, bundle.publisher]);
+  const rows = [...reasons].map(([id, reason]) => ({ origin_node: bundle.publisher, origin_id: id, reason }));
+  const refused: { origin_node: string; origin_id: string; code: string }[] = [];
+  for (const t of targets) {
+    if (t.relayed) rows.push({ origin_node: t.origin_node, origin_id: t.origin_id, reason: reasons.get(t.origin_id)! });
+    else refused.push({ origin_node: t.origin_node, origin_id: t.origin_id, code: REVOCATION_NOT_FROM_SOURCE });
   }
+  const json = JSON.stringify(rows);
+  await query(em, REVOKE_IMPORTED_SQL, [json]);
+  await query(em, INSERT_REVOCATIONS_SQL, [hash, bundle.publisher, json]);
+  if (refused.length > 0) {
+    await query(em, INSERT_REFUSALS_SQL, [hash, bundle.publisher, JSON.stringify(refused)]);
+    await appendAudit(em, [{ actor: null, action: 'revocation.refused', subjectType: 'bundle', subjectId: hash, details: { publisher: bundle.publisher, code: REVOCATION_NOT_FROM_SOURCE, refused: refused.map((r) => ({ origin: r.origin_node, id: r.origin_id })) } }]);
+  }
+  return refused.length;
 }
 
 /** One audit entry per imported bundle (counts only, never values): appended last, it locks the log's head. */

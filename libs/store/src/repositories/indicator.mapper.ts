@@ -26,6 +26,7 @@ export function toIndicatorRecord(row: IndicatorEntity): IndicatorRecord {
     revokedAt: row.revokedAt ? row.revokedAt.toISOString() : null,
     revokeReason: row.revokeReason,
     expiresAt: row.expiresAt ? row.expiresAt.toISOString() : null,
+    relayedBy: row.relayedBy ?? null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

@@ -55,6 +55,24 @@ describe.each(BACKENDS)('own indicators (%s)', (backend) => {
     expect(result).toEqual({ id: created!.id, version: status === 'updated' ? 2 : 1, status });
   });
 
+  it('search: past its validUntil an indicator is not active; includeExpired (and includeRevoked) bring it back', async () => {
+    const past = new Date(Date.now() - 60_000).toISOString();
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    const [expired, valid, open] = await store.indicators.upsertOwn(me, [
+      input({ value: 'expired-lifecycle@example.org', validUntil: past }),
+      input({ value: 'valid-lifecycle@example.org', validUntil: future }),
+      input({ value: 'open-lifecycle@example.org' }),
+    ]);
+    const ids = async (filter: { includeExpired?: boolean; includeRevoked?: boolean } = {}) =>
+      (await store.indicators.search({ tag: 'ht:recruitment', limit: 1000, ...filter })).items.map((i) => i.id);
+    expect(await ids()).toEqual(expect.arrayContaining([valid!.id, open!.id]));
+    expect(await ids()).not.toContain(expired!.id);
+    expect(await ids({ includeExpired: true })).toContain(expired!.id);
+    await store.indicators.revokeOwn(open!.id, 'closed');
+    expect(await ids()).not.toContain(open!.id);
+    expect(await ids({ includeRevoked: true })).toContain(open!.id);
+  });
+
   it('stores nothing of a batch when one item fails (all or nothing)', async () => {
     const [existing] = await store.indicators.upsertOwn(me, [input({ value: 'keep@example.org' })]);
     const tag = `batch:${nodeId()}`;

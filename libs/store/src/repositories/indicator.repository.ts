@@ -6,12 +6,14 @@ import { ImportDecisionEntity } from '../entities/import-decision.entity';
 import { IndicatorEntity } from '../entities/indicator.entity';
 import { checkLimit, query, toIso } from '../sql.helper';
 import type {
+  IndicatorHistoryEvent,
   IndicatorInput,
   IndicatorProvenance,
   IndicatorRecord,
   IndicatorSearch,
   Page,
   PendingExport,
+  PendingRelay,
   UpsertOwnResult,
 } from '../store.types';
 import { toDecisionRecord } from './decision.repository';
@@ -75,6 +77,46 @@ const OWN_PAGE_SQL = `
   order by i.pk asc
   limit ?`;
 
+// Served by the partial index indicator_pending_relay (migration Lifecycle).
+const PENDING_RELAY_SQL = `
+  select i.origin_id, i.origin_node, i.version, i.type, i.value, i.platform, i.chain, i.tlp, i.confidence, i.tags,
+         i.first_seen, i.last_seen, i.valid_until, i.description, i.modified_at, i.revoked_at, i.revoke_reason,
+         i.relayed_by
+  from indicator i
+  where not i.own and (i.relay_version < i.version or (i.revoked_at is not null and not i.relay_revoked))
+  order by i.pk asc
+  limit ?`;
+
+// Received versions (import decisions with the bundle that carried them), the revocation, and refusals.
+const HISTORY_SQL = `
+  with k as (select * from json_to_recordset(?::text::json) as x(origin_node text, origin_id text))
+  select * from (
+    select d.origin_node, d.origin_id, 'received' as event, coalesce(b.received_at, d.decided_at) as at, d.version,
+           b.publisher as sender, d.bundle_hash, d.action as detail, d.reasons, d.id as n
+    from import_decision d join k on k.origin_node = d.origin_node and k.origin_id = d.origin_id
+    left join bundle b on b.hash = d.bundle_hash
+    union all
+    select r.origin_node, r.origin_id, 'revoked', r.revoked_at, null, coalesce(r.relayed_by, r.origin_node), r.bundle_hash,
+           r.reason, null, 0
+    from indicator_revocation r join k on k.origin_node = r.origin_node and k.origin_id = r.origin_id
+    union all
+    select f.origin_node, f.origin_id, 'revocation-refused', f.refused_at, null, f.publisher, f.bundle_hash, f.code, null, f.id
+    from revocation_refusal f join k on k.origin_node = f.origin_node and k.origin_id = f.origin_id
+  ) h
+  order by h.origin_node, h.origin_id, h.at, h.n`;
+
+interface HistoryRow {
+  origin_node: string;
+  origin_id: string;
+  event: IndicatorHistoryEvent['event'];
+  at: Date | string;
+  version: number | null;
+  sender: string | null;
+  bundle_hash: string | null;
+  detail: string | null;
+  reasons: string[] | null;
+}
+
 const PK_PATTERN = /^[0-9]{1,19}$/;
 
 interface PendingRow extends WireIndicatorRow {
@@ -133,6 +175,8 @@ export class IndicatorRepository extends Repository {
       where.tags = { $contains: [filter.tag] };
     }
     if (!filter.includeRevoked) where.revokedAt = null;
+    // Past its validUntil an indicator is history, not an active result.
+    if (!filter.includeExpired) where.$and = [{ $or: [{ validUntil: null }, { validUntil: { $gt: new Date() } }] }];
     if (filter.cursor !== undefined) where.pk = { $lt: decodeCursor(filter.cursor) };
     const rows = await this.fork().find(IndicatorEntity, where, { orderBy: { pk: 'desc' }, limit: limit + 1 });
     return toPage(rows, limit, (row) => row.pk, toIndicatorRecord);
@@ -167,6 +211,50 @@ export class IndicatorRepository extends Repository {
       indicator: toWireIndicator(row),
       revoked: row.revoked_at === null ? null : { at: wireDate(row.revoked_at), reason: row.revoke_reason ?? '' },
     }));
+  }
+
+  /**
+   * Imported indicators the exporter has not considered for onward sharing at their current version
+   * (or whose revocation it has not passed on), oldest first. Served by indicator_pending_relay.
+   */
+  async pendingRelay(limit: number): Promise<PendingRelay[]> {
+    checkLimit(limit, 50_000);
+    const rows = await query<PendingRow & { relayed_by: string | null }>(this.fork(), PENDING_RELAY_SQL, [limit]);
+    return rows.map((row) => ({
+      id: row.origin_id,
+      originNode: row.origin_node,
+      version: row.version,
+      receivedFrom: row.relayed_by ?? row.origin_node,
+      pseudonymized: row.value === null,
+      // A pseudonymized row has no value to send; it is never relayed, so an empty value stands in.
+      indicator: toWireIndicator(row.value === null ? { ...row, value: '' } : row),
+      revoked: row.revoked_at === null ? null : { at: wireDate(row.revoked_at), reason: row.revoke_reason ?? '' },
+    }));
+  }
+
+  /**
+   * What happened to these indicators here, oldest first per indicator: every version received (with
+   * the decision and the sending node), the origin's revocation, and refused revocations.
+   */
+  async history(keys: readonly { origin: string; id: string }[]): Promise<Map<string, IndicatorHistoryEvent[]>> {
+    const out = new Map<string, IndicatorHistoryEvent[]>();
+    if (keys.length === 0) return out;
+    const rows = await query<HistoryRow>(this.fork(), HISTORY_SQL, [JSON.stringify(keys.map((k) => ({ origin_node: k.origin, origin_id: k.id })))]);
+    for (const row of rows) {
+      const key = `${row.origin_node}/${row.origin_id}`;
+      const events = out.get(key) ?? [];
+      out.set(key, events);
+      events.push({
+        event: row.event,
+        at: toIso(row.at),
+        version: row.version,
+        from: row.sender,
+        bundleHash: row.bundle_hash,
+        detail: row.detail,
+        ...(row.reasons ? { reasons: row.reasons } : {}),
+      });
+    }
+    return out;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptAll, BACKENDS, bundleOf, nodeId, openTestStore, sha256, wire, type TestStore } from '../store.fixtures';
+import { acceptAll, activeAgreement, BACKENDS, bundleOf, nodeId, openTestStore, sha256, wire, type TestStore } from '../store.fixtures';
 import type { Store } from '../store';
 import type { IncomingReceipt, OutgoingReceipt } from '../store.types';
 
@@ -77,5 +77,22 @@ describe.each(BACKENDS)('receipts (%s)', (backend) => {
     // Other tests' `all` bundles are sent too; this partner receipted exactly this one.
     expect(status[1]).toMatchObject({ receipted: 1, imported: 1, quarantined: 0, counts: incoming.counts });
     expect(status[1]!.outstanding).toBe(status[1]!.sent - 1);
+  });
+
+  it('counts the published bundles of one own chain at or below a recipient’s delivered and ack-floor stream seqs', async () => {
+    const me = nodeId('me');
+    const partner = nodeId('d');
+    await activeAgreement(store, partner);
+    const b1 = bundleOf(me, partner, 1, null, []);
+    const b2 = bundleOf(me, partner, 2, b1.hash, []);
+    const b3 = bundleOf(me, partner, 3, b2.hash, []);
+    const b4 = bundleOf(me, partner, 4, b3.hash, []);
+    for (const made of [b1, b2, b3, b4]) expect(await store.bundles.saveOutbound({ ...made, exported: [] })).toBe('saved');
+    for (const [made, streamSeq] of [[b1, 10], [b2, 12], [b3, 15]] as const) await store.bundles.markPublished(made.hash, streamSeq);
+    expect(await store.receipts.deliveryCounts(partner, 0, 0)).toEqual({ delivered: 0, lastSeqDelivered: null, acked: 0, lastSeqAcked: null });
+    expect(await store.receipts.deliveryCounts(partner, 12, 10)).toEqual({ delivered: 2, lastSeqDelivered: 2, acked: 1, lastSeqAcked: 1 });
+    // b4 is not published: however far the consumer got, it is not delivered.
+    expect(await store.receipts.deliveryCounts(partner, 99, 99)).toEqual({ delivered: 3, lastSeqDelivered: 3, acked: 3, lastSeqAcked: 3 });
+    expect(await store.receipts.deliveryCounts(nodeId('none'), 99, 99)).toEqual({ delivered: 0, lastSeqDelivered: null, acked: 0, lastSeqAcked: null });
   });
 });

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { bytesParam, checkLimit, query, toBytes, toIso, toNumberOrNull } from '../sql.helper';
 import { storableText } from '../storable.helper';
 import type { AuditEventInput } from '../governance.types';
-import type { ChainReceiptStatus, IncomingReceipt, OutgoingReceipt, PendingReceipt, ReceiptRecord } from '../store.types';
+import type { ChainDeliveryCounts, ChainReceiptStatus, IncomingReceipt, OutgoingReceipt, PendingReceipt, ReceiptRecord } from '../store.types';
 import { appendAudit } from './audit.repository';
 import { Repository } from './repository.base';
 
@@ -56,6 +56,13 @@ const QUARANTINED_SQL = `
   select s.audience, s.seq, s.hash, l.quarantine_reason, l.received_at
   from sent s join latest l on l.bundle_hash = s.hash
   where l.outcome = 'quarantined' order by s.audience, s.seq limit ?`;
+
+// "Delivered" (issue 4 item 4): the published bundles of one own chain at or below a recipient's
+// consumer positions (stream seqs read from JetStream by the node).
+const DELIVERY_SQL = `
+  select (count(*) filter (where stream_seq <= ?))::int as delivered, max(seq) filter (where stream_seq <= ?) as last_seq_delivered,
+    (count(*) filter (where stream_seq <= ?))::int as acked, max(seq) filter (where stream_seq <= ?) as last_seq_acked
+  from bundle where direction = 'out' and audience = ? and published_at is not null and stream_seq is not null`;
 
 interface StatusRow {
   audience: string;
@@ -204,6 +211,26 @@ export class ReceiptRepository extends Repository {
         .filter((q) => q.audience === r.audience)
         .map((q) => ({ bundleHash: q.hash, seq: Number(q.seq), reason: q.quarantine_reason, receivedAt: toIso(q.received_at) })),
     }));
+  }
+
+  /**
+   * How many published bundles of this node's chain `audience` lie at or below a recipient's consumer
+   * positions: delivered (stream seq ≤ `deliveredStreamSeq`) and acked (≤ `ackFloorStreamSeq`), with the
+   * highest chain seq of each.
+   */
+  async deliveryCounts(audience: string, deliveredStreamSeq: number, ackFloorStreamSeq: number): Promise<ChainDeliveryCounts> {
+    const rows = await query<{ delivered: number; last_seq_delivered: number | string | null; acked: number; last_seq_acked: number | string | null }>(
+      this.fork(),
+      DELIVERY_SQL,
+      [deliveredStreamSeq, deliveredStreamSeq, ackFloorStreamSeq, ackFloorStreamSeq, audience],
+    );
+    const r = rows[0];
+    return {
+      delivered: Number(r?.delivered ?? 0),
+      lastSeqDelivered: toNumberOrNull(r?.last_seq_delivered),
+      acked: Number(r?.acked ?? 0),
+      lastSeqAcked: toNumberOrNull(r?.last_seq_acked),
+    };
   }
 }
 
