@@ -2,20 +2,25 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, startNatsServer, tempDir, type NatsServerHandle } from '@palermo/testing';
-import { DE_BKA, NL_POLICE, US_HSI, type TestNkey } from '../integration/fixtures/nats-nkeys';
+import { DE_BKA, NL_POLICE, OPERATOR, US_HSI, type TestNkey } from '../integration/fixtures/nats-nkeys';
 import { holds, publish } from './support/agreements.probes';
+import { run } from './support/hostile.node-io';
 import { bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
 
 // The nodes themselves, not a hand-made client, on a nats-server that knows each node only by its
 // nkey and holds it to its permission block (deploy/nats/single-nkeys.conf as shipped): the
 // subjects, stream, durables and inbox libs/federation really uses must be exactly what the block
-// allows, or nothing flows.
+// allows, or nothing flows. Nodes may not create streams there: the operator provisions them first with the built
+// `palermo nats provision` (deploy/nats/README.md, "Who creates the streams").
+
+const CLI = join(__dirname, '..', '..', 'dist', 'apps', 'cli', 'src', 'main.js');
 
 let nats: NatsServerHandle;
 let fed: Federation;
 let nl: TestNode;
 let de: TestNode;
 let us: TestNode;
+let provisioned: { status: number | null; stdout: string; stderr: string };
 
 function seedFile(dir: string, key: TestNkey): string {
   const path = join(dir, `${key.nodeId}.nk`);
@@ -26,6 +31,10 @@ function seedFile(dir: string, key: TestNkey): string {
 beforeAll(async () => {
   nats = await startNatsServer({ configFile: join(repoRoot(), 'deploy', 'nats', 'single-nkeys.conf') });
   const seeds = tempDir('palermo-nkeys-');
+  const nodes = [NL_POLICE, DE_BKA, US_HSI].flatMap((key) => ['--node', key.nodeId]);
+  const { PALERMO_NATS_OPERATOR_SEED: _seed, NATS_URL: _url, ...env } = process.env;
+  provisioned = run(process.execPath, [CLI, 'nats', 'provision', ...nodes, '--url', nats.url, '--seed-file', seedFile(seeds, OPERATOR)], { env });
+  expect(provisioned.status, provisioned.stderr).toBe(0);
   fed = await bootFederation(
     [NL_POLICE, DE_BKA, US_HSI].map((key, i) => ({
       nodeId: key.nodeId,
@@ -46,6 +55,20 @@ afterAll(async () => {
 });
 
 describe('nodes on a NATS server that authenticates them by nkey and enforces their subjects', () => {
+  it('the operator provisioned every node’s four streams with the CLI; no node reports a missing stream', async () => {
+    const lines = provisioned.stdout.trim().split('\n');
+    expect(lines).toHaveLength(12);
+    expect(lines).toContain('PALERMO_FEED_DE_BKA\tcreated');
+    expect(lines).toContain('PALERMO_LOG_US_HSI\tcreated');
+    for (const node of [nl, de, us]) {
+      const nats = await eventually(`${node.nodeId} connected`, async () => {
+        const body = (await node.api('GET', '/health', { role: 'auditor' })).body;
+        return body?.nats?.connected === true ? body.nats : undefined;
+      });
+      expect(nats.streams).toBeUndefined();
+    }
+  });
+
   it('connect with their own nkey and report the broker connected', async () => {
     for (const node of [nl, de, us]) {
       await eventually(`${node.nodeId} connected`, async () => (await node.api('GET', '/health', { role: 'auditor' })).body?.nats?.connected === true);

@@ -1,9 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { provisionStreams } from '@palermo/federation';
 import { tempDir } from '@palermo/testing';
 import { startLeafTopology, type LeafTopology } from '../integration/fixtures/nats-leaf-topology';
-import { DE_BKA, NL_POLICE, US_HSI, type TestNkey } from '../integration/fixtures/nats-nkeys';
+import { DE_BKA, NL_POLICE, OPERATOR, US_HSI, type TestNkey } from '../integration/fixtures/nats-nkeys';
 import { holds, publish } from './support/agreements.probes';
 import { bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
 
@@ -25,6 +26,8 @@ function seedFile(dir: string, key: TestNkey): string {
 
 beforeAll(async () => {
   topology = await startLeafTopology(['nl-police', 'de-bka', 'us-hsi']);
+  // Nodes may not create streams: the operator provisions them on the hub, as `palermo nats provision` does.
+  await provisionStreams({ servers: topology.hub.url, seed: OPERATOR.seed, nodes: ['nl-police', 'de-bka', 'us-hsi'] });
   const seeds = tempDir('palermo-nkeys-');
   fed = await bootFederation(
     [NL_POLICE, DE_BKA, US_HSI].map((key, i) => ({

@@ -2,11 +2,11 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audiencesFor, feedConsumerName, feedStreamName, feedStreamSubject, feedSubject, lookupSubject, receiptStreamName, receiptStreamSubject } from '@palermo/federation';
+import { audiencesFor, feedConsumerName, feedStreamName, feedStreamSubject, feedSubject, lookupSubject, provisionStreams, receiptStreamName } from '@palermo/federation';
 import { connectNatsUser, tempDir, type NatsServerHandle, type NatsUser } from '@palermo/testing';
 import { LEAF_PASSWORDS } from './fixtures/nats-leaf-passwords';
 import { NATS_DEPLOY_DIR, hubLeafCount, startLeaf, startLeafTopology, waitForLeafs, type LeafTopology } from './fixtures/nats-leaf-topology';
-import { DE_BKA, INTRUDER, NL_POLICE, US_HSI, type TestNkey } from './fixtures/nats-nkeys';
+import { DE_BKA, INTRUDER, NL_POLICE, OPERATOR, US_HSI, type TestNkey } from './fixtures/nats-nkeys';
 
 // The leafnode topology of deploy/nats on the real nats-server 2.9.10: a JetStream hub (leaf-hub.conf) and one
 // server per agency (leaf-<node id>.conf), started as shipped. Who refuses what:
@@ -124,6 +124,8 @@ describe('deploy/nats leafnode topology: each agency its own server, JetStream o
       topology = await startLeafTopology(['nl-police', 'de-bka']);
       edited = await startLeaf(topology.leafPort, 'us-hsi', { configFile: editedLeafConfig() });
       await waitForLeafs(topology.hub, 3);
+      // Nodes may not create streams: the operator provisions them on the hub first, as `palermo nats provision` does.
+      await provisionStreams({ servers: topology.hub.url, seed: OPERATOR.seed, nodes: ['nl-police', 'de-bka', 'us-hsi'] });
       users.set('nl-police', await connectNatsUser({ servers: topology.urlFor('nl-police'), seed: NL_POLICE.seed, inboxPrefix: '_INBOX.nl-police', name: 'nl-police' }));
       users.set('de-bka', await connectNatsUser({ servers: topology.urlFor('de-bka'), seed: DE_BKA.seed, inboxPrefix: '_INBOX.de-bka', name: 'de-bka' }));
       users.set('us-hsi', await connectNatsUser({ servers: edited.url, seed: US_HSI.seed, inboxPrefix: '_INBOX.us-hsi', name: 'us-hsi', timeoutMs: 1_500 }));
@@ -159,10 +161,11 @@ describe('deploy/nats leafnode topology: each agency its own server, JetStream o
       }
     });
 
-    it('nl-police, behind its own leaf server, creates its stream on the hub and publishes on its feed', async () => {
+    it('nl-police, behind its own leaf server, looks up its provisioned stream on the hub and publishes on its feed', async () => {
       const nl = as(NL_POLICE);
-      const info = await eventually(() => nl.jsm.streams.add({ name: NL_STREAM, subjects: [feedStreamSubject('nl-police')] }));
-      expect(info.config.name).toBe(NL_STREAM);
+      const info = await eventually(() => nl.jsm.streams.info(NL_STREAM));
+      expect(info.config.subjects).toEqual([feedStreamSubject('nl-police')]);
+      await expect(nl.jsm.streams.add({ name: 'NL_CAPTURE', subjects: ['_INBOX.de-bka.>'] })).rejects.toThrow(/permissions violation/i);
       for (const audience of ['de-bka', 'us-hsi', 'all']) {
         expect(await nl.js.publish(feedSubject('nl-police', audience), `for ${audience}`, { msgID: audience })).toMatchObject({ stream: NL_STREAM, duplicate: false });
       }
@@ -215,6 +218,8 @@ describe('deploy/nats leafnode topology: each agency its own server, JetStream o
       await unanswered(us, `$JS.API.CONSUMER.CREATE.${NL_STREAM}.us-hsi_x`, JSON.stringify({ stream_name: NL_STREAM, config: { durable_name: 'us-hsi_x', filter_subject: feedSubject('nl-police', 'de-bka') } }));
       await unanswered(us, `$JS.API.CONSUMER.DURABLE.CREATE.${NL_STREAM}.us-hsi_x`, JSON.stringify({ stream_name: NL_STREAM, config: { durable_name: 'us-hsi_x' } }));
       await unanswered(us, '$JS.API.STREAM.NAMES');
+      // Nor may it create a stream (leafs/js-deny.conf): one on another node's inbox would record its replies.
+      await unanswered(us, '$JS.API.STREAM.CREATE.US_HSI_EDITED_CAPTURE', JSON.stringify({ name: 'US_HSI_EDITED_CAPTURE', subjects: ['_INBOX.de-bka.>'] }));
       expect((await nl.jsm.streams.info(NL_STREAM)).state.messages).toBe(3);
       expect((await as(DE_BKA).jsm.consumers.info(NL_STREAM, 'de-bka_de-bka')).config.filter_subject).toBe(feedSubject('nl-police', 'de-bka'));
       // The hub delivers to us-hsi's leaf only us-hsi's inbox, receipts and lookups: nothing of nl-police's feed, of
@@ -228,7 +233,7 @@ describe('deploy/nats leafnode topology: each agency its own server, JetStream o
       expect(heard).toEqual([]);
     });
 
-    it('limits (README): the hub cannot pin consumer filters or stream subjects of an agency that edits its leaf', async () => {
+    it('limits (README): the hub cannot pin consumer filters of an agency that edits its leaf', async () => {
       const us = as(US_HSI);
       // 2.9.10 announces the hub's JetStream API only to a leaf that may publish on all of `$JS.API.>`, so a consumer
       // with a filter in the subject — any filter — passes the hub: us-hsi reads the bundles addressed to de-bka
@@ -236,11 +241,6 @@ describe('deploy/nats leafnode topology: each agency its own server, JetStream o
       const stolen = feedSubject('nl-police', 'de-bka');
       await us.jsm.consumers.add(NL_STREAM, { durable_name: 'us-hsi_x', filter_subject: stolen, ack_policy: 'explicit' });
       expect(await pullAll(us, 'us-hsi_x')).toContain('for de-bka');
-      // And it may create streams of its own on subjects nobody captures yet — e.g. another node's inbox.
-      const info = await us.jsm.streams.add({ name: 'US_HSI_EDITED_CAPTURE', subjects: ['_INBOX.de-bka.>'] });
-      expect(info.config.subjects).toEqual(['_INBOX.de-bka.>']);
-      await as(DE_BKA).jsm.consumers.info(NL_STREAM, 'de-bka_de-bka');
-      expect((await us.jsm.streams.info('US_HSI_EDITED_CAPTURE')).state.messages).toBeGreaterThan(0);
       // Worse than reading (review7 M4): it pulls from de-bka's own durable and acks, so de-bka never gets the
       // bundle (the loss shows at the publisher as a bundle without receipt, and heals by resync: README).
       await as(NL_POLICE).js.publish(feedSubject('nl-police', 'de-bka'), 'for de-bka, taken', { msgID: 'taken' });
@@ -251,7 +251,7 @@ describe('deploy/nats leafnode topology: each agency its own server, JetStream o
     it('limits (README): the deny list holds because the agency’s leaf is a stock nats-server; a leaf that ignores it is not stopped by the hub', async () => {
       const nl = as(NL_POLICE);
       const canary = receiptStreamName('nl-police');
-      await eventually(() => nl.jsm.streams.add({ name: canary, subjects: [receiptStreamSubject('nl-police')] }));
+      await eventually(() => nl.jsm.streams.info(canary));
       // A leaf connection that speaks the protocol itself, as us-hsi, and ignores the permissions the hub sends it.
       const raw = await RawLeaf.connect(topology.leafPort, 'leaf-us-hsi', LEAF_PASSWORDS['us-hsi']!);
       try {

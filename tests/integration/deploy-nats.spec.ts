@@ -6,6 +6,7 @@ import {
   feedStreamName,
   feedStreamSubject,
   feedSubject,
+  provisionStreams,
   keyConsumerName,
   keyStreamName,
   keySubject,
@@ -23,7 +24,7 @@ import {
   resyncSubject,
 } from '@palermo/federation';
 import { connectNatsUser, freePort, nkeyPublicKey, startNatsServer, type NatsServerHandle, type NatsUser } from '@palermo/testing';
-import { DE_BKA, INTRUDER, NL_POLICE, US_HSI, type TestNkey } from './fixtures/nats-nkeys';
+import { DE_BKA, INTRUDER, NL_POLICE, OPERATOR, US_HSI, type TestNkey } from './fixtures/nats-nkeys';
 import { startLeafTopology } from './fixtures/nats-leaf-topology';
 
 // deploy/nats on the real nats-server: each node is its nkey, and the server — not the node's good manners —
@@ -81,7 +82,7 @@ async function refused(user: NatsUser, subject: string, op: () => Promise<unknow
 }
 
 /** The identity contract, the same on every topology. `its` run in order: the feed is set up by the first. */
-function identityContract(topology: string, setup: () => Promise<{ urlFor: UrlFor; stop: () => Promise<void> }>): void {
+function identityContract(topology: string, setup: () => Promise<{ urlFor: UrlFor; operatorUrl: string; stop: () => Promise<void> }>): void {
   describe(topology, () => {
     let urlFor: UrlFor;
     let stop: (() => Promise<void>) | undefined;
@@ -89,8 +90,12 @@ function identityContract(topology: string, setup: () => Promise<{ urlFor: UrlFo
     const as = (node: TestNkey): NatsUser => users.get(node.nodeId) as NatsUser;
 
     beforeAll(async () => {
-      ({ urlFor, stop } = await setup());
+      let operatorUrl: string;
+      ({ urlFor, operatorUrl, stop } = await setup());
+      // Nodes may not create streams: the operator provisions all of them first, as `palermo nats provision` does.
+      await provisionStreams({ servers: operatorUrl, seed: OPERATOR.seed, nodes: NODES.map((n) => n.nodeId) });
       for (const node of NODES) users.set(node.nodeId, await connectAs(node, urlFor));
+      users.set(OPERATOR.nodeId, await connectNatsUser({ servers: operatorUrl, seed: OPERATOR.seed, inboxPrefix: `_INBOX.${OPERATOR.nodeId}`, name: 'operator' }));
     });
 
     afterAll(async () => {
@@ -103,10 +108,11 @@ function identityContract(topology: string, setup: () => Promise<{ urlFor: UrlFo
       await expect(connectNatsUser({ servers: urlFor(DE_BKA), seed: INTRUDER.seed })).rejects.toThrow(/authorization violation/i);
     });
 
-    it('lets nl-police create its own stream and publish to the de-bka, us-hsi and all audiences', async () => {
+    it('lets nl-police look up its provisioned stream and publish to the de-bka, us-hsi and all audiences', async () => {
       const nl = as(NL_POLICE);
       // Right after a leaf connects, the hub's JetStream interest may not have reached the leaf yet.
-      const info = await eventually(() => nl.jsm.streams.add({ name: NL_STREAM, subjects: [feedStreamSubject('nl-police')] }), 10_000, 'stream');
+      const info = await eventually(() => nl.jsm.streams.info(NL_STREAM), 10_000, 'stream');
+      expect(info.config.subjects).toEqual([feedStreamSubject('nl-police')]);
       expect(info.config.name).toBe(NL_STREAM);
       for (const audience of ['de-bka', 'us-hsi', 'all']) {
         const ack = await nl.js.publish(feedSubject('nl-police', audience), `for ${audience}`, { msgID: audience });
@@ -185,7 +191,7 @@ function identityContract(topology: string, setup: () => Promise<{ urlFor: UrlFo
       const nl = as(NL_POLICE);
       const de = as(DE_BKA);
       const stream = receiptStreamName('nl-police');
-      await eventually(() => nl.jsm.streams.add({ name: stream, subjects: [receiptStreamSubject('nl-police')] }), 10_000, 'receipts stream');
+      await eventually(() => nl.jsm.streams.info(stream), 10_000, 'receipts stream');
       // JetStream publish of de-bka's own receipt: stored, the ack comes back to de-bka's inbox. (Behind a leaf, the new
       // stream's interest reaches de-bka's leaf server a moment after nl-police got its answer: "no responders" until then.)
       const ack = await eventually(() => de.js.publish(receiptSubject('nl-police', 'de-bka'), 'receipt by de-bka', { msgID: 'r1' }), 10_000, 'receipt stored');
@@ -233,7 +239,7 @@ function identityContract(topology: string, setup: () => Promise<{ urlFor: UrlFo
       const nl = as(NL_POLICE);
       const de = as(DE_BKA);
       const stream = logStreamName('nl-police');
-      await eventually(() => nl.jsm.streams.add({ name: stream, subjects: [logCheckpointSubject('nl-police'), logWitnessStreamSubject('nl-police')] }), 10_000, 'log stream');
+      await eventually(() => nl.jsm.streams.info(stream), 10_000, 'log stream');
       expect(await nl.js.publish(logCheckpointSubject('nl-police'), 'checkpoint by nl-police', { msgID: 'c1' })).toMatchObject({ stream, duplicate: false });
       // de-bka may not publish nl-police's checkpoints, nor countersign as us-hsi, nor own nl-police's log stream.
       const forged = logCheckpointSubject('nl-police');
@@ -272,7 +278,7 @@ function identityContract(topology: string, setup: () => Promise<{ urlFor: UrlFo
       const nl = as(NL_POLICE);
       const de = as(DE_BKA);
       const stream = keyStreamName('nl-police');
-      await eventually(() => nl.jsm.streams.add({ name: stream, subjects: [keySubject('nl-police')] }), 10_000, 'key stream');
+      await eventually(() => nl.jsm.streams.info(stream), 10_000, 'key stream');
       expect(await nl.js.publish(keySubject('nl-police'), 'rotation by nl-police', { msgID: 'k1' })).toMatchObject({ stream, duplicate: false });
       // de-bka may not state keys in nl-police's name, nor make or change nl-police's key stream.
       const forged = keySubject('nl-police');
@@ -294,64 +300,54 @@ function identityContract(topology: string, setup: () => Promise<{ urlFor: UrlFo
       expect((await nl.jsm.streams.info(stream)).state.messages).toBe(1);
     });
 
-    it('a node may give its own stream any subjects, e.g. another node’s inbox, and cannot read what it captures through JetStream reads or consumers', async () => {
-      const nl = as(NL_POLICE);
-      const de = as(DE_BKA);
-      const us = as(US_HSI);
-      const own = feedStreamName('de-bka');
-      const captured = '_INBOX.nl-police.>';
-      // Its block lets de-bka make its own stream with any subjects (review7 L6): here it captures nl-police's replies.
-      await eventually(() => de.jsm.streams.add({ name: own, subjects: [feedStreamSubject('de-bka'), captured] }), 10_000, 'own stream');
-      // us-hsi answers nl-police's resync request: the answer travels on _INBOX.nl-police.… and lands in de-bka's stream.
-      const served = us.nc.subscribe(resyncSubject('us-hsi'), { callback: (_err, msg) => void msg.respond('bundles for nl-police only') });
-      await us.nc.flush();
-      const answer = await eventually(() => nl.nc.request(resyncSubject('us-hsi'), 'nl-police asks', { timeout: 2_000 }), 10_000, 'resync answer');
-      expect(answer.string()).toBe('bundles for nl-police only');
-      await eventually(async () => {
-        if ((await de.jsm.streams.info(own)).state.messages < 1) throw new Error('not captured yet');
-      }, 10_000, 'captured');
-      // Captured, but not readable this way: no single-message reads, no consumer whose filter reaches the
-      // inbox, and the one consumer its block allows on a feed stream filters palermo.v1.feed.*.de-bka.
-      await refused(de, `$JS.API.STREAM.MSG.GET.${own}`, () => de.jsm.streams.getMessage(own, { seq: 1 }));
-      await refused(de, `$JS.API.DIRECT.GET.${own}`, () => de.nc.request(`$JS.API.DIRECT.GET.${own}`, JSON.stringify({ seq: 1 }), { timeout: 2_000 }));
-      const name = feedConsumerName('de-bka', 'de-bka');
-      await refused(de, `$JS.API.CONSUMER.CREATE.${own}.${name}.${captured}`, () => de.jsm.consumers.add(own, { durable_name: name, filter_subject: captured, ack_policy: 'explicit' }));
-      await de.jsm.consumers.add(own, { durable_name: name, filter_subject: feedSubject('de-bka', 'de-bka'), ack_policy: 'explicit', deliver_policy: 'all' });
-      const seen: string[] = [];
-      for await (const msg of await (await de.js.consumers.get(own, name)).fetch({ max_messages: 10, expires: 1_000 })) seen.push(msg.string());
-      expect(seen).toEqual([]);
-      served.unsubscribe();
-    });
-
-    // OPEN HOLE, kept as a test so that closing it shows (deploy/nats/README.md, "What a node's own streams
-    // allow"): permissions cannot look inside a stream config, and on 2.9.10 the server itself republishes
-    // what a node's own stream stores, and sources other streams into it, without checking that node's rights.
-    it('KNOWN HOLE: a node’s own stream republishes what it captures, and sources other nodes’ feeds, into that node’s inbox', async () => {
+    // Closed (deploy/nats/README.md, "Who creates the streams"): permissions cannot look inside a stream config, and
+    // on 2.9.10 the server republishes what a stream stores, and sources other streams into it, without checking the
+    // owner's rights. So a node may only look its streams up; the operator creates them with libs/federation's config.
+    it('refuses de-bka creating or updating any stream — sources, republish, foreign subjects — and nothing is republished to it', async () => {
       const de = as(DE_BKA);
       const nl = as(NL_POLICE);
       const us = as(US_HSI);
-      const own = receiptStreamName('de-bka');
       const inbox = '_INBOX.de-bka.stolen';
       const got: string[] = [];
-      const sub = de.nc.subscribe(`${inbox}.>`, { callback: (_err, msg) => void got.push(`${msg.subject.slice(inbox.length + 1)}: ${msg.string()}`) });
+      const sub = de.nc.subscribe(`${inbox}.>`, { callback: (_err, msg) => void got.push(`${msg.subject}: ${msg.string()}`) });
       await de.nc.flush();
-      await eventually(
-        () => de.jsm.streams.add({ name: own, subjects: ['_INBOX.us-hsi.>'], sources: [{ name: NL_STREAM }], republish: { src: '>', dest: `${inbox}.>` } }),
-        10_000,
-        'own stream with sources and republish',
-      );
+      const hostile = { sources: [{ name: NL_STREAM }], republish: { src: '>', dest: `${inbox}.>` } };
+      for (const own of [feedStreamName('de-bka'), receiptStreamName('de-bka'), keyStreamName('de-bka'), logStreamName('de-bka')]) {
+        await eventually(() => de.jsm.streams.info(own), 10_000, `${own} visible`);
+        // Its own (provisioned) streams: no update, whatever the config, and no create under the same name.
+        await refused(de, `$JS.API.STREAM.UPDATE.${own}`, () => de.jsm.streams.update(own, { subjects: ['_INBOX.us-hsi.>'], ...hostile }));
+        await refused(de, `$JS.API.STREAM.CREATE.${own}`, () => de.jsm.streams.add({ name: own, subjects: ['_INBOX.nl-police.>'], ...hostile }));
+      }
+      // Nor a new stream of any name, nor a delete (to recreate its own).
+      await refused(de, '$JS.API.STREAM.CREATE.DE_BKA_CAPTURE', () => de.jsm.streams.add({ name: 'DE_BKA_CAPTURE', subjects: ['_INBOX.us-hsi.>'], ...hostile }));
+      await refused(de, `$JS.API.STREAM.DELETE.${feedStreamName('de-bka')}`, () => de.jsm.streams.delete(feedStreamName('de-bka')));
+      // Its streams keep the operator's config: no sources, no republish, its own subjects only.
+      const config = (await de.jsm.streams.info(receiptStreamName('de-bka'))).config;
+      expect(config).toMatchObject({ subjects: [receiptStreamSubject('de-bka')] });
+      expect(config.sources ?? []).toEqual([]);
+      expect(config.republish).toBeUndefined();
+      // nl-police's feed grows and us-hsi gets a resync answer addressed to it: nothing reaches de-bka's inbox.
+      await nl.js.publish(feedSubject('nl-police', 'us-hsi'), 'for us-hsi, later', { msgID: 'later' });
       const served = nl.nc.subscribe(resyncSubject('nl-police'), { callback: (_err, msg) => void msg.respond('answer for us-hsi only') });
       await nl.nc.flush();
       await eventually(() => us.nc.request(resyncSubject('nl-police'), 'us-hsi asks', { timeout: 2_000 }), 10_000, 'resync answer');
-      const stolen = await eventually(async () => {
-        const audiences = ['de-bka', 'us-hsi', 'all'].filter((a) => got.includes(`${feedSubject('nl-police', a)}: for ${a}`));
-        if (audiences.length < 3 || !got.some((g) => g.startsWith('_INBOX.us-hsi.'))) throw new Error(JSON.stringify(got));
-        return audiences;
-      }, 10_000, 'republished');
-      // us-hsi's audience of nl-police's feed and an answer addressed to us-hsi, read by de-bka.
-      expect(stolen).toContain('us-hsi');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await de.nc.flush();
+      expect(got).toEqual([]);
       sub.unsubscribe();
       served.unsubscribe();
+    });
+
+    it('the operator creates and updates streams but reads no message: no single-message reads, consumers or feed subjects', async () => {
+      const op = as(OPERATOR);
+      expect((await op.jsm.streams.info(NL_STREAM)).state.messages).toBeGreaterThan(0);
+      await refused(op, `$JS.API.STREAM.MSG.GET.${NL_STREAM}`, () => op.jsm.streams.getMessage(NL_STREAM, { seq: 1 }));
+      await refused(op, `$JS.API.DIRECT.GET.${NL_STREAM}`, () => op.nc.request(`$JS.API.DIRECT.GET.${NL_STREAM}`, JSON.stringify({ seq: 1 }), { timeout: 2_000 }));
+      const filter = feedSubject('nl-police', 'de-bka');
+      await refused(op, `$JS.API.CONSUMER.CREATE.${NL_STREAM}.op_x.${filter}`, () => op.jsm.consumers.add(NL_STREAM, { durable_name: 'op_x', filter_subject: filter, ack_policy: 'explicit' }));
+      await refused(op, filter, () => op.js.publish(filter, 'forged by the operator'));
+      op.nc.subscribe('palermo.v1.feed.>');
+      await expect(op.violation('palermo.v1.feed.>', 'subscription')).resolves.toMatchObject({ subject: 'palermo.v1.feed.>' });
     });
   });
 }
@@ -370,7 +366,7 @@ describe('deploy/nats: NATS enforces node identity', () => {
 
   identityContract('single-nkeys.conf: one server', async () => {
     const server = await startNatsServer({ configFile: conf('single-nkeys.conf') });
-    return { urlFor: () => server.url, stop: () => server.stop() };
+    return { urlFor: () => server.url, operatorUrl: server.url, stop: () => server.stop() };
   });
 
   identityContract('cluster-{1,2,3}.conf: three routed servers, each node on a different one', async () => {
@@ -393,11 +389,12 @@ describe('deploy/nats: NATS enforces node identity', () => {
       throw err;
     }
     const at = new Map(NODES.map((node, i) => [node.nodeId, servers[i].url]));
-    return { urlFor: (node) => at.get(node.nodeId) as string, stop };
+    return { urlFor: (node) => at.get(node.nodeId) as string, operatorUrl: servers[0].url, stop };
   });
 
   identityContract('leaf-hub.conf + leaf-<node id>.conf: each node behind its own agency’s leaf server, JetStream on the hub', async () => {
     const topology = await startLeafTopology(NODES.map((node) => node.nodeId));
-    return { urlFor: (node) => topology.urlFor(node.nodeId), stop: () => topology.stop() };
+    // The operator provisions on the hub, where JetStream lives.
+    return { urlFor: (node) => topology.urlFor(node.nodeId), operatorUrl: topology.hub.url, stop: () => topology.stop() };
   });
 });

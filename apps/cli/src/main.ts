@@ -16,6 +16,7 @@ import { registerPolicy } from './commands/policy.command';
 import { registerStixImport } from './commands/stix-import.command';
 import { registerStixExport } from './commands/stix-export.command';
 import { registerTokens } from './commands/tokens.command';
+import { registerNats } from './commands/nats.command';
 import { UsageError } from './node-env';
 
 /** The `palermo` command. */
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerFingerprint(program);
   registerStixExport(program);
+  registerNats(program);
   return program;
 }
 

@@ -42,6 +42,8 @@ export interface NatsHealth {
   lastError?: string;
   /** When the current state began (ISO 8601). */
   since: string;
+  /** This node's streams it cannot use yet and why, e.g. STREAM_NOT_PROVISIONED (absent when all are fine). */
+  streams?: Array<{ stream: string; error: string }>;
 }
 
 /** One bundle to publish on a chain. */

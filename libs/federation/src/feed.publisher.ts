@@ -1,8 +1,8 @@
-import { RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
-import { headers as natsHeaders, nanos } from '@nats-io/nats-core';
+import { headers as natsHeaders } from '@nats-io/nats-core';
 import { DomainError } from '@palermo/indicators';
-import { errorMessage, isStreamNotFound, isTransientNatsError, natsUnavailable } from './federation.errors';
-import { feedStreamName, feedStreamSubject, feedSubject } from './federation.subjects';
+import { errorMessage, isTransientNatsError, natsUnavailable } from './federation.errors';
+import { feedStreamName, feedSubject } from './federation.subjects';
+import { ensureNodeStream, feedStreamConfig } from './stream.configs';
 import type { FeedPublishInput, FeedPublishResult } from './federation.types';
 import type { NatsConnection } from './nats.connection';
 
@@ -20,8 +20,7 @@ export const FEED_HEADERS = {
   encrypted: 'Palermo-Encrypted',
 } as const;
 
-/** JetStream's duplicate window for feeds: a re-publish of the same hash within it is acknowledged, not stored. */
-export const FEED_DUPLICATE_WINDOW_MS = 120_000;
+export { FEED_DUPLICATE_WINDOW_MS } from './stream.configs';
 
 const HASH = /^[0-9a-f]{64}$/;
 const FINGERPRINT = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
@@ -54,34 +53,16 @@ export class FeedPublisher {
     private readonly options: FeedPublisherOptions = {},
   ) {}
 
-  /** Create the publisher's stream if missing (file storage, limits retention, 2 min duplicate window). */
+  /**
+   * Use the publisher's stream (STREAM.INFO); create it if missing where this node may (single.conf), else
+   * STREAM_NOT_PROVISIONED — the operator creates it (`palermo nats provision`). Config: feedStreamConfig().
+   */
   async ensureStream(publisher: string): Promise<EnsuredStream> {
-    const name = feedStreamName(publisher);
-    const subject = feedStreamSubject(publisher);
+    const config = feedStreamConfig(publisher, { replicas: this.options.replicas });
     const jsm = await this.connection.jetstreamManager();
-    const existing = await this.streamSubjects(jsm, name);
-    if (existing) {
-      if (!existing.includes(subject)) {
-        throw new DomainError('FEED_STREAM_CONFLICT', `stream ${name} exists but does not capture ${subject}`, { subjects: existing });
-      }
-      this.ensured.add(publisher);
-      return { name, subjects: existing, created: false };
-    }
-    const config = {
-      name,
-      subjects: [subject],
-      storage: StorageType.File,
-      retention: RetentionPolicy.Limits,
-      duplicate_window: nanos(FEED_DUPLICATE_WINDOW_MS),
-      num_replicas: this.options.replicas ?? 1,
-    } satisfies Partial<StreamConfig>;
-    try {
-      const info = await jsm.streams.add(config);
-      this.ensured.add(publisher);
-      return { name, subjects: info.config.subjects ?? [subject], created: true };
-    } catch (err) {
-      throw mapError(err, `creating stream ${name}`);
-    }
+    const { subjects, created } = await this.connection.trackStream(config.name, ensureNodeStream(jsm, config, 'FEED_STREAM_CONFLICT'));
+    this.ensured.add(publisher);
+    return { name: config.name, subjects, created };
   }
 
   /** Publish one bundle on `palermo.v1.feed.<publisher>.<audience>`, with the hash as Nats-Msg-Id. */
@@ -122,15 +103,6 @@ export class FeedPublisher {
     return info.max_payload;
   }
 
-  private async streamSubjects(jsm: JetStreamManager, name: string): Promise<string[] | null> {
-    try {
-      const info = await jsm.streams.info(name);
-      return info.config.subjects ?? [];
-    } catch (err) {
-      if (isStreamNotFound(err)) return null;
-      throw mapError(err, `looking up stream ${name}`);
-    }
-  }
 }
 
 function assertPublishInput(input: FeedPublishInput): void {

@@ -63,3 +63,18 @@ export { KeyChannel, type KeyFollowOptions, type KeyStatementMessage, type KeySt
 export { keyConsumerName, keyStreamName, keySubject, parseKeySubject } from './federation.subjects';
 export { FeedDelivery, messageDelivery, type ChainDelivery, type FeedDeliveryOptions, type MessageDelivery } from './feed.delivery';
 export { LookupChannel, type LookupRequestMessage } from './lookup.channel';
+export {
+  ensureNodeStream,
+  feedStreamConfig,
+  keyStreamConfig,
+  logStreamConfig,
+  nodeStreamConfigs,
+  provisionNodeStreams,
+  receiptStreamConfig,
+  STREAM_NOT_PROVISIONED,
+  type NodeStreamConfig,
+  type NodeStreamKind,
+  type ProvisionedStream,
+  type StreamConfigOptions,
+} from './stream.configs';
+export { OPERATOR_INBOX_PREFIX, provisionStreams, type ProvisionStreamsOptions } from './stream.provisioner';

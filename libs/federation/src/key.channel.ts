@@ -1,13 +1,12 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
-import { RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/nats-core';
 import { DomainError } from '@palermo/indicators';
 import { FeedChainReader } from './feed-chain.reader';
-import { FEED_DUPLICATE_WINDOW_MS, mapError, withDeadline } from './feed.publisher';
-import { errorMessage, isStreamNotFound } from './federation.errors';
+import { mapError, withDeadline } from './feed.publisher';
+import { errorMessage } from './federation.errors';
 import { assertNodeId, keyConsumerName, keyStreamName, keySubject, parseKeySubject } from './federation.subjects';
 import type { ChainRef, FeedVerdict } from './federation.types';
 import type { NatsConnection } from './nats.connection';
+import { ensureNodeStream, keyStreamConfig } from './stream.configs';
 
 const HASH = /^[0-9a-f]{64}$/;
 
@@ -54,32 +53,13 @@ export class KeyChannel implements OnModuleDestroy {
 
   constructor(private readonly connection: NatsConnection) {}
 
-  /** Create this node's key stream if missing (file storage, no age limit, 2 min duplicate window). */
+  /** Use this node's key stream, or create it where this node may (keyStreamConfig()); else STREAM_NOT_PROVISIONED. */
   async ensureStream(publisher: string): Promise<void> {
-    const name = keyStreamName(publisher);
-    const subject = keySubject(publisher);
+    const config = keyStreamConfig(publisher);
     const jsm = await this.connection.jetstreamManager();
-    try {
-      const info = await jsm.streams.info(name);
-      if (!(info.config.subjects ?? []).includes(subject)) throw new DomainError('KEY_STREAM_CONFLICT', `stream ${name} exists but does not capture ${subject}`);
-      return;
-    } catch (err) {
-      if (!isStreamNotFound(err)) throw mapError(err, `looking up stream ${name}`);
-    }
-    const config = {
-      name,
-      subjects: [subject],
-      storage: StorageType.File,
-      retention: RetentionPolicy.Limits,
-      max_msg_size: 256 * 1024,
-      duplicate_window: nanos(FEED_DUPLICATE_WINDOW_MS),
-    } satisfies Partial<StreamConfig>;
-    try {
-      await jsm.streams.add(config);
-    } catch (err) {
-      throw mapError(err, `creating stream ${name}`);
-    }
+    await this.connection.trackStream(config.name, ensureNodeStream(jsm, config, 'KEY_STREAM_CONFLICT'));
   }
+
 
   /** Publish one statement to this node's key stream; NATS_UNAVAILABLE when NATS does not answer (the outbox retries). */
   async publish(input: KeyStatementPublishInput): Promise<{ duplicate: boolean; streamSeq: number }> {

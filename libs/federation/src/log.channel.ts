@@ -1,10 +1,9 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
-import { RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
-import { nanos, type Msg, type Subscription } from '@nats-io/nats-core';
+import { type Msg, type Subscription } from '@nats-io/nats-core';
 import { DomainError } from '@palermo/indicators';
 import { FeedChainReader } from './feed-chain.reader';
-import { FEED_DUPLICATE_WINDOW_MS, mapError, withDeadline } from './feed.publisher';
-import { errorMessage, isStreamNotFound, natsUnavailable } from './federation.errors';
+import { mapError, withDeadline } from './feed.publisher';
+import { errorMessage, natsUnavailable } from './federation.errors';
 import {
   assertNodeId,
   logCheckpointConsumerName,
@@ -18,11 +17,8 @@ import {
 } from './federation.subjects';
 import type { ChainRef, FeedVerdict } from './federation.types';
 import type { NatsConnection } from './nats.connection';
+import { ensureNodeStream, logStreamConfig } from './stream.configs';
 
-/** Checkpoints and countersignatures are kept this long in the publisher's log stream. */
-const LOG_MAX_AGE_MS = 365 * 86_400_000;
-/** A checkpoint or a countersignature is a few KiB; the stream refuses anything larger. */
-const LOG_MAX_MSG_BYTES = 64 * 1024;
 const MSG_ID = /^[0-9a-f]{64}$/;
 
 /** A message of a log stream as a handler sees it: who sent it comes from the subject, never from the body. */
@@ -53,34 +49,13 @@ export class LogChannel implements OnModuleDestroy {
 
   constructor(private readonly connection: NatsConnection) {}
 
-  /** Create this publisher's log stream if missing (file storage, a year, 2 min duplicate window). */
+  /** Use this publisher's log stream, or create it where this node may (logStreamConfig()); else STREAM_NOT_PROVISIONED. */
   async ensureStream(publisher: string): Promise<void> {
-    const name = logStreamName(publisher);
-    const subjects = [logCheckpointSubject(publisher), logWitnessStreamSubject(publisher)];
+    const config = logStreamConfig(publisher);
     const jsm = await this.connection.jetstreamManager();
-    try {
-      const info = await jsm.streams.info(name);
-      const missing = subjects.filter((s) => !(info.config.subjects ?? []).includes(s));
-      if (missing.length > 0) throw new DomainError('LOG_STREAM_CONFLICT', `stream ${name} exists but does not capture ${missing.join(', ')}`);
-      return;
-    } catch (err) {
-      if (!isStreamNotFound(err)) throw mapError(err, `looking up stream ${name}`);
-    }
-    const config = {
-      name,
-      subjects,
-      storage: StorageType.File,
-      retention: RetentionPolicy.Limits,
-      max_age: nanos(LOG_MAX_AGE_MS),
-      max_msg_size: LOG_MAX_MSG_BYTES,
-      duplicate_window: nanos(FEED_DUPLICATE_WINDOW_MS),
-    } satisfies Partial<StreamConfig>;
-    try {
-      await jsm.streams.add(config);
-    } catch (err) {
-      throw mapError(err, `creating stream ${name}`);
-    }
+    await this.connection.trackStream(config.name, ensureNodeStream(jsm, config, 'LOG_STREAM_CONFLICT'));
   }
+
 
   /** Publish one of this node's signed checkpoints; `msgId` (hex SHA-256 of the payload) makes a re-publish a duplicate. */
   publishCheckpoint(publisher: string, payload: Uint8Array, msgId: string): Promise<{ duplicate: boolean }> {

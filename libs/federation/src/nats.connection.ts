@@ -19,6 +19,8 @@ export class NatsConnection implements OnModuleInit, OnApplicationShutdown {
   private reconnects = 0;
   private server?: string;
   private lastError?: string;
+  /** This node's streams it could not use, by name: why (e.g. STREAM_NOT_PROVISIONED), shown in health(). */
+  private readonly streamProblems = new Map<string, string>();
   private readonly listeners = new Set<() => void>();
   private js?: { client: NatsClient; js: JetStreamClient; jsm?: JetStreamManager };
   private readonly logger = new Logger('NatsConnection');
@@ -39,7 +41,9 @@ export class NatsConnection implements OnModuleInit, OnApplicationShutdown {
   /** Current broker health, for the node's /health endpoint. */
   health(): NatsHealth {
     const { state, server, reconnects, lastError, since } = this;
-    return { connected: state === 'connected', state, server, reconnects, lastError, since };
+    const health: NatsHealth = { connected: state === 'connected', state, server, reconnects, lastError, since };
+    if (this.streamProblems.size > 0) health.streams = [...this.streamProblems].map(([stream, error]) => ({ stream, error }));
+    return health;
   }
 
   /** True while a server connection is up. */
@@ -89,6 +93,19 @@ export class NatsConnection implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** JetStream manager of the current connection; skips the account-info probe (a restricted user may not call it). */
+  /** Track one of this node's ensure-stream calls: a failure stays in health() until the stream is ensured. */
+  async trackStream<T>(stream: string, work: Promise<T>): Promise<T> {
+    try {
+      const result = await work;
+      this.streamProblems.delete(stream);
+      return result;
+    } catch (err) {
+      const code = (err as { code?: unknown })?.code;
+      this.streamProblems.set(stream, typeof code === 'string' && err instanceof Error ? `${code}: ${err.message}` : errorMessage(err));
+      throw err;
+    }
+  }
+
   async jetstreamManager(timeoutMs?: number, signal?: AbortSignal): Promise<JetStreamManager> {
     await this.jetstream(timeoutMs, signal);
     const cache = this.js as { client: NatsClient; js: JetStreamClient; jsm?: JetStreamManager };

@@ -1,17 +1,15 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
-import { RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
-import { headers as natsHeaders, nanos } from '@nats-io/nats-core';
+import { headers as natsHeaders } from '@nats-io/nats-core';
 import { DomainError } from '@palermo/indicators';
 import { FeedChainReader } from './feed-chain.reader';
-import { FEED_DUPLICATE_WINDOW_MS, FEED_HEADERS, mapError, withDeadline } from './feed.publisher';
-import { errorMessage, isStreamNotFound } from './federation.errors';
+import { FEED_HEADERS, mapError, withDeadline } from './feed.publisher';
+import { errorMessage } from './federation.errors';
 import { assertNodeId, parseReceiptSubject, receiptConsumerName, receiptStreamName, receiptStreamSubject, receiptSubject } from './federation.subjects';
 import type { ChainRef, FeedVerdict } from './federation.types';
 import type { NatsConnection } from './nats.connection';
+import { ensureNodeStream, receiptStreamConfig } from './stream.configs';
 
 const HASH = /^[0-9a-f]{64}$/;
-/** Receipts are kept this long in the publisher's stream (a publisher offline longer loses nothing it had read). */
-const RECEIPT_MAX_AGE_MS = 90 * 86_400_000;
 
 /** One receipt to send back to a bundle's publisher. */
 export interface ReceiptPublishInput {
@@ -62,34 +60,13 @@ export class ReceiptChannel implements OnModuleDestroy {
 
   constructor(private readonly connection: NatsConnection) {}
 
-  /** Create this publisher's receipts stream if missing (file storage, 90 days, 2 min duplicate window). */
+  /** Use this publisher's receipts stream, or create it where this node may (receiptStreamConfig()); else STREAM_NOT_PROVISIONED. */
   async ensureStream(publisher: string): Promise<void> {
-    const name = receiptStreamName(publisher);
-    const subject = receiptStreamSubject(publisher);
+    const config = receiptStreamConfig(publisher);
     const jsm = await this.connection.jetstreamManager();
-    try {
-      const info = await jsm.streams.info(name);
-      if (!(info.config.subjects ?? []).includes(subject)) {
-        throw new DomainError('RECEIPT_STREAM_CONFLICT', `stream ${name} exists but does not capture ${subject}`);
-      }
-      return;
-    } catch (err) {
-      if (!isStreamNotFound(err)) throw mapError(err, `looking up stream ${name}`);
-    }
-    const config = {
-      name,
-      subjects: [subject],
-      storage: StorageType.File,
-      retention: RetentionPolicy.Limits,
-      max_age: nanos(RECEIPT_MAX_AGE_MS),
-      duplicate_window: nanos(FEED_DUPLICATE_WINDOW_MS),
-    } satisfies Partial<StreamConfig>;
-    try {
-      await jsm.streams.add(config);
-    } catch (err) {
-      throw mapError(err, `creating stream ${name}`);
-    }
+    await this.connection.trackStream(config.name, ensureNodeStream(jsm, config, 'RECEIPT_STREAM_CONFLICT'));
   }
+
 
   /**
    * Publish one signed receipt to its publisher's receipts stream. NATS_UNAVAILABLE when NATS is down

@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { signDetached } from '@palermo/bundles';
-import { FeedPublisher, type FeedPublishInput } from '@palermo/federation';
+import { FeedPublisher, STREAM_NOT_PROVISIONED, type FeedPublishInput } from '@palermo/federation';
 import { COMMUNITY_AUDIENCE, DomainError, errorMessage } from '@palermo/indicators';
 import { Store, type PendingExport, type PendingRelay } from '@palermo/store';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
@@ -295,8 +295,9 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
           this.logger.error(`bundle ${stored.hash.slice(0, 12)} for ${stored.audience} was acked by JetStream but is no longer stored`);
         }
       } catch (err) {
-        if (err instanceof DomainError && err.code === 'NATS_UNAVAILABLE') {
-          this.logger.warn(`NATS unavailable; ${stored.hash.slice(0, 12)} and later bundles wait for the next pass`);
+        if (err instanceof DomainError && (err.code === 'NATS_UNAVAILABLE' || err.code === STREAM_NOT_PROVISIONED)) {
+          // A stream the operator has not provisioned yet (nkey configs) waits like a broker that is down: /health names it.
+          this.logger.warn(`${err.code === 'NATS_UNAVAILABLE' ? 'NATS unavailable' : err.message}; ${stored.hash.slice(0, 12)} and later bundles wait for the next pass`);
           this.nudgeLater();
           return false;
         }
