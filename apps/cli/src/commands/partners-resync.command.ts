@@ -1,21 +1,11 @@
 import type { Command } from 'commander';
+import type { RebuiltChain } from '../../../node/src/resync/resync.service';
 import { ApiClient, type ApiOptions } from '../api.client';
 
 interface ResyncOptions extends ApiOptions {
   fromScratch?: boolean;
   audience?: string;
   json?: boolean;
-}
-
-interface RebuiltChain {
-  audience: string;
-  fromSeq: number;
-  headSeq: number | null;
-  fetched: number;
-  alreadyHad: number;
-  imported: number;
-  quarantined: number;
-  stopped?: { code: string; message: string } | null;
 }
 
 /** `palermo partners resync <id> [--from-scratch]`: asks the running node to re-request a partner's chains (POST /partners/:id/resync). */
