@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { FederationModule } from '@palermo/federation';
+import { FederationModule, nodeInboxPrefix } from '@palermo/federation';
 import { StoreModule } from '@palermo/store';
 import { AgreementsController } from './agreements/agreements.controller';
 import { AgreementsService } from './agreements/agreements.service';
@@ -105,7 +105,7 @@ export function storeOptions(config: NodeConfig) {
  */
 export function federationOptions(config: NodeConfig) {
   const nkeySeed = config.natsNkeySeedFile ? readFileSync(config.natsNkeySeedFile, 'utf8').trim() : undefined;
-  return { natsUrl: config.natsUrl, name: `palermo-${config.nodeId}`, inboxPrefix: `_INBOX.${config.nodeId}`, nkeySeed };
+  return { natsUrl: config.natsUrl, name: `palermo-${config.nodeId}`, inboxPrefix: nodeInboxPrefix(config.nodeId), nkeySeed };
 }
 
 /** One agency's node: HTTP API, exporter and importer in one process. */
