@@ -1,4 +1,4 @@
-import { ConfigError } from './node.config';
+import { readWholeNumbers, type WholeNumberRule } from './whole-numbers.env';
 
 /** How this node asks and answers hit/no-hit lookups (read once at boot). */
 export interface LookupConfig {
@@ -19,7 +19,7 @@ export interface LookupConfig {
 /** DI token of the LookupConfig. */
 export const LOOKUP_CONFIG = Symbol('LOOKUP_CONFIG');
 
-const RULES: Record<keyof LookupConfig, { env: string; fallback: number; min: number; max: number }> = {
+const RULES: Record<keyof LookupConfig, WholeNumberRule> = {
   ratePerMinute: { env: 'PALERMO_LOOKUP_RATE_PER_MINUTE', fallback: 60, min: 1, max: 100_000 },
   timeoutMs: { env: 'PALERMO_LOOKUP_TIMEOUT_MS', fallback: 5_000, min: 100, max: 60_000 },
   maxSkewMs: { env: 'PALERMO_LOOKUP_MAX_SKEW_MS', fallback: 120_000, min: 1_000, max: 3_600_000 },
@@ -30,14 +30,5 @@ const RULES: Record<keyof LookupConfig, { env: string; fallback: number; min: nu
 
 /** Parses the PALERMO_LOOKUP_* variables; anything but a whole number inside its range stops the boot with a ConfigError naming the variable. */
 export function loadLookupConfig(env: NodeJS.ProcessEnv = process.env): LookupConfig {
-  const read = (key: keyof LookupConfig): number => {
-    const { env: name, fallback, min, max } = RULES[key];
-    const raw = env[name];
-    if (raw === undefined || raw.trim() === '') return fallback;
-    const n = Number(raw.trim());
-    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}`);
-    return n;
-  };
-  const keys = Object.keys(RULES) as (keyof LookupConfig)[];
-  return Object.fromEntries(keys.map((k) => [k, read(k)])) as unknown as LookupConfig;
+  return readWholeNumbers(env, RULES);
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from './node.config';
+import { readWholeNumbers, type WholeNumberRule } from './whole-numbers.env';
 
 /** How a node heals gaps in partners' chains and answers partners' resync requests (read once at boot). */
 export interface ResyncConfig {
@@ -15,7 +15,7 @@ export interface ResyncConfig {
 /** DI token of the ResyncConfig. */
 export const RESYNC_CONFIG = Symbol('RESYNC_CONFIG');
 
-const RULES: Record<keyof ResyncConfig, { env: string; fallback: number; min: number; max: number }> = {
+const RULES: Record<keyof ResyncConfig, WholeNumberRule> = {
   timeoutMs: { env: 'PALERMO_RESYNC_TIMEOUT_MS', fallback: 5_000, min: 100, max: 120_000 },
   maxAttempts: { env: 'PALERMO_RESYNC_MAX_ATTEMPTS', fallback: 50, min: 1, max: 100_000 },
   maxWaitMs: { env: 'PALERMO_RESYNC_MAX_WAIT_MS', fallback: 3_600_000, min: 1_000, max: 30 * 86_400_000 },
@@ -27,13 +27,5 @@ const RULES: Record<keyof ResyncConfig, { env: string; fallback: number; min: nu
  * boot with a ConfigError naming the variable.
  */
 export function loadResyncConfig(env: NodeJS.ProcessEnv = process.env): ResyncConfig {
-  const read = (key: keyof ResyncConfig): number => {
-    const { env: name, fallback, min, max } = RULES[key];
-    const raw = env[name];
-    if (raw === undefined || raw.trim() === '') return fallback;
-    const n = Number(raw.trim());
-    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}`);
-    return n;
-  };
-  return { timeoutMs: read('timeoutMs'), maxAttempts: read('maxAttempts'), maxWaitMs: read('maxWaitMs'), maxSkewMs: read('maxSkewMs') };
+  return readWholeNumbers(env, RULES);
 }

@@ -1,14 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { nodeInboxPrefix, type LookupRequestMessage } from '@palermo/federation';
+import { type LookupRequestMessage } from '@palermo/federation';
 import { DomainError, errorMessage, type IndicatorType } from '@palermo/indicators';
 import { evaluate, LOOKUP_MATCH_RESULT_SPEC, LOOKUP_REQUEST_SPEC, LOOKUP_RESPONSE_SPEC, type LookupMatch, type LookupRequest } from '@palermo/lookups';
 import { Store } from '@palermo/store';
 import { LOOKUP_CONFIG, type LookupConfig } from '../config/lookup.config';
 import { PinnedKeys } from '../keys/pinned-keys.cache';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
+import { PartnerNonces, replyNotToRequester } from '../node/partner-request.check';
 import { PolicyHolder } from '../policy/policy.holder';
 import { partnerFacts } from '../policy/partner.facts';
-import { NonceWindow } from '../resync/nonce.window';
 import { answerBytes, checkLookupSignature, openLookup, refusal, type LookupRefusal } from './lookup.envelope';
 import { LookupKeys } from './lookup.keys';
 import { decideLookup } from './lookup.policy';
@@ -33,7 +33,7 @@ interface Outcome {
 export class LookupResponder {
   private readonly logger = new Logger('LookupResponder');
   private readonly keys = new PinnedKeys();
-  private readonly requestIds: NonceWindow;
+  private readonly requestIds: PartnerNonces;
   private readonly pending: PendingMatches;
   private readonly rate: RateLimiter;
 
@@ -44,7 +44,7 @@ export class LookupResponder {
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
     @Inject(LOOKUP_CONFIG) private readonly lookup: LookupConfig,
   ) {
-    this.requestIds = new NonceWindow(2 * lookup.maxSkewMs);
+    this.requestIds = new PartnerNonces(lookup.maxSkewMs);
     this.pending = new PendingMatches(lookup.matchWindowMs);
     this.rate = new RateLimiter(lookup.ratePerMinute);
   }
@@ -68,10 +68,8 @@ export class LookupResponder {
     if (!partner) return refused(null, 'LOOKUP_UNKNOWN_REQUESTER', `${requester} is not a pinned partner of ${this.config.nodeId}`, { claimed: requester });
     const signed = await checkLookupSignature(envelope, await this.keys.get(partner));
     if (!signed.ok) return refused(null, 'LOOKUP_SIGNATURE_INVALID', `not signed by the pinned key of ${requester}: ${signed.message}`, { claimed: requester });
-    // Only the requester can read its inbox (deploy/nats): a captured message replayed by anybody else is answered to nobody.
-    if (!req.reply.startsWith(`${nodeInboxPrefix(requester)}.`)) {
-      return refused(requester, 'LOOKUP_REPLY_NOT_REQUESTER', `the answer would go to ${req.reply.slice(0, 80) || '(no reply subject)'}, not to ${requester}'s inbox`);
-    }
+    const misdirected = replyNotToRequester(req.reply, requester);
+    if (misdirected) return refused(requester, 'LOOKUP_REPLY_NOT_REQUESTER', misdirected);
     return envelope.message.spec === LOOKUP_REQUEST_SPEC
       ? this.evaluateRequest(requester, partner.jurisdiction, envelope.message as LookupRequest)
       : this.match(requester, envelope.message as LookupMatch);
@@ -84,7 +82,7 @@ export class LookupResponder {
     const now = new Date();
     const skew = Date.parse(m.at) - now.getTime();
     if (Math.abs(skew) > this.lookup.maxSkewMs) return refused(requester, 'LOOKUP_STALE', `made ${Math.round(Math.abs(skew) / 1000)} s ${skew < 0 ? 'ago' : 'ahead'}; at most ${this.lookup.maxSkewMs / 1000} s are accepted`, asked);
-    const claim = this.requestIds.claim(`${requester}/${m.requestId}`, now.getTime());
+    const claim = this.requestIds.claim(requester, m.requestId, now.getTime());
     if (claim === 'replayed') return refused(requester, 'LOOKUP_REPLAYED', `requestId ${m.requestId} was already used`, asked);
     if (claim === 'full') return refused(requester, 'LOOKUP_UNAVAILABLE', 'too many requests right now; ask again later', asked);
     const agreement = await this.store.agreements.activeFor(requester);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { fingerprintOf, parseResyncRequest, signDetached, verifyResyncRequest, type ResyncRequest, type SignedResyncRequest } from '@palermo/bundles';
-import { nodeInboxPrefix, type ResyncAnswer, type ResyncBundle, type ResyncRequestMessage } from '@palermo/federation';
+import { type ResyncAnswer, type ResyncBundle, type ResyncRequestMessage } from '@palermo/federation';
 import { COMMUNITY_AUDIENCE, errorMessage } from '@palermo/indicators';
 import { Store, type PartnerRecord } from '@palermo/store';
 import { RESYNC_CONFIG, type ResyncConfig } from '../config/resync.config';
@@ -9,7 +9,7 @@ import { OutboundMessages, type StoredOutbound } from '../export/outbound.messag
 import { KeysLifecycle } from '../keys/keys.lifecycle';
 import { PinnedKeys } from '../keys/pinned-keys.cache';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
-import { NonceWindow } from './nonce.window';
+import { PartnerNonces, replyNotToRequester } from '../node/partner-request.check';
 
 /** Bundles read from the database per request; the transport sends as many as fit in one reply. */
 const PAGE_LIMIT = 64;
@@ -27,7 +27,7 @@ type Refusal = Extract<ResyncAnswer, { ok: false }>;
 export class ResyncResponder {
   private readonly logger = new Logger('ResyncResponder');
   private readonly keys = new PinnedKeys();
-  private readonly nonces: NonceWindow;
+  private readonly nonces: PartnerNonces;
 
   constructor(
     private readonly store: Store,
@@ -37,7 +37,7 @@ export class ResyncResponder {
     @Inject(RESYNC_CONFIG) private readonly resync: ResyncConfig,
     private readonly lifecycle: KeysLifecycle,
   ) {
-    this.nonces = new NonceWindow(2 * resync.maxSkewMs);
+    this.nonces = new PartnerNonces(resync.maxSkewMs);
   }
 
   readonly answer = async (req: ResyncRequestMessage): Promise<ResyncAnswer> => {
@@ -55,11 +55,9 @@ export class ResyncResponder {
     const now = new Date();
     const verified = await this.verifyRequest(parsed.signed, partner, now);
     if (!verified.ok) return { answer: refuse(verified.code, verified.message), request };
-    // Only the requester can read its inbox (deploy/nats): a request replayed by anybody else is answered to nobody.
-    if (!req.reply.startsWith(`${nodeInboxPrefix(request.requester)}.`)) {
-      return { answer: refuse('RESYNC_REPLY_NOT_REQUESTER', `the answer would go to ${req.reply.slice(0, 80) || '(no reply subject)'}, not to ${request.requester}'s inbox`), request };
-    }
-    const nonce = this.nonces.claim(`${request.requester}/${request.nonce}`, now.getTime());
+    const misdirected = replyNotToRequester(req.reply, request.requester);
+    if (misdirected) return { answer: refuse('RESYNC_REPLY_NOT_REQUESTER', misdirected), request };
+    const nonce = this.nonces.claim(request.requester, request.nonce, now.getTime());
     if (nonce === 'replayed') return { answer: refuse('RESYNC_REPLAYED', `nonce ${request.nonce} was already used`), request };
     if (nonce === 'full') return { answer: refuse('RESYNC_UNAVAILABLE', 'too many requests right now; ask again later'), request };
     // Without an agreement in force, the partner's own chain still carries revocations (they only remove data): those alone may be resent.
