@@ -4,7 +4,10 @@ import { DomainError } from '@palermo/indicators';
 import type { Store } from '@palermo/store';
 import type { NodeConfig, NodeKeys } from '../node/node-context';
 import { ExportService } from './export.service';
-import type { ExportPlanner } from './export.planner';
+import { generateNodeKey, readPrivateKey } from '@palermo/bundles';
+import type { PendingExport, PendingRelay } from '@palermo/store';
+import type { PolicyHolder } from '../policy/policy.holder';
+import { addEntry, emptyPlan, ExportPlanner } from './export.planner';
 import type { RelayPlanner } from './relay.planner';
 import type { OutboundMessages, StoredOutbound } from './outbound.message';
 
@@ -81,5 +84,59 @@ describe('ExportService publishing', () => {
     await t.exporter.runNow();
     expect(t.published).toEqual([]);
     expect(t.exporter.heldAudiences()).toEqual([]);
+  });
+});
+
+// Signing what a relay batch decided: a plan that carries entries reads its chain head and becomes a
+// signed bundle; a plan of decisions only (a chain without onward sharing) reads no head, and its
+// decisions and the batch's relay marks are still saved in the one transaction.
+describe('ExportService relay batches', () => {
+  it('reads the chain head only for plans that carry entries; decisions-only plans are saved without one', async () => {
+    const material = await generateNodeKey({ nodeId: 'de-bka', jurisdiction: 'DE' });
+    const keys = { privateKey: await readPrivateKey(material.armoredPrivateKey), fingerprint: material.fingerprint } as unknown as NodeKeys;
+    const id = '01890000-0000-7000-8000-000000000001';
+    const p = {
+      id,
+      originNode: 'nl-police',
+      receivedFrom: 'nl-police',
+      version: 1,
+      pseudonymized: false,
+      revoked: null,
+      indicator: { id, origin: 'nl-police', version: 1, type: 'email', value: 'x@example.org', tlp: 'green', confidence: 60, tags: [], firstSeen: '2025-01-01T00:00:00.000Z', lastSeen: '2025-01-01T00:00:00.000Z', validUntil: null, modifiedAt: '2025-01-01T00:00:00.000Z' },
+    } as unknown as PendingRelay;
+    const decision = (audience: string, action: 'share' | 'withhold') => ({ audience, originId: id, version: 1, action, reasons: [], policyVersion: 1, agreementId: null, bundleHash: null, entryIndex: null });
+    const withheld = emptyPlan('fr-pn');
+    withheld.decisions.push(decision('fr-pn', 'withhold'));
+    const relayedTo = emptyPlan('us-hsi');
+    relayedTo.decisions.push(decision('us-hsi', 'share'));
+    addEntry(relayedTo, { op: 'upsert', indicator: p.indicator }, p as unknown as PendingExport);
+
+    const heads: string[] = [];
+    const saved: { bundles: { bundle: { audience: string; seq: number } }[]; decisions: { audience: string; bundleHash: string | null }[]; relayed?: unknown[] }[] = [];
+    let batches = [[p]];
+    const store = {
+      agreements: { allCurrent: async () => [] },
+      partners: { list: async () => [] },
+      indicators: { pendingExport: async () => [], pendingRelay: async () => batches.shift() ?? [] },
+      exportDecisions: { sharedAudiences: async () => new Map() },
+      bundles: {
+        unpublishedOutbound: async () => [],
+        chainHead: async (_publisher: string, audience: string) => (heads.push(audience), null),
+        saveOutbound: async (input: (typeof saved)[number]) => (saved.push(input), 'saved'),
+      },
+    } as unknown as Store;
+    const publisher = { maxPayload: () => 1 << 20 } as unknown as FeedPublisher;
+    const relays = { decide: () => [withheld, relayedTo] } as unknown as RelayPlanner;
+    const config = { nodeId: 'de-bka', export: { maxDelayMs: 10, maxBundleBytes: 1 << 20 }, policy: { adequacy: [] } } as unknown as NodeConfig;
+    const exporter = new ExportService(store, publisher, new ExportPlanner({} as PolicyHolder), relays, {} as OutboundMessages, config, keys);
+    running = exporter;
+    await exporter.runNow();
+
+    expect(heads).toEqual(['us-hsi']);
+    expect(saved).toHaveLength(1);
+    expect(saved[0]!.bundles.map((b) => [b.bundle.audience, b.bundle.seq])).toEqual([['us-hsi', 1]]);
+    expect(saved[0]!.decisions).toEqual([expect.objectContaining({ audience: 'fr-pn', bundleHash: null }), expect.objectContaining({ audience: 'us-hsi', bundleHash: expect.any(String) })]);
+    expect(saved[0]!.relayed).toEqual([{ originNode: 'nl-police', id, version: 1, revoked: false }]);
+    batches = [];
   });
 });

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { signDetached } from '@palermo/bundles';
 import { FeedPublisher, STREAM_NOT_PROVISIONED, type FeedPublishInput } from '@palermo/federation';
 import { COMMUNITY_AUDIENCE, DomainError, errorMessage } from '@palermo/indicators';
-import { Store, type PendingExport, type PendingRelay } from '@palermo/store';
+import { Store, type AgreementRecord, type PartnerRecord, type PendingExport, type PendingRelay } from '@palermo/store';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
 import { allowsExport, encryptionRecipients, exportAudiences, revocationOnlyAudiences } from './export.audiences';
 import { ExportHolds, type HeldAudience } from './export.holds';
@@ -155,7 +155,7 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
         if (revocations.entries.length > 0) plans.push(revocations);
       }
     }
-    await this.signAndSave(plans, {
+    await this.signAndSave(plans, { partners, agreements }, {
       exported: backfill ? [] : pending.map((p) => ({ id: p.indicator.id, version: p.indicator.version })),
       backfill: backfill ? { agreementId: backfill.agreementId, from: backfill.from, pk: backfill.pk, done: backfill.done } : undefined,
     });
@@ -175,18 +175,26 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     // Every other pinned partner takes the origin's revocations of what it got; a suspended one's wait for its resume.
     const closed = partners.map((p) => p.nodeId).filter((id) => !open.some((o) => o.audience === id)).sort();
     const plans = this.relays.decide(open, closed, pending, shared, origins, now);
-    await this.signAndSave(plans, { exported: [], relayed: pending.map((p) => ({ originNode: p.originNode, id: p.id, version: p.version, revoked: p.revoked !== null })) });
+    await this.signAndSave(plans, { partners, agreements }, { exported: [], relayed: pending.map((p) => ({ originNode: p.originNode, id: p.id, version: p.version, revoked: p.revoked !== null })) });
     const sent = plans.reduce((n, p) => n + p.entries.length, 0);
     if (sent > 0) this.logger.log(`relayed ${sent} entr${sent === 1 ? 'y' : 'ies'} of ${pending.length} imported indicator(s)`);
   }
 
-  /** Cuts, signs and stores the plans' bundles with what they mark done, in one transaction. */
-  private async signAndSave(planned: AudiencePlan[], marks: { exported: { id: string; version: number }[]; relayed?: { originNode: string; id: string; version: number; revoked: boolean }[]; backfill?: { agreementId: string; from: string | null; pk: string; done: boolean } }): Promise<void> {
-    const [partners, agreements] = await Promise.all([this.store.partners.list(), this.store.agreements.allCurrent()]);
+  /**
+   * Cuts, signs and stores the plans' bundles with what they mark done, in one transaction. `state` is
+   * the partners and agreements the plans were decided under (who must get ciphertext follows them).
+   */
+  private async signAndSave(
+    planned: AudiencePlan[],
+    state: { partners: PartnerRecord[]; agreements: AgreementRecord[] },
+    marks: { exported: { id: string; version: number }[]; relayed?: { originNode: string; id: string; version: number; revoked: boolean }[]; backfill?: { agreementId: string; from: string | null; pk: string; done: boolean } },
+  ): Promise<void> {
     const plans = mergePlans(planned);
     const signed = [];
-    const recipientOf = encryptionRecipients(partners, agreements);
+    const recipientOf = encryptionRecipients(state.partners, state.agreements);
     for (const plan of plans) {
+      // Decisions only (withheld, or a relay batch on a chain without onward): no bundle, so no chain head to read.
+      if (plan.entries.length === 0) continue;
       const head = await this.store.bundles.chainHead(this.config.nodeId, plan.audience);
       for (const { bundle, bytes, hash, restricted } of this.planner.cut(this.config.nodeId, plan, head, this.maxBundleBytes())) {
         const encryptedTo = recipientOf(plan.audience, restricted);
