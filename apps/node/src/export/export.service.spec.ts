@@ -23,7 +23,7 @@ function setup(rows: { audience: string; seq: number }[], unencryptable: Set<str
   const store = {
     agreements: { allCurrent: async () => [agreement('fr-pn'), agreement('nl-police')] },
     partners: { list: async () => [{ nodeId: 'fr-pn' }, { nodeId: 'nl-police' }] },
-    indicators: { pendingExport: async () => [] },
+    indicators: { pendingExport: async () => [], pendingRelay: async () => [] },
     bundles: {
       unpublishedOutbound: async (limit: number, audiences: string[]) => unpublished.filter((b) => audiences.includes(b.audience) && !published.includes(b.hash)).slice(0, limit),
       markAttempted: async (hash: string) => (attempted.push(hash), true),
