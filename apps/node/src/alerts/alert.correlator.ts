@@ -3,6 +3,7 @@ import { errorMessage, naturalKey } from '@palermo/indicators';
 import { pseudonymize } from '@palermo/policy';
 import { Store, type AlertMatch, type ChangedIndicator, type CorrelationPage } from '@palermo/store';
 import { ALERTS_CONFIG, type AlertsConfig } from '../config/alerts.config';
+import { KickedWorker } from '../node/kicked.worker';
 import { NODE_KEYS, type NodeKeys } from '../node/node-context';
 
 /** Indicator changes per transaction. */
@@ -25,10 +26,7 @@ const NEAR_LIMIT = 100;
 @Injectable()
 export class AlertCorrelator implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('AlertCorrelator');
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = false;
-  private timer?: NodeJS.Timeout;
+  private readonly worker = new KickedWorker<boolean>(this.logger, 'correlation', (sweep) => this.run(sweep ?? false));
   private lastSweep = 0;
 
   constructor(
@@ -38,43 +36,27 @@ export class AlertCorrelator implements OnApplicationBootstrap, OnApplicationShu
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.kick(Date.now() - this.lastSweep >= SWEEP_MS), TICK_MS);
-    this.timer.unref();
+    this.worker.every(TICK_MS, () => this.kick(Date.now() - this.lastSweep >= SWEEP_MS));
     this.kick(true);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.worker.stop();
   }
 
   /** Correlate what changed, now (coalesced: one run at a time); `sweep` also looks for expired sources. */
   kick(sweep = false): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.run(sweep)
-      .catch((err) => this.logger.warn(`correlation: ${errorMessage(err)}`))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.worker.kick(sweep);
   }
 
   /** Resolves when no run is in progress (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+  idle(): Promise<void> {
+    return this.worker.idle();
   }
 
   private async run(sweep: boolean): Promise<void> {
     let cursor = await this.store.alerts.cursor();
-    while (!this.stopped) {
+    while (!this.worker.stopped) {
       const changes = await this.store.alerts.changesAfter(cursor, PAGE);
       if (changes.length === 0) break;
       const page = await this.pageOf(changes);
@@ -84,7 +66,7 @@ export class AlertCorrelator implements OnApplicationBootstrap, OnApplicationShu
     }
     if (!sweep) return;
     this.lastSweep = Date.now();
-    while (!this.stopped && (await this.store.alerts.sweep()) > 0);
+    while (!this.worker.stopped && (await this.store.alerts.sweep()) > 0);
   }
 
   private async pageOf(changes: ChangedIndicator[]): Promise<CorrelationPage> {

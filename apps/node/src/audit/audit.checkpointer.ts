@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { armorSignature, signDetached } from '@palermo/bundles';
 import { AUDIT_CHECKPOINT_SPEC, auditCheckpointBytes, Store, type AuditCheckpointRecord } from '@palermo/store';
+import { CheckpointSchedule } from '../node/checkpoint.schedule';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
 import { checkpointIntervalMs } from './audit.config';
 
@@ -13,9 +14,7 @@ import { checkpointIntervalMs } from './audit.config';
 @Injectable()
 export class AuditCheckpointer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('AuditCheckpointer');
-  private readonly intervalMs = checkpointIntervalMs();
-  private timer?: NodeJS.Timeout;
-  private running: Promise<AuditCheckpointRecord | null> | null = null;
+  private readonly schedule = new CheckpointSchedule(this.logger, 'audit checkpoint', checkpointIntervalMs(), () => this.sign());
 
   constructor(
     private readonly store: Store,
@@ -24,14 +23,11 @@ export class AuditCheckpointer implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.scheduled(), this.intervalMs);
-    this.timer.unref();
-    void this.scheduled();
+    this.schedule.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => null);
+  onApplicationShutdown(): Promise<void> {
+    return this.schedule.stop();
   }
 
   /**
@@ -39,18 +35,7 @@ export class AuditCheckpointer implements OnApplicationBootstrap, OnApplicationS
    * (or joins a signing in progress). Null while the log is empty.
    */
   checkpointNow(): Promise<AuditCheckpointRecord | null> {
-    this.running ??= this.sign().finally(() => {
-      this.running = null;
-    });
-    return this.running;
-  }
-
-  private async scheduled(): Promise<void> {
-    try {
-      await this.checkpointNow();
-    } catch (err) {
-      this.logger.warn(`audit checkpoint failed, will retry: ${(err as Error).message}`);
-    }
+    return this.schedule.now();
   }
 
   private async sign(): Promise<AuditCheckpointRecord | null> {

@@ -4,6 +4,7 @@ import { canonicalJson, makeCheckpoint } from '@palermo/bundles';
 import { isTransientNatsError, LogChannel } from '@palermo/federation';
 import { errorMessage } from '@palermo/indicators';
 import { Store, type LogCheckpointRecord } from '@palermo/store';
+import { CheckpointSchedule } from '../node/checkpoint.schedule';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
 import { logCheckpointIntervalMs } from './log.config';
 
@@ -16,9 +17,7 @@ import { logCheckpointIntervalMs } from './log.config';
 @Injectable()
 export class LogCheckpointer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('LogCheckpointer');
-  private readonly intervalMs = logCheckpointIntervalMs();
-  private timer?: NodeJS.Timeout;
-  private running: Promise<LogCheckpointRecord | null> | null = null;
+  private readonly schedule = new CheckpointSchedule(this.logger, 'feed-log checkpoint', logCheckpointIntervalMs(), () => this.round());
 
   constructor(
     private readonly store: Store,
@@ -28,14 +27,11 @@ export class LogCheckpointer implements OnApplicationBootstrap, OnApplicationShu
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.scheduled(), this.intervalMs);
-    this.timer.unref();
-    void this.scheduled();
+    this.schedule.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => null);
+  onApplicationShutdown(): Promise<void> {
+    return this.schedule.stop();
   }
 
   /**
@@ -43,18 +39,7 @@ export class LogCheckpointer implements OnApplicationBootstrap, OnApplicationShu
    * one), and publishes what is unpublished. Null while the log is empty.
    */
   checkpointNow(): Promise<LogCheckpointRecord | null> {
-    this.running ??= this.round().finally(() => {
-      this.running = null;
-    });
-    return this.running;
-  }
-
-  private async scheduled(): Promise<void> {
-    try {
-      await this.checkpointNow();
-    } catch (err) {
-      this.logger.warn(`feed-log checkpoint failed, will retry: ${errorMessage(err)}`);
-    }
+    return this.schedule.now();
   }
 
   private async round(): Promise<LogCheckpointRecord | null> {

@@ -3,12 +3,12 @@ import { LogChannel } from '@palermo/federation';
 import { errorMessage } from '@palermo/indicators';
 import { Store } from '@palermo/store';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
+import { retryUntil } from '../node/retry.until';
 import { LogCheckpointWitness } from './log.checkpoint.witness';
 import { LogInclusionChecker } from './log.inclusion.checker';
 import { LogProofService } from './log.proof.service';
 import { LogWitnessInbox } from './log.witness.inbox';
 
-const ENSURE_RETRY_MS = 2_000;
 /** How often newly pinned partners are picked up, and pending inclusion proofs retried. */
 const SCAN_MS = 5_000;
 const RETRY_INCLUSIONS_EVERY = 6;
@@ -54,18 +54,7 @@ export class LogLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async start(): Promise<void> {
     await this.scan();
-    let warned = false;
-    while (!this.stopped) {
-      try {
-        await this.channel.ensureStream(this.config.nodeId);
-        break;
-      } catch (err) {
-        if (!warned) this.logger.warn(`could not create the feed-log stream yet (${errorMessage(err)}); retrying`);
-        warned = true;
-        await new Promise((resolve) => setTimeout(resolve, ENSURE_RETRY_MS));
-      }
-    }
-    if (this.stopped) return;
+    if (!(await retryUntil(this.logger, 'create the feed-log stream', () => this.stopped, () => this.channel.ensureStream(this.config.nodeId)))) return;
     this.handles.push(this.channel.followWitnesses({ publisher: this.config.nodeId, handler: this.inbox.handle }));
   }
 

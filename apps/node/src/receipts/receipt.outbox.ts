@@ -3,6 +3,7 @@ import { signatureIssuer } from '@palermo/bundles';
 import { isTransientNatsError, ReceiptChannel } from '@palermo/federation';
 import { errorMessage } from '@palermo/indicators';
 import { Store } from '@palermo/store';
+import { KickedWorker } from '../node/kicked.worker';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
 
 /** How often unpublished receipts are tried again (NATS down, a publisher's stream not there yet). */
@@ -17,10 +18,7 @@ const BATCH = 100;
 @Injectable()
 export class ReceiptOutbox implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ReceiptOutbox');
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = false;
-  private timer?: NodeJS.Timeout;
+  private readonly worker = new KickedWorker(this.logger, 'receipt outbox', () => this.drain());
 
   constructor(
     private readonly store: Store,
@@ -30,45 +28,29 @@ export class ReceiptOutbox implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.kick(), RETRY_MS);
-    this.timer.unref();
-    this.kick();
+    this.worker.every(RETRY_MS);
+    this.worker.kick();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.worker.stop();
   }
 
   /** Publish what is pending, now (coalesced: one drain at a time). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain()
-      .catch((err) => this.logger.warn(`receipt outbox: ${errorMessage(err)}`))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.worker.kick();
   }
 
   private async drain(): Promise<void> {
     // A publisher whose stream does not answer is skipped for this round, not the others behind it.
     const unreachable = new Set<string>();
     let after = '0';
-    while (!this.stopped) {
+    while (!this.worker.stopped) {
       const batch = await this.store.receipts.pending(BATCH, after);
       if (batch.length === 0) return;
       for (const receipt of batch) {
         after = receipt.id;
-        if (unreachable.has(receipt.publisher) || this.stopped) continue;
+        if (unreachable.has(receipt.publisher) || this.worker.stopped) continue;
         try {
           await this.channel.publish({
             publisher: receipt.publisher,

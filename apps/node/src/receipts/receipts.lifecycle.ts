@@ -1,10 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ReceiptChannel } from '@palermo/federation';
-import { errorMessage } from '@palermo/indicators';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
+import { retryUntil } from '../node/retry.until';
 import { ReceiptInbox } from './receipt.inbox';
-
-const ENSURE_RETRY_MS = 2_000;
 
 /** Owns this node's receipts stream (receipts about its bundles) and reads it. */
 @Injectable()
@@ -32,18 +30,7 @@ export class ReceiptsLifecycle implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async start(): Promise<void> {
-    let warned = false;
-    while (!this.stopped) {
-      try {
-        await this.channel.ensureStream(this.config.nodeId);
-        break;
-      } catch (err) {
-        if (!warned) this.logger.warn(`could not create the receipts stream yet (${errorMessage(err)}); retrying`);
-        warned = true;
-        await new Promise((resolve) => setTimeout(resolve, ENSURE_RETRY_MS));
-      }
-    }
-    if (this.stopped) return;
+    if (!(await retryUntil(this.logger, 'create the receipts stream', () => this.stopped, () => this.channel.ensureStream(this.config.nodeId)))) return;
     this.follow = this.channel.follow({ publisher: this.config.nodeId, handler: this.inbox.handle });
   }
 }
