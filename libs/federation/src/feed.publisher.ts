@@ -1,8 +1,9 @@
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { DomainError } from '@palermo/indicators';
-import { errorMessage, isTransientNatsError, natsUnavailable } from './federation.errors';
+import { natsUnavailable } from './federation.errors';
 import { feedStreamName, feedSubject } from './federation.subjects';
-import { ensureNodeStream, feedStreamConfig } from './stream.configs';
+import { ensureOwnedStream, mapError, withDeadline } from './owned-stream';
+import { feedStreamConfig } from './stream.configs';
 import type { FeedPublishInput, FeedPublishResult } from './federation.types';
 import type { NatsConnection } from './nats.connection';
 
@@ -59,8 +60,7 @@ export class FeedPublisher {
    */
   async ensureStream(publisher: string): Promise<EnsuredStream> {
     const config = feedStreamConfig(publisher, { replicas: this.options.replicas });
-    const jsm = await this.connection.jetstreamManager();
-    const { subjects, created } = await this.connection.trackStream(config.name, ensureNodeStream(jsm, config, 'FEED_STREAM_CONFLICT'));
+    const { subjects, created } = await ensureOwnedStream(this.connection, config, 'FEED_STREAM_CONFLICT');
     this.ensured.add(publisher);
     return { name: config.name, subjects, created };
   }
@@ -136,23 +136,4 @@ function assertFits(size: number, maxPayload: number | undefined): void {
       maxPayload,
     });
   }
-}
-
-/** @internal Maps a NATS failure to NATS_UNAVAILABLE (retryable) or FEED_PUBLISH_REJECTED. */
-export function mapError(err: unknown, action: string): unknown {
-  if (err instanceof DomainError) return err;
-  if (isTransientNatsError(err)) return natsUnavailable(`NATS unavailable while ${action}`, err);
-  if (err instanceof Error && err.name.endsWith('ApiError')) {
-    return new DomainError('FEED_PUBLISH_REJECTED', `JetStream refused ${action}: ${err.message}`, { cause: errorMessage(err) });
-  }
-  return err;
-}
-
-/** Belt and braces over the client's own timeout: the exporter must never wait forever. */
-export function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(natsUnavailable(`no answer from NATS within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

@@ -1,12 +1,12 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { DomainError } from '@palermo/indicators';
-import { FeedChainReader } from './feed-chain.reader';
-import { mapError, withDeadline } from './feed.publisher';
+import type { FeedChainReader } from './feed-chain.reader';
 import { errorMessage } from './federation.errors';
 import { assertNodeId, keyConsumerName, keyStreamName, keySubject, parseKeySubject } from './federation.subjects';
 import type { ChainRef, FeedVerdict } from './federation.types';
 import type { NatsConnection } from './nats.connection';
-import { ensureNodeStream, keyStreamConfig } from './stream.configs';
+import { ensureOwnedStream, followStream, mapError, publishToStream } from './owned-stream';
+import { keyStreamConfig } from './stream.configs';
 
 const HASH = /^[0-9a-f]{64}$/;
 
@@ -55,26 +55,20 @@ export class KeyChannel implements OnModuleDestroy {
 
   /** Use this node's key stream, or create it where this node may (keyStreamConfig()); else STREAM_NOT_PROVISIONED. */
   async ensureStream(publisher: string): Promise<void> {
-    const config = keyStreamConfig(publisher);
-    const jsm = await this.connection.jetstreamManager();
-    await this.connection.trackStream(config.name, ensureNodeStream(jsm, config, 'KEY_STREAM_CONFLICT'));
+    await ensureOwnedStream(this.connection, keyStreamConfig(publisher), 'KEY_STREAM_CONFLICT');
   }
-
 
   /** Publish one statement to this node's key stream; NATS_UNAVAILABLE when NATS does not answer (the outbox retries). */
   async publish(input: KeyStatementPublishInput): Promise<{ duplicate: boolean; streamSeq: number }> {
     const subject = keySubject(input.publisher);
     if (typeof input.statementHash !== 'string' || !HASH.test(input.statementHash)) throw new DomainError('INVALID_STATEMENT_HASH', 'statementHash must be a lower-case hex SHA-256');
-    const firstConnect = this.connection.health().state === 'connecting';
-    await this.connection.connected(firstConnect ? this.connection.requestTimeoutMs : 0);
-    const js = await this.connection.jetstream(0);
-    const timeout = this.connection.requestTimeoutMs;
-    try {
-      const ack = await withDeadline(js.publish(subject, input.payload, { msgID: input.statementHash, timeout, expect: { streamName: keyStreamName(input.publisher) } }), timeout + 1_000);
-      return { duplicate: ack.duplicate === true, streamSeq: ack.seq };
-    } catch (err) {
-      throw mapError(err, `publishing key statement ${input.statementHash} on ${subject}`);
-    }
+    return publishToStream(this.connection, {
+      subject,
+      stream: keyStreamName(input.publisher),
+      payload: input.payload,
+      msgId: input.statementHash,
+      what: `key statement ${input.statementHash} on ${subject}`,
+    });
   }
 
   /** Read a partner's key statements, one at a time, through this node's durable consumer on its stream. */
@@ -84,9 +78,11 @@ export class KeyChannel implements OnModuleDestroy {
     assertNodeId(publisher, 'publisher');
     const chain: ChainRef = { publisher, audience: 'keys', durable: keyConsumerName(subscriber) };
     const onError = options.onError ?? ((err: unknown) => this.logger.warn(`${keyStreamName(publisher)}/${chain.durable}: ${errorMessage(err)}`));
-    const reader = new FeedChainReader(
+    const reading = followStream(
       this.connection,
+      this.readers,
       chain,
+      { stream: keyStreamName(publisher), filter: keySubject(publisher) },
       (msg) => {
         // The stream captures only palermo.v1.key.<publisher>; never trust that anyway.
         if (parseKeySubject(msg.subject)?.publisher !== publisher) return 'ack';
@@ -95,18 +91,8 @@ export class KeyChannel implements OnModuleDestroy {
       },
       { ackWaitMs: 10_000, retryDelayMs: 1_000, maxRetryDelayMs: 30_000, pullExpiresMs: 5_000 },
       onError,
-      { stream: keyStreamName(publisher), filter: keySubject(publisher) },
     );
-    this.readers.add(reader);
-    reader.start();
-    return {
-      ready: reader.ready,
-      stop: async () => {
-        await reader.stop();
-        this.readers.delete(reader);
-      },
-      pending: () => this.pending(subscriber, publisher),
-    };
+    return { ...reading, pending: () => this.pending(subscriber, publisher) };
   }
 
   /** Statements of `publisher` not yet acked by `subscriber`'s durable (stored but undelivered, or delivered and unacked). */

@@ -1,8 +1,7 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { type Msg, type Subscription } from '@nats-io/nats-core';
 import { DomainError } from '@palermo/indicators';
-import { FeedChainReader } from './feed-chain.reader';
-import { mapError, withDeadline } from './feed.publisher';
+import type { FeedChainReader } from './feed-chain.reader';
 import { errorMessage, natsUnavailable } from './federation.errors';
 import {
   assertNodeId,
@@ -17,7 +16,8 @@ import {
 } from './federation.subjects';
 import type { ChainRef, FeedVerdict } from './federation.types';
 import type { NatsConnection } from './nats.connection';
-import { ensureNodeStream, logStreamConfig } from './stream.configs';
+import { ensureOwnedStream, followStream, publishToStream } from './owned-stream';
+import { logStreamConfig } from './stream.configs';
 
 const MSG_ID = /^[0-9a-f]{64}$/;
 
@@ -51,11 +51,8 @@ export class LogChannel implements OnModuleDestroy {
 
   /** Use this publisher's log stream, or create it where this node may (logStreamConfig()); else STREAM_NOT_PROVISIONED. */
   async ensureStream(publisher: string): Promise<void> {
-    const config = logStreamConfig(publisher);
-    const jsm = await this.connection.jetstreamManager();
-    await this.connection.trackStream(config.name, ensureNodeStream(jsm, config, 'LOG_STREAM_CONFLICT'));
+    await ensureOwnedStream(this.connection, logStreamConfig(publisher), 'LOG_STREAM_CONFLICT');
   }
-
 
   /** Publish one of this node's signed checkpoints; `msgId` (hex SHA-256 of the payload) makes a re-publish a duplicate. */
   publishCheckpoint(publisher: string, payload: Uint8Array, msgId: string): Promise<{ duplicate: boolean }> {
@@ -149,16 +146,8 @@ export class LogChannel implements OnModuleDestroy {
 
   private async publish(subject: string, stream: string, payload: Uint8Array, msgId: string): Promise<{ duplicate: boolean }> {
     if (typeof msgId !== 'string' || !MSG_ID.test(msgId)) throw new DomainError('INVALID_LOG_MSG_ID', 'msgId must be a lower-case hex SHA-256');
-    const firstConnect = this.connection.health().state === 'connecting';
-    await this.connection.connected(firstConnect ? this.connection.requestTimeoutMs : 0);
-    const js = await this.connection.jetstream(0);
-    const timeout = this.connection.requestTimeoutMs;
-    try {
-      const ack = await withDeadline(js.publish(subject, payload, { msgID: msgId, timeout, expect: { streamName: stream } }), timeout + 1_000);
-      return { duplicate: ack.duplicate === true };
-    } catch (err) {
-      throw mapError(err, `publishing on ${subject}`);
-    }
+    const { duplicate } = await publishToStream(this.connection, { subject, stream, payload, msgId, what: `on ${subject}` });
+    return { duplicate };
   }
 
   private read(
@@ -168,22 +157,14 @@ export class LogChannel implements OnModuleDestroy {
     handler: (msg: Omit<LogMessage, 'publisher'> & { publisher: string }) => Promise<FeedVerdict> | FeedVerdict,
   ): { ready: Promise<void>; stop: () => Promise<void> } {
     const report = onError ?? ((err: unknown) => this.logger.warn(`${chain.durable} on ${source.stream}: ${errorMessage(err)}`));
-    const reader = new FeedChainReader(
+    return followStream(
       this.connection,
+      this.readers,
       chain,
+      source,
       (msg) => handler({ publisher: chain.publisher, subject: msg.subject, payload: msg.payload, streamSeq: msg.streamSeq, redelivered: msg.redelivered }),
       { ackWaitMs: 30_000, retryDelayMs: 2_000, maxRetryDelayMs: 60_000, pullExpiresMs: 5_000 },
       (err) => report(err),
-      source,
     );
-    this.readers.add(reader);
-    reader.start();
-    return {
-      ready: reader.ready,
-      stop: async () => {
-        await reader.stop();
-        this.readers.delete(reader);
-      },
-    };
   }
 }

@@ -1,16 +1,12 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
-import type { Msg, Subscription } from '@nats-io/nats-core';
 import { DomainError } from '@palermo/indicators';
 import { errorMessage, isTransientNatsError } from './federation.errors';
 import { lookupSubject } from './federation.subjects';
 import type { NatsConnection } from './nats.connection';
+import { serveRequests, type ServedRequest } from './request.server';
 
 /** A lookup message as the responder's handler sees it: the raw bytes and the inbox the answer goes to. */
-export interface LookupRequestMessage {
-  payload: Uint8Array;
-  /** The reply subject ('' when the sender gave none: nothing can be answered). */
-  reply: string;
-}
+export type LookupRequestMessage = ServedRequest;
 
 /** Lookup messages one responder handles at the same time; more wait in the subscription. */
 const MAX_IN_FLIGHT = 16;
@@ -31,55 +27,15 @@ export class LookupChannel implements OnModuleDestroy {
    * returns the reply bytes (null: send nothing); `onError` makes the reply when the handler throws.
    */
   serve(responder: string, handler: (req: LookupRequestMessage) => Promise<Uint8Array | null>, onError: () => Uint8Array): { ready: Promise<void>; stop(): Promise<void> } {
-    const subject = lookupSubject(responder);
-    let stopped = false;
-    let sub: Subscription | undefined;
-    let markReady!: () => void;
-    const ready = new Promise<void>((resolve) => (markReady = resolve));
-    const inFlight = new Set<Promise<void>>();
-    const answer = async (msg: Msg): Promise<void> => {
-      const reply = await handler({ payload: msg.data, reply: msg.reply ?? '' }).catch((err: unknown) => {
-        this.logger.warn(`lookup message on ${subject}: ${errorMessage(err)}`);
-        return onError();
-      });
-      if (!reply || !msg.reply) return;
-      try {
-        msg.respond(reply);
-      } catch (err) {
-        this.logger.warn(`lookup answer on ${subject} not sent: ${errorMessage(err)}`);
-      }
-    };
-    const loop = (async () => {
-      while (!stopped) {
-        try {
-          const client = await this.connection.connected(60_000);
-          if (stopped) break;
-          sub = client.subscribe(subject);
-          await client.flush();
-          markReady();
-          for await (const msg of sub) {
-            if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
-            const p: Promise<void> = answer(msg).finally(() => inFlight.delete(p));
-            inFlight.add(p);
-          }
-        } catch (err) {
-          if (!stopped) this.logger.warn(`serving ${subject}: ${errorMessage(err)}; retrying`);
-        }
-        if (!stopped) await new Promise((r) => setTimeout(r, 5_000));
-      }
-      await Promise.all(inFlight);
-    })();
-    const handle = {
-      ready,
-      stop: async () => {
-        stopped = true;
-        sub?.unsubscribe();
-        await loop;
-        this.served.delete(handle);
-      },
-    };
-    this.served.add(handle);
-    return handle;
+    return serveRequests(this.connection, this.logger, {
+      subject: lookupSubject(responder),
+      label: { request: 'lookup message', answer: 'lookup answer' },
+      maxInFlight: MAX_IN_FLIGHT,
+      handle: handler,
+      onError,
+      encode: (reply) => reply,
+      running: this.served,
+    });
   }
 
   /** Sends one lookup message to `responder` and returns its answer's bytes; throws LOOKUP_UNREACHABLE when nobody answers in time. */

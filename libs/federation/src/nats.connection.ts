@@ -92,7 +92,6 @@ export class NatsConnection implements OnModuleInit, OnApplicationShutdown {
     return this.js.js;
   }
 
-  /** JetStream manager of the current connection; skips the account-info probe (a restricted user may not call it). */
   /** Track one of this node's ensure-stream calls: a failure stays in health() until the stream is ensured. */
   async trackStream<T>(stream: string, work: Promise<T>): Promise<T> {
     try {
@@ -106,6 +105,7 @@ export class NatsConnection implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** JetStream manager of the current connection; skips the account-info probe (a restricted user may not call it). */
   async jetstreamManager(timeoutMs?: number, signal?: AbortSignal): Promise<JetStreamManager> {
     await this.jetstream(timeoutMs, signal);
     const cache = this.js as { client: NatsClient; js: JetStreamClient; jsm?: JetStreamManager };

@@ -1,13 +1,14 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { DomainError } from '@palermo/indicators';
-import { FeedChainReader } from './feed-chain.reader';
-import { FEED_HEADERS, mapError, withDeadline } from './feed.publisher';
+import type { FeedChainReader } from './feed-chain.reader';
+import { FEED_HEADERS } from './feed.publisher';
 import { errorMessage } from './federation.errors';
 import { assertNodeId, parseReceiptSubject, receiptConsumerName, receiptStreamName, receiptStreamSubject, receiptSubject } from './federation.subjects';
 import type { ChainRef, FeedVerdict } from './federation.types';
 import type { NatsConnection } from './nats.connection';
-import { ensureNodeStream, receiptStreamConfig } from './stream.configs';
+import { ensureOwnedStream, followStream, publishToStream } from './owned-stream';
+import { receiptStreamConfig } from './stream.configs';
 
 const HASH = /^[0-9a-f]{64}$/;
 
@@ -62,11 +63,8 @@ export class ReceiptChannel implements OnModuleDestroy {
 
   /** Use this publisher's receipts stream, or create it where this node may (receiptStreamConfig()); else STREAM_NOT_PROVISIONED. */
   async ensureStream(publisher: string): Promise<void> {
-    const config = receiptStreamConfig(publisher);
-    const jsm = await this.connection.jetstreamManager();
-    await this.connection.trackStream(config.name, ensureNodeStream(jsm, config, 'RECEIPT_STREAM_CONFLICT'));
+    await ensureOwnedStream(this.connection, receiptStreamConfig(publisher), 'RECEIPT_STREAM_CONFLICT');
   }
-
 
   /**
    * Publish one signed receipt to its publisher's receipts stream. NATS_UNAVAILABLE when NATS is down
@@ -75,24 +73,19 @@ export class ReceiptChannel implements OnModuleDestroy {
   async publish(input: ReceiptPublishInput): Promise<{ duplicate: boolean }> {
     const subject = receiptSubject(input.publisher, input.recipient);
     if (typeof input.receiptHash !== 'string' || !HASH.test(input.receiptHash)) throw new DomainError('INVALID_RECEIPT_HASH', 'receiptHash must be a lower-case hex SHA-256');
-    // Fail fast while disconnected (the outbox retries); only a first connect in progress is worth waiting for.
-    const firstConnect = this.connection.health().state === 'connecting';
-    await this.connection.connected(firstConnect ? this.connection.requestTimeoutMs : 0);
     const h = natsHeaders();
     h.set(FEED_HEADERS.hash, input.receiptHash);
     h.set(FEED_HEADERS.signer, input.signerFingerprint);
     h.set(FEED_HEADERS.signature, Buffer.from(input.signature).toString('base64'));
-    const js = await this.connection.jetstream(0);
-    const timeout = this.connection.requestTimeoutMs;
-    try {
-      const ack = await withDeadline(
-        js.publish(subject, input.payload, { msgID: input.receiptHash, headers: h, timeout, expect: { streamName: receiptStreamName(input.publisher) } }),
-        timeout + 1_000,
-      );
-      return { duplicate: ack.duplicate === true };
-    } catch (err) {
-      throw mapError(err, `publishing receipt ${input.receiptHash} on ${subject}`);
-    }
+    const { duplicate } = await publishToStream(this.connection, {
+      subject,
+      stream: receiptStreamName(input.publisher),
+      payload: input.payload,
+      msgId: input.receiptHash,
+      headers: h,
+      what: `receipt ${input.receiptHash} on ${subject}`,
+    });
+    return { duplicate };
   }
 
   /** Read the receipts about `publisher`'s bundles, one at a time, through its durable consumer. */
@@ -101,9 +94,11 @@ export class ReceiptChannel implements OnModuleDestroy {
     assertNodeId(publisher, 'publisher');
     const chain: ChainRef = { publisher, audience: '*', durable: receiptConsumerName(publisher) };
     const onError = options.onError ?? ((err: unknown) => this.logger.warn(`${chain.durable}: ${errorMessage(err)}`));
-    const reader = new FeedChainReader(
+    return followStream(
       this.connection,
+      this.readers,
       chain,
+      { stream: receiptStreamName(publisher), filter: receiptStreamSubject(publisher) },
       (msg) => {
         const parsed = parseReceiptSubject(msg.subject);
         // The stream captures only palermo.v1.receipt.<publisher>.*, so this cannot fail; never trust it anyway.
@@ -113,17 +108,7 @@ export class ReceiptChannel implements OnModuleDestroy {
       },
       { ackWaitMs: 10_000, retryDelayMs: 1_000, maxRetryDelayMs: 30_000, pullExpiresMs: 5_000 },
       onError,
-      { stream: receiptStreamName(publisher), filter: receiptStreamSubject(publisher) },
     );
-    this.readers.add(reader);
-    reader.start();
-    return {
-      ready: reader.ready,
-      stop: async () => {
-        await reader.stop();
-        this.readers.delete(reader);
-      },
-    };
   }
 
   /** @internal Nest hook: stop reading before the connection closes. */

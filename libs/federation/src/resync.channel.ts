@@ -1,11 +1,11 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
-import type { Subscription } from '@nats-io/nats-core';
 import { DomainError } from '@palermo/indicators';
 import { FEED_HEADERS } from './feed.publisher';
 import { errorMessage, isTransientNatsError } from './federation.errors';
 import { assertAudience, assertNodeId, feedSubject, resyncSubject } from './federation.subjects';
 import type { FeedMessage, FeedPublishInput } from './federation.types';
 import type { NatsConnection } from './nats.connection';
+import { serveRequests, type ServedRequest } from './request.server';
 
 /** The spec tag of a resync answer (wire protocol v1). */
 export const RESYNC_ANSWER_SPEC = 'palermo/resync-answer@1';
@@ -39,11 +39,7 @@ export type ResyncAnswer =
   | { ok: false; code: string; message: string };
 
 /** A request as the publisher's handler sees it: the raw bytes and the inbox the answer goes to. */
-export interface ResyncRequestMessage {
-  payload: Uint8Array;
-  /** The reply subject ('' when the sender gave none: nothing can be answered). */
-  reply: string;
-}
+export type ResyncRequestMessage = ServedRequest;
 
 /**
  * Resync over NATS request-reply. A publisher serves `palermo.v1.resync.<publisher>`; a subscriber
@@ -61,48 +57,15 @@ export class ResyncChannel implements OnModuleDestroy {
    * this packs as many of its bundles as fit under max_payload (the rest: `more`).
    */
   serve(publisher: string, handler: (req: ResyncRequestMessage) => Promise<ResyncAnswer>): { ready: Promise<void>; stop(): Promise<void> } {
-    const subject = resyncSubject(publisher);
-    let stopped = false;
-    let sub: Subscription | undefined;
-    let markReady!: () => void;
-    const ready = new Promise<void>((resolve) => (markReady = resolve));
-    const loop = (async () => {
-      while (!stopped) {
-        try {
-          const client = await this.connection.connected(60_000);
-          if (stopped) break;
-          sub = client.subscribe(subject);
-          await client.flush();
-          markReady();
-          for await (const msg of sub) {
-            const answer = await handler({ payload: msg.data, reply: msg.reply ?? '' }).catch((err: unknown): ResyncAnswer => {
-              this.logger.warn(`resync request on ${subject}: ${errorMessage(err)}`);
-              return { ok: false, code: 'RESYNC_UNAVAILABLE', message: 'the publisher could not answer now; ask again later' };
-            });
-            if (!msg.reply) continue;
-            try {
-              msg.respond(encodeResyncAnswer(answer, this.maxReplyBytes()));
-            } catch (err) {
-              this.logger.warn(`resync answer on ${subject} not sent: ${errorMessage(err)}`);
-            }
-          }
-        } catch (err) {
-          if (!stopped) this.logger.warn(`serving ${subject}: ${errorMessage(err)}; retrying`);
-        }
-        if (!stopped) await new Promise((r) => setTimeout(r, 5_000));
-      }
-    })();
-    const handle = {
-      ready,
-      stop: async () => {
-        stopped = true;
-        sub?.unsubscribe();
-        await loop;
-        this.served.delete(handle);
-      },
-    };
-    this.served.add(handle);
-    return handle;
+    return serveRequests(this.connection, this.logger, {
+      subject: resyncSubject(publisher),
+      label: { request: 'resync request', answer: 'resync answer' },
+      maxInFlight: 1,
+      handle: handler,
+      onError: (): ResyncAnswer => ({ ok: false, code: 'RESYNC_UNAVAILABLE', message: 'the publisher could not answer now; ask again later' }),
+      encode: (answer) => encodeResyncAnswer(answer, this.maxReplyBytes()),
+      running: this.served,
+    });
   }
 
   /**

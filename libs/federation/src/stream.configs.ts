@@ -124,14 +124,9 @@ export interface EnsureStreamResult {
  */
 export async function ensureNodeStream(jsm: JetStreamManager, config: NodeStreamConfig, conflictCode: string): Promise<EnsureStreamResult> {
   const name = config.name;
-  let subjects: string[] | null;
-  try {
-    subjects = (await jsm.streams.info(name)).config.subjects ?? [];
-  } catch (err) {
-    if (!isStreamNotFound(err)) throw streamError(err, `looking up stream ${name}`);
-    subjects = null;
-  }
-  if (subjects) {
+  const current = await currentConfig(jsm, name);
+  if (current) {
+    const subjects = current.subjects ?? [];
     const missing = config.subjects.filter((s) => !subjects.includes(s));
     if (missing.length > 0) throw new DomainError(conflictCode, `stream ${name} exists but does not capture ${missing.join(', ')}`, { subjects });
     return { subjects, created: false };
@@ -152,6 +147,16 @@ export function notProvisioned(stream: string, cause?: unknown): DomainError {
     `stream ${stream} does not exist and this node may not create it: it must be provisioned by the NATS operator (palermo nats provision --node <id>)`,
     { stream, ...(cause === undefined ? {} : { cause: errorMessage(cause) }) },
   );
+}
+
+/** The stream's config (STREAM.INFO), or null when it does not exist. */
+async function currentConfig(jsm: JetStreamManager, stream: string): Promise<Partial<StreamConfig> | null> {
+  try {
+    return (await jsm.streams.info(stream)).config;
+  } catch (err) {
+    if (!isStreamNotFound(err)) throw streamError(err, `looking up stream ${stream}`);
+    return null;
+  }
 }
 
 function streamError(err: unknown, action: string): unknown {
@@ -182,13 +187,7 @@ export async function provisionNodeStreams(jsm: JetStreamManager, nodeIds: reado
   for (const node of nodeIds) {
     for (const { kind, config } of nodeStreamConfigs(node, options)) {
       const stream = config.name;
-      let current: Partial<StreamConfig> | null;
-      try {
-        current = (await jsm.streams.info(stream)).config;
-      } catch (err) {
-        if (!isStreamNotFound(err)) throw streamError(err, `looking up stream ${stream}`);
-        current = null;
-      }
+      const current = await currentConfig(jsm, stream);
       if (!current) {
         await jsm.streams.add(config).catch((err: unknown) => Promise.reject(streamError(err, `creating stream ${stream}`)));
         done.push({ node, kind, stream, action: 'created' });
