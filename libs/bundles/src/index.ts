@@ -20,3 +20,4 @@ export { appendedNodes, consistencyRanges, foldRange, inclusionRanges, nodeKey, 
 export { hashLeafBytes } from './merkle/merkle.tree';
 export * from './log.proof';
 export * from './bundle.encryption';
+export * from './feedback';

@@ -199,3 +199,41 @@ export function parseKeySubject(subject: string): { publisher: string } | null {
   if (parts.length !== 4 || `${parts[0]}.${parts[1]}` !== PREFIX || parts[2] !== 'key') return null;
   return isNodeId(parts[3]!) ? { publisher: parts[3]! } : null;
 }
+
+// Feedback (issue 5 items 3 and 5): sightings, disputes and their resolutions, disclosure requests
+// and decisions. Each node owns a stream of the feedback addressed to it; a sender S publishes only
+// on `palermo.v1.feedback.<to>.<S>` (the server lets S publish only there).
+
+/** Subject of feedback from `from` to `to`: `palermo.v1.feedback.<to>.<from>`. */
+export function feedbackSubject(to: string, from: string): string {
+  assertNodeId(to, 'recipient');
+  assertNodeId(from, 'sender');
+  return `${PREFIX}.feedback.${to}.${from}`;
+}
+
+/** Subjects of the feedback addressed to `to`, from any sender: `palermo.v1.feedback.<to>.*`. */
+export function feedbackStreamSubject(to: string): string {
+  assertNodeId(to, 'recipient');
+  return `${PREFIX}.feedback.${to}.*`;
+}
+
+/** Stream holding the feedback addressed to a node, owned by that node: `PALERMO_FEEDBACK_<NODE>`. */
+export function feedbackStreamName(to: string): string {
+  assertNodeId(to, 'recipient');
+  return `PALERMO_FEEDBACK_${to.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** Durable consumer through which a node reads the feedback addressed to it: `<node>_feedback`. */
+export function feedbackConsumerName(to: string): string {
+  assertNodeId(to, 'recipient');
+  return `${to}_feedback`;
+}
+
+/** Parse a feedback subject back into recipient and sender; null when it is not a valid v1 feedback subject. */
+export function parseFeedbackSubject(subject: string): { to: string; from: string } | null {
+  const parts = subject.split('.');
+  if (parts.length !== 5 || `${parts[0]}.${parts[1]}` !== PREFIX || parts[2] !== 'feedback') return null;
+  const [, , , to, from] = parts;
+  if (!isNodeId(to) || !isNodeId(from)) return null;
+  return { to, from };
+}

@@ -78,3 +78,4 @@ export {
   type StreamConfigOptions,
 } from './stream.configs';
 export { OPERATOR_INBOX_PREFIX, provisionStreams, type ProvisionStreamsOptions } from './stream.provisioner';
+export { feedbackConsumerName, feedbackStreamName, feedbackStreamSubject, feedbackSubject, parseFeedbackSubject } from './federation.subjects';

@@ -99,3 +99,4 @@ export type { LogForkRecord, LogPartnerRepository, LogPartnerState } from './rep
 export { statementHash, type KeyHistoryRepository, type KeyRevocationReason, type KeyStatementRecord, type OwnKeyRecord, type PartnerKeyRecord, type PendingKeyStatement, type StatementBytes } from './repositories/key-history.repository';
 export type { LookupEpochRecord, LookupRepository, LookupSource, LookupSourcePage, LookupTableProgress } from './repositories/lookup.repository';
 export { ALERT_KINDS, type AlertFilter, type AlertKind, type AlertMatch, type AlertRecord, type AlertRepository, type AlertSource, type AlertState, type ChangedIndicator, type CorrelationPage } from './repositories/alert.repository';
+export { type FeedbackOutboxRepository, type OutgoingFeedback, type PendingFeedback } from './repositories/feedback-outbox.repository';

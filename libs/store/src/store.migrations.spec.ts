@@ -26,6 +26,7 @@ const TABLES = [
   'quarantine',
   'receipt',
   'receipt_outbox',
+  'feedback_outbox',
   'sighting',
   'stix_ref',
   'feed_log',

@@ -23,6 +23,7 @@ import { FeedLogRepository } from './repositories/feed-log.repository';
 import { LogPartnerRepository } from './repositories/log-partner.repository';
 import { LookupRepository } from './repositories/lookup.repository';
 import { AlertRepository } from './repositories/alert.repository';
+import { FeedbackOutboxRepository } from './repositories/feedback-outbox.repository';
 
 /**
  * The node's database: repositories over one MikroORM instance (PostgreSQL or PGlite). Obtain it
@@ -76,6 +77,8 @@ export class Store {
   readonly lookups: LookupRepository;
   /** Correlation alerts: indicators of several origins that agree on a value, a pseudonym or a near image hash. */
   readonly alerts: AlertRepository;
+  /** The outbox of signed feedback (sightings, disputes, disclosures) to partners. */
+  readonly feedbackOutbox: FeedbackOutboxRepository;
 
   private closing: Promise<void> | null = null;
 
@@ -110,6 +113,7 @@ export class Store {
     this.nearMatches = new NearMatchRepository(em);
     this.lookups = new LookupRepository(em);
     this.alerts = new AlertRepository(em);
+    this.feedbackOutbox = new FeedbackOutboxRepository(em);
   }
 
   /** Whether the database answers, for health endpoints (no URL, no credentials). */

@@ -12,6 +12,7 @@ import { Migration20261206000400FeedLog } from './feed-log.migration';
 import { Migration20261206000600Lookups } from './lookups.migration';
 import { Migration20261206000700Lifecycle } from './lifecycle.migration';
 import { Migration20261206000800Alerts } from './alerts.migration';
+import { Migration20261206000900FeedbackOutbox } from './feedback-outbox.migration';
 
 /** Every migration in order, as class references (works under vitest, tsc output and bundlers). */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261206000600Lookups', class: Migration20261206000600Lookups },
   { name: 'Migration20261206000700Lifecycle', class: Migration20261206000700Lifecycle },
   { name: 'Migration20261206000800Alerts', class: Migration20261206000800Alerts },
+  { name: 'Migration20261206000900FeedbackOutbox', class: Migration20261206000900FeedbackOutbox },
 ];
