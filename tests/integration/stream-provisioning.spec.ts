@@ -4,6 +4,7 @@ import {
   FeedPublisher,
   KeyChannel,
   LogChannel,
+  FeedbackChannel,
   NatsConnection,
   nodeStreamConfigs,
   provisionStreams,
@@ -24,11 +25,13 @@ function channels(connection: NatsConnection) {
   const receipts = new ReceiptChannel(connection);
   const keys = new KeyChannel(connection);
   const log = new LogChannel(connection);
+  const feedback = new FeedbackChannel(connection);
   return {
     feed: (n: string) => feed.ensureStream(n),
     receipts: (n: string) => receipts.ensureStream(n),
     keys: (n: string) => keys.ensureStream(n),
     log: (n: string) => log.ensureStream(n),
+    feedback: (n: string) => feedback.ensureStream(n),
   };
 }
 

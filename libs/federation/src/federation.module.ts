@@ -4,6 +4,7 @@ import { FeedSubscriber } from './feed.subscriber';
 import type { FederationOptions } from './federation.types';
 import { NatsConnection } from './nats.connection';
 import { ReceiptChannel } from './receipt.channel';
+import { FeedbackChannel } from './feedback.channel';
 import { ResyncChannel } from './resync.channel';
 import { LogChannel } from './log.channel';
 import { KeyChannel } from './key.channel';
@@ -23,7 +24,7 @@ export interface FederationModuleAsyncOptions {
 }
 
 /**
- * Global Nest module providing NatsConnection, FeedPublisher, FeedSubscriber, ReceiptChannel, ResyncChannel, LogChannel, KeyChannel, FeedDelivery and LookupChannel (class tokens).
+ * Global Nest module providing NatsConnection, FeedPublisher, FeedSubscriber, ReceiptChannel, ResyncChannel, LogChannel, KeyChannel, FeedDelivery, LookupChannel and FeedbackChannel (class tokens).
  * The classes stay plain: the CLI and tests construct them with `new`.
  */
 @Module({})
@@ -48,13 +49,14 @@ export class FederationModule {
         { provide: FeedPublisher, useFactory: (connection: NatsConnection) => new FeedPublisher(connection), inject: [NatsConnection] },
         { provide: FeedSubscriber, useFactory: (connection: NatsConnection) => new FeedSubscriber(connection), inject: [NatsConnection] },
         { provide: ReceiptChannel, useFactory: (connection: NatsConnection) => new ReceiptChannel(connection), inject: [NatsConnection] },
+        { provide: FeedbackChannel, useFactory: (connection: NatsConnection) => new FeedbackChannel(connection), inject: [NatsConnection] },
         { provide: ResyncChannel, useFactory: (connection: NatsConnection) => new ResyncChannel(connection), inject: [NatsConnection] },
         { provide: LogChannel, useFactory: (connection: NatsConnection) => new LogChannel(connection), inject: [NatsConnection] },
         { provide: KeyChannel, useFactory: (connection: NatsConnection) => new KeyChannel(connection), inject: [NatsConnection] },
         { provide: FeedDelivery, useFactory: (connection: NatsConnection) => new FeedDelivery(connection), inject: [NatsConnection] },
         { provide: LookupChannel, useFactory: (connection: NatsConnection) => new LookupChannel(connection), inject: [NatsConnection] },
       ],
-      exports: [FEDERATION_OPTIONS, NatsConnection, FeedPublisher, FeedSubscriber, ReceiptChannel, ResyncChannel, LogChannel, KeyChannel, FeedDelivery, LookupChannel],
+      exports: [FEDERATION_OPTIONS, NatsConnection, FeedPublisher, FeedSubscriber, ReceiptChannel, ResyncChannel, LogChannel, KeyChannel, FeedDelivery, LookupChannel, FeedbackChannel],
     };
   }
 }

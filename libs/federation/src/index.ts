@@ -68,6 +68,7 @@ export {
   feedStreamConfig,
   keyStreamConfig,
   logStreamConfig,
+  feedbackStreamConfig,
   nodeStreamConfigs,
   provisionNodeStreams,
   receiptStreamConfig,
@@ -79,3 +80,4 @@ export {
 } from './stream.configs';
 export { OPERATOR_INBOX_PREFIX, provisionStreams, type ProvisionStreamsOptions } from './stream.provisioner';
 export { feedbackConsumerName, feedbackStreamName, feedbackStreamSubject, feedbackSubject, parseFeedbackSubject } from './federation.subjects';
+export { FeedbackChannel, type FeedbackChannelMessage, type FeedbackFollowOptions, type FeedbackPublishInput } from './feedback.channel';

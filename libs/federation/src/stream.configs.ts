@@ -4,6 +4,8 @@ import { DomainError } from '@palermo/indicators';
 import { errorMessage, isStreamNotFound, isTransientNatsError, natsUnavailable } from './federation.errors';
 import {
   assertNodeId,
+  feedbackStreamName,
+  feedbackStreamSubject,
   feedStreamName,
   feedStreamSubject,
   keyStreamName,
@@ -27,6 +29,10 @@ const RECEIPT_MAX_AGE_MS = 90 * 86_400_000;
 const LOG_MAX_AGE_MS = 365 * 86_400_000;
 /** A checkpoint or a countersignature is a few KiB; the stream refuses anything larger. */
 const LOG_MAX_MSG_BYTES = 64 * 1024;
+/** Feedback (sightings, disputes, disclosures) is kept this long in the recipient's stream. */
+const FEEDBACK_MAX_AGE_MS = 90 * 86_400_000;
+/** A feedback message is at most a few KiB (MAX_FEEDBACK_BYTES is 8 KiB); headroom for headers. */
+const FEEDBACK_MAX_MSG_BYTES = 32 * 1024;
 /** A key statement is small. */
 const KEY_MAX_MSG_BYTES = 256 * 1024;
 
@@ -37,7 +43,7 @@ export interface StreamConfigOptions {
 }
 
 /** The kinds of stream each node owns. */
-export type NodeStreamKind = 'feed' | 'receipts' | 'keys' | 'log';
+export type NodeStreamKind = 'feed' | 'receipts' | 'keys' | 'log' | 'feedback';
 
 /** A node's stream config: exactly what libs/federation creates (JetStream fills the rest with defaults). */
 export type NodeStreamConfig = Partial<StreamConfig> & { name: string; subjects: string[] };
@@ -91,7 +97,20 @@ export function logStreamConfig(publisher: string): NodeStreamConfig {
   } satisfies Partial<StreamConfig>;
 }
 
-/** The four streams of one node, in the order the provisioner creates them. */
+/** `PALERMO_FEEDBACK_<N>`: feedback addressed to N from its partners (file storage, 90 days, 2 min duplicate window). */
+export function feedbackStreamConfig(recipient: string): NodeStreamConfig {
+  return {
+    name: feedbackStreamName(recipient),
+    subjects: [feedbackStreamSubject(recipient)],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    max_age: nanos(FEEDBACK_MAX_AGE_MS),
+    max_msg_size: FEEDBACK_MAX_MSG_BYTES,
+    duplicate_window: nanos(FEED_DUPLICATE_WINDOW_MS),
+  } satisfies Partial<StreamConfig>;
+}
+
+/** The five streams of one node, in the order the provisioner creates them. */
 export function nodeStreamConfigs(nodeId: string, options: StreamConfigOptions = {}): Array<{ kind: NodeStreamKind; config: NodeStreamConfig }> {
   assertNodeId(nodeId, 'node');
   return [
@@ -99,6 +118,7 @@ export function nodeStreamConfigs(nodeId: string, options: StreamConfigOptions =
     { kind: 'receipts', config: receiptStreamConfig(nodeId) },
     { kind: 'keys', config: keyStreamConfig(nodeId) },
     { kind: 'log', config: logStreamConfig(nodeId) },
+    { kind: 'feedback', config: feedbackStreamConfig(nodeId) },
   ];
 }
 
