@@ -28,7 +28,7 @@ export {
 } from './repositories/audit.chain';
 export type { RetentionRepository } from './repositories/retention.repository';
 export type { ImportObject, ImportOutcome, ImportSession, ImportSource, StixImportRepository } from './repositories/stix-import.repository';
-export { MAX_SIGHTING_COUNT, type NewSighting, type SightingPageQuery, type SightingRecord, type SightingRepository } from './repositories/sighting.repository';
+export { MAX_SIGHTING_COUNT, type NewSighting, type SightingFeedbackStatus, type SightingPageQuery, type SightingRecord, type SightingReport, type SightingRepository } from './repositories/sighting.repository';
 export type {
   CollectionEntry,
   CollectionPage,
@@ -100,3 +100,6 @@ export { statementHash, type KeyHistoryRepository, type KeyRevocationReason, typ
 export type { LookupEpochRecord, LookupRepository, LookupSource, LookupSourcePage, LookupTableProgress } from './repositories/lookup.repository';
 export { ALERT_KINDS, type AlertFilter, type AlertKind, type AlertMatch, type AlertRecord, type AlertRepository, type AlertSource, type AlertState, type ChangedIndicator, type CorrelationPage } from './repositories/alert.repository';
 export { type FeedbackOutboxRepository, type OutgoingFeedback, type PendingFeedback } from './repositories/feedback-outbox.repository';
+export type { IncomingSighting, IncomingSightingOutcome, PartnerSightingCounts, PartnerSightingRepository } from './repositories/partner-sighting.repository';
+export type { DisputeFields, DisputeFilter, DisputeReceiveStatus, DisputeRepository, DisputeSend, IncomingDispute, IncomingResolution, NewOutgoingDispute, ResolutionApplyStatus } from './repositories/dispute.repository';
+export type { DisputeDelivery, DisputeDirection, DisputeKindName, DisputeRecord, DisputeStateName } from './repositories/dispute.sql';

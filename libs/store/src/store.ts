@@ -24,6 +24,8 @@ import { LogPartnerRepository } from './repositories/log-partner.repository';
 import { LookupRepository } from './repositories/lookup.repository';
 import { AlertRepository } from './repositories/alert.repository';
 import { FeedbackOutboxRepository } from './repositories/feedback-outbox.repository';
+import { DisputeRepository } from './repositories/dispute.repository';
+import { PartnerSightingRepository } from './repositories/partner-sighting.repository';
 
 /**
  * The node's database: repositories over one MikroORM instance (PostgreSQL or PGlite). Obtain it
@@ -79,6 +81,10 @@ export class Store {
   readonly alerts: AlertRepository;
   /** The outbox of signed feedback (sightings, disputes, disclosures) to partners. */
   readonly feedbackOutbox: FeedbackOutboxRepository;
+  /** Partners' sightings of own indicators ("seen here too", received as signed feedback). */
+  readonly partnerSightings: PartnerSightingRepository;
+  /** Disputes of indicators: opened here about partners' ones (out), received about ours (in). */
+  readonly disputes: DisputeRepository;
 
   private closing: Promise<void> | null = null;
 
@@ -114,6 +120,8 @@ export class Store {
     this.lookups = new LookupRepository(em);
     this.alerts = new AlertRepository(em);
     this.feedbackOutbox = new FeedbackOutboxRepository(em);
+    this.partnerSightings = new PartnerSightingRepository(em);
+    this.disputes = new DisputeRepository(em);
   }
 
   /** Whether the database answers, for health endpoints (no URL, no credentials). */

@@ -27,6 +27,14 @@ const SHARED_AUDIENCES_SQL = `
   having max(d.id) filter (where d.action in ('share', 'share-stripped'))
        > coalesce(max(d.id) filter (where d.action = 'revoke'), 0)`;
 
+// Whether an upsert of the id ever went out in a bundle to one of the audiences (a later revoke does
+// not undo that the audience saw it). Served by export_decision_origin.
+const EVER_SHARED_SQL = `
+  select 1 from export_decision d
+  where d.origin_id = ? and d.audience = any(string_to_array(?, ',')) and d.bundle_hash is not null
+    and d.action in ('share', 'share-stripped')
+  limit 1`;
+
 /** Writes export decisions inside the caller's transaction (saveOutbound). */
 export async function insertExportDecisions(em: EntityManager, decisions: readonly ExportDecisionInput[]): Promise<void> {
   if (decisions.length === 0) return;
@@ -64,6 +72,17 @@ export class ExportDecisionRepository extends Repository {
     if (hasUnstorableText(originId)) return [];
     const rows = await this.fork().find(ExportDecisionEntity, { originId }, { orderBy: { id: 'desc' }, limit });
     return rows.map(toExportDecisionRecord);
+  }
+
+  /**
+   * Whether an own indicator was ever sent (shared or shared stripped, in a bundle) to one of the
+   * audiences, e.g. a partner and the community chain: who may send feedback about it.
+   */
+  async wasSharedWith(originId: string, audiences: readonly string[]): Promise<boolean> {
+    const names = audiences.filter((a) => /^[a-z][a-z0-9-]{1,31}$/.test(a));
+    if (names.length === 0 || hasUnstorableText(originId)) return false;
+    const rows = await query(this.fork(), EVER_SHARED_SQL, [originId, names.join(',')]);
+    return rows.length > 0;
   }
 
   /**

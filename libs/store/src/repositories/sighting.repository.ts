@@ -5,7 +5,8 @@ import type { ActorRef } from '../governance.types';
 import { checkLimit, isUuid, query, toIso } from '../sql.helper';
 import { storableText } from '../storable.helper';
 import type { Page } from '../store.types';
-import { checkActor } from './audit.repository';
+import { appendAudit, checkActor } from './audit.repository';
+import { insertOutgoingFeedback, type OutgoingFeedback } from './feedback-outbox.repository';
 import { Repository } from './repository.base';
 
 /** A sighting to record: this node saw the indicator (again), `count` times between two instants. */
@@ -28,6 +29,29 @@ export interface NewSighting {
   actor: ActorRef | null;
   /** Tests only: earliest recording time to use (default now); the stored createdAt may be later. */
   at?: Date;
+  /** The sighting's id (uuid v7); minted here when absent. A reported sighting's id is its message's id. */
+  id?: string;
+  /**
+   * Whether it goes to the indicator's origin: the signed message (its messageId = the sighting id,
+   * its recipient = the origin), queued in the same transaction; or why it is not sent. Absent for own
+   * indicators (this node is the origin).
+   */
+  report?: SightingReport;
+}
+
+/** A sighting of a partner's indicator: reported to its origin through the outbox, or not, and why. */
+export type SightingReport = { outgoing: OutgoingFeedback } | { notSent: { to: string | null; reason: string } };
+
+/** Where a local sighting went: null for own indicators (and sightings recorded before reporting existed). */
+export interface SightingFeedbackStatus {
+  /** The origin it is (or would have been) reported to. */
+  sentTo: string | null;
+  /** queued: in the outbox; sent: the origin's feedback stream acknowledged it; not-sent: see reason. */
+  state: 'queued' | 'sent' | 'not-sent';
+  /** Why it was not sent (a stable code, e.g. FEEDBACK_NOT_AGREED). */
+  reason?: string;
+  /** When the origin's stream acknowledged it. */
+  sentAt?: string;
 }
 
 /** A stored sighting. */
@@ -56,6 +80,8 @@ export interface SightingRecord {
   createdAt: string;
   /** Who recorded it, or null. */
   createdBy: ActorRef | null;
+  /** Whether it was reported to the indicator's origin; null for own indicators. */
+  feedback: SightingFeedbackStatus | null;
 }
 
 /** Paging of sightings in recording order (oldest first), for exports. */
@@ -71,13 +97,17 @@ export interface SightingPageQuery {
 /** Most times one sighting may count (a typo guard; MISP-style bulk counts stay far below). */
 export const MAX_SIGHTING_COUNT = 1_000_000;
 
+// The outbox row's published_at is looked up only for queued sightings (feedback_outbox_message_id).
 const COLUMNS = `s.id, s.indicator_origin, s.indicator_origin_id, s.sighted_by, s.count, s.first_seen, s.last_seen,
-  s.note, s.created_by_token, s.created_by_name, s.created_at, i.tlp as indicator_tlp`;
+  s.note, s.created_by_token, s.created_by_name, s.created_at, i.tlp as indicator_tlp,
+  s.feedback_to, s.feedback_state, s.feedback_reason,
+  case when s.feedback_state = 'queued' then
+    (select max(o.published_at) from feedback_outbox o where o.message_id = s.id) end as feedback_published_at`;
 
 // Own first, like getWithProvenance. FOR SHARE holds off a concurrent revocation until the
 // sighting commits, so a sighting is never recorded against an indicator revoked meanwhile.
 const FIND_INDICATOR_SQL = `
-  select i.pk::text as pk, i.origin_node, i.origin_id, i.tlp, i.revoked_at from indicator i
+  select i.pk::text as pk, i.origin_node, i.origin_id, i.own, i.tlp, i.revoked_at from indicator i
   where i.origin_id = ? and (?::text is null or i.origin_node = ?::text)
   order by i.own desc, i.pk asc limit 1`;
 
@@ -88,8 +118,8 @@ const RECORD_LOCK = 'select pg_advisory_xact_lock(7362101)';
 
 const INSERT_SQL = `
   insert into sighting (id, indicator_pk, indicator_origin, indicator_origin_id, sighted_by, count, first_seen,
-    last_seen, note, created_by_token, created_by_name, created_at)
-  select ?::uuid, ?::bigint, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?, ?::uuid, ?,
+    last_seen, note, created_by_token, created_by_name, feedback_to, feedback_state, feedback_reason, created_at)
+  select ?::uuid, ?::bigint, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?, ?::uuid, ?, ?, ?, ?,
     greatest(date_trunc('milliseconds', greatest(clock_timestamp(), ?::timestamptz)),
              (select max(created_at) from sighting) + interval '1 millisecond')
   returning id, created_at`;
@@ -123,12 +153,17 @@ interface SightingRow {
   created_by_name: string | null;
   created_at: Date | string;
   indicator_tlp: Tlp;
+  feedback_to: string | null;
+  feedback_state: 'queued' | 'not-sent' | null;
+  feedback_reason: string | null;
+  feedback_published_at: Date | string | null;
 }
 
 interface IndicatorRef {
   pk: string;
   origin_node: string;
   origin_id: string;
+  own: boolean;
   tlp: Tlp;
   revoked_at: Date | string | null;
 }
@@ -153,9 +188,10 @@ export class SightingRepository extends Repository {
         throw new DomainError('INDICATOR_REVOKED', `indicator ${sighting.indicatorId} is revoked; a revoked indicator takes no sightings`);
       }
       await query(em, RECORD_LOCK);
-      const id = uuidv7();
+      const id = sighting.id ?? uuidv7();
       const note = sighting.note == null ? null : storableText(sighting.note);
       const createdByName = sighting.actor ? storableText(sighting.actor.name, 200) : null;
+      const feedback = feedbackColumns(sighting.report, indicator, id);
       const [row] = await query<{ id: string; created_at: Date | string }>(em, INSERT_SQL, [
         id,
         indicator.pk,
@@ -168,8 +204,23 @@ export class SightingRepository extends Repository {
         note,
         sighting.actor?.tokenId ?? null,
         createdByName,
+        feedback.to,
+        feedback.state,
+        feedback.reason,
         at,
       ]);
+      if (sighting.report && 'outgoing' in sighting.report) {
+        await insertOutgoingFeedback(em, sighting.report.outgoing);
+        await appendAudit(em, [
+          {
+            actor: sighting.actor,
+            action: 'feedback.sighting-sent',
+            subjectType: 'sighting',
+            subjectId: id,
+            details: { to: feedback.to, indicator: { origin: indicator.origin_node, id: indicator.origin_id }, count: sighting.count, messageHash: sighting.report.outgoing.messageHash },
+          },
+        ]);
+      }
       return toRecord({
         id,
         indicator_origin: indicator.origin_node,
@@ -183,6 +234,10 @@ export class SightingRepository extends Repository {
         created_by_name: createdByName,
         created_at: row!.created_at,
         indicator_tlp: indicator.tlp,
+        feedback_to: feedback.to,
+        feedback_state: feedback.state,
+        feedback_reason: feedback.reason,
+        feedback_published_at: null,
       });
     });
   }
@@ -227,10 +282,27 @@ async function findIndicator(em: EntityManager, id: string, origin: string | und
   return row;
 }
 
+// What the sighting row says about its report; the outgoing message must name this sighting and the
+// indicator's origin (a caller's mistake here would send one sighting's count about another).
+function feedbackColumns(report: SightingReport | undefined, indicator: IndicatorRef, id: string): { to: string | null; state: 'queued' | 'not-sent' | null; reason: string | null } {
+  if (report === undefined) return { to: null, state: null, reason: null };
+  if ('outgoing' in report) {
+    const { outgoing } = report;
+    if (outgoing.messageId !== id || outgoing.recipient !== indicator.origin_node || indicator.own) {
+      throw new DomainError('SIGHTING_INVALID', 'a reported sighting goes to its indicator\'s origin under the sighting\'s own id');
+    }
+    return { to: outgoing.recipient, state: 'queued', reason: null };
+  }
+  const { to, reason } = report.notSent;
+  if ((to !== null && !isNodeId(to)) || !/^[A-Z][A-Z0-9_]{0,99}$/.test(reason)) throw new DomainError('SIGHTING_INVALID', 'a not-sent report names a node id (or null) and a code');
+  return { to, state: 'not-sent', reason };
+}
+
 // The service validates input with its schema; these guards keep a direct caller from reaching a
 // database constraint (which would surface as a 500).
 function checkSighting(s: NewSighting): void {
   checkActor(s.actor);
+  if (s.id !== undefined && !isUuid(s.id)) throw new DomainError('SIGHTING_INVALID', 'a sighting id is a uuid');
   if (!isNodeId(s.sightedBy)) throw new DomainError('SIGHTING_INVALID', 'sightedBy must be a node id');
   if (!Number.isInteger(s.count) || s.count < 1 || s.count > MAX_SIGHTING_COUNT) {
     throw new DomainError('SIGHTING_INVALID', `count must be an integer between 1 and ${MAX_SIGHTING_COUNT}`);
@@ -268,7 +340,14 @@ function toRecord(row: SightingRow): SightingRecord {
     note: row.note,
     createdAt: toIso(row.created_at),
     createdBy: row.created_by_token === null ? null : { tokenId: row.created_by_token, name: row.created_by_name ?? '' },
+    feedback: toFeedbackStatus(row),
   };
+}
+
+function toFeedbackStatus(row: SightingRow): SightingFeedbackStatus | null {
+  if (row.feedback_state === null || row.feedback_state === undefined) return null;
+  if (row.feedback_state === 'not-sent') return { sentTo: row.feedback_to, state: 'not-sent', reason: row.feedback_reason ?? 'FEEDBACK_NOT_SENT' };
+  return row.feedback_published_at ? { sentTo: row.feedback_to, state: 'sent', sentAt: toIso(row.feedback_published_at) } : { sentTo: row.feedback_to, state: 'queued' };
 }
 
 // Opaque to clients (base64url JSON, like the other cursors); the key is (created_at, id).
