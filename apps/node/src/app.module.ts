@@ -98,6 +98,14 @@ import { LookupResponder } from './lookups/lookup.responder';
 import { LookupTableBuilder } from './lookups/lookup.table';
 import { LookupsController } from './lookups/lookups.controller';
 import { LookupsService } from './lookups/lookups.service';
+// Sightings and disputes as feedback (issue 5 item 3).
+import { DisputeFeedbackHandler } from './disputes/dispute.feedback';
+import { DisputesController } from './disputes/disputes.controller';
+import { DisputesService } from './disputes/disputes.service';
+import { IndicatorFeedbackController } from './disputes/indicator-feedback.controller';
+import { IndicatorFeedbackService } from './disputes/indicator-feedback.service';
+import { FeedbackPeers } from './sightings/feedback.peers';
+import { SightingFeedbackHandler } from './sightings/sighting.feedback';
 
 /** Where the store lives: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
 export function storeOptions(config: NodeConfig) {
@@ -147,6 +155,9 @@ export class AppModule implements NestModule {
         KeysController,
         LookupsController,
         AlertsController,
+        // Sightings and disputes as feedback (issue 5 item 3).
+        DisputesController,
+        IndicatorFeedbackController,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -221,6 +232,12 @@ export class AppModule implements NestModule {
         { provide: ALERTS_CONFIG, useFactory: () => loadAlertsConfig() },
         AlertCorrelator,
         AlertsService,
+        // Sightings and disputes as feedback (issue 5 item 3).
+        FeedbackPeers,
+        SightingFeedbackHandler,
+        DisputesService,
+        DisputeFeedbackHandler,
+        IndicatorFeedbackService,
       ],
     };
   }

@@ -39,6 +39,13 @@ const STATUS: Record<string, number> = {
   LOOKUP_RATE_LIMITED: 429,
   LOOKUP_NO_PARTNERS: 422,
   LOOKUP_ROTATION_IN_PROGRESS: 409,
+  // Sightings and disputes as feedback: a dispute of an own indicator is not a dispute; one that
+  // cannot reach the origin is refused, not stored; a dispute is resolved once, by the origin.
+  DISPUTE_OWN_INDICATOR: 422,
+  FEEDBACK_NOT_AGREED: 409,
+  FEEDBACK_ORIGIN_NOT_PARTNER: 409,
+  DISPUTE_ALREADY_RESOLVED: 409,
+  DISPUTE_NOT_INCOMING: 409,
 };
 
 /** Maps a stable domain error code to the HTTP status the API answers with. */

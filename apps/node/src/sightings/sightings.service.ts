@@ -1,8 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { SIGHTING_SPEC } from '@palermo/bundles';
 import { DomainError } from '@palermo/indicators';
 import type { ActorRef } from '@palermo/policy';
-import { Store } from '@palermo/store';
+import { Store, type SightingReport } from '@palermo/store';
+import { v7 as uuidv7 } from 'uuid';
+import { FeedbackOutbox } from '../feedback/feedback.outbox';
+import { FeedbackSigner } from '../feedback/feedback.signer';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
+import { FeedbackPeers } from './feedback.peers';
 import type { SightingBody, SightingListQuery } from './sightings.query';
 
 // Clocks of analysts' machines and of the node differ a little; more than this is a typo.
@@ -10,13 +15,18 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * Local sightings: "this node saw the indicator too". Own and imported indicators alike; revoked
- * ones are refused. Sending sightings back to the origin is issue 5.
+ * ones are refused. A sighting of an imported indicator is also reported to its origin
+ * (`palermo/sighting@1`: count and when, never the note) when the origin is a pinned partner under an
+ * agreement in effect; otherwise it stays local and says why (FeedbackPeers, feedback.rules.ts).
  */
 @Injectable()
 export class SightingsService {
   constructor(
     private readonly store: Store,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    private readonly peers: FeedbackPeers,
+    private readonly signer: FeedbackSigner,
+    private readonly outbox: FeedbackOutbox,
   ) {}
 
   /** Records one sighting (two identical requests are two sightings: each is an observation). */
@@ -30,15 +40,33 @@ export class SightingsService {
     if (Date.parse(firstSeen) > Date.parse(lastSeen)) {
       throw invalid('firstSeen', 'LAST_SEEN_BEFORE_FIRST_SEEN', `firstSeen ${firstSeen} is after lastSeen ${lastSeen}`);
     }
-    return this.store.sightings.record({
+    const found = await this.store.indicators.getWithProvenance(indicatorId);
+    if (!found) throw new DomainError('INDICATOR_NOT_FOUND', `no indicator ${indicatorId}`);
+    const { indicator } = found;
+    if (indicator.revokedAt !== null) throw new DomainError('INDICATOR_REVOKED', `indicator ${indicatorId} is revoked; a revoked indicator takes no sightings`);
+    const id = uuidv7();
+    const route = await this.peers.routeFor(indicator);
+    let report: SightingReport | undefined;
+    if (route.kind === 'send') {
+      const { row } = await this.signer.seal({ spec: SIGHTING_SPEC, id, to: route.to, indicator: { origin: indicator.origin, id: indicator.id }, count: body.count, firstSeen, lastSeen });
+      report = { outgoing: row };
+    } else if (route.kind === 'not-sent') {
+      report = { notSent: { to: route.to, reason: route.code } };
+    }
+    const recorded = await this.store.sightings.record({
+      id,
       indicatorId,
+      indicatorOrigin: indicator.origin,
       sightedBy: this.config.nodeId,
       count: body.count,
       firstSeen,
       lastSeen,
       note: body.note === undefined || body.note === '' ? null : body.note,
       actor,
+      report,
     });
+    if (route.kind === 'send') this.outbox.kick();
+    return recorded;
   }
 
   /** One indicator's sightings, newest first. */

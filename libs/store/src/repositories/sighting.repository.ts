@@ -252,6 +252,14 @@ export class SightingRepository extends Repository {
     return page(rows, limit);
   }
 
+  /** How many sightings of one indicator this node recorded, and the sum of their counts (INDICATOR_NOT_FOUND if unknown). */
+  async totalsFor(indicatorId: string, origin?: string): Promise<{ sightings: number; totalCount: number }> {
+    const em = this.fork();
+    const indicator = await findIndicator(em, indicatorId, origin, false);
+    const [row] = await query<{ n: number | string; total: number | string | null }>(em, `select count(*) as n, sum(count) as total from sighting where indicator_pk = ?::bigint`, [indicator.pk]);
+    return { sightings: Number(row?.n ?? 0), totalCount: Number(row?.total ?? 0) };
+  }
+
   /**
    * Every sighting of an indicator held with a value, in recording order (oldest first), recorded strictly after `since`: the pages of
    * a STIX export. Recording order is commit order (see INSERT_SQL), so paging while sightings are

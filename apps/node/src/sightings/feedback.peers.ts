@@ -1,0 +1,41 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { COMMUNITY_AUDIENCE } from '@palermo/indicators';
+import { Store, type IndicatorRecord } from '@palermo/store';
+import { FeedbackRefusal } from '../feedback/feedback.handlers';
+import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
+import { refusalOfFeedback, routeToOrigin, routeToPartner, type OriginRoute } from './feedback.rules';
+
+/** Loads the facts the feedback rules decide on (pinned partners, agreements, export decisions). */
+@Injectable()
+export class FeedbackPeers {
+  constructor(
+    private readonly store: Store,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+  ) {}
+
+  /** Where a sighting or dispute of this indicator goes (own: nowhere). */
+  async routeFor(indicator: IndicatorRecord): Promise<OriginRoute> {
+    if (indicator.own) return { kind: 'own' };
+    const [partner, agreement] = await Promise.all([this.store.partners.get(indicator.origin), this.store.agreements.activeFor(indicator.origin)]);
+    return routeToOrigin(indicator, partner !== null, agreement, new Date());
+  }
+
+  /** Whether an answer (a dispute resolution) to `partner` can travel. */
+  async routeToPartner(partner: string) {
+    const [pinned, agreement] = await Promise.all([this.store.partners.get(partner), this.store.agreements.activeFor(partner)]);
+    return routeToPartner(partner, pinned !== null, agreement, new Date());
+  }
+
+  /** Why a partner's sighting or dispute of `ref` is not accepted, or null to accept it. */
+  async refusalFor(sender: string, ref: { origin: string; id: string }): Promise<FeedbackRefusal | null> {
+    const ours = ref.origin === this.config.nodeId;
+    const found = ours ? await this.store.indicators.getWithProvenance(ref.id, ref.origin) : null;
+    const own = found?.indicator.own === true;
+    const [sharedWithSender, agreement] = await Promise.all([
+      own ? this.store.exportDecisions.wasSharedWith(ref.id, [sender, COMMUNITY_AUDIENCE]) : Promise.resolve(false),
+      this.store.agreements.activeFor(sender),
+    ]);
+    const refusal = refusalOfFeedback(sender, ref, { indicator: found ? { own } : null, sharedWithSender, agreement }, this.config.nodeId, new Date());
+    return refusal ? new FeedbackRefusal(refusal.code, refusal.message) : null;
+  }
+}
