@@ -1,0 +1,49 @@
+import { signFeedback, type FeedbackMessage, type NodePrivateKey } from '@palermo/bundles';
+import { feedbackStreamName, feedbackSubject } from '@palermo/federation';
+import type { TestNode } from './federation.harness';
+import { listAll } from './hostile.node-io';
+import type { RawNatsClient } from './hostile.nats-wire';
+
+// Feedback as a hostile (or replaying) party puts it on the wire: any message, signed with any key,
+// on any sender's subject, with or without the JetStream dedupe id of the original.
+
+/** Signs `message` with `key` and publishes it on `palermo.v1.feedback.<to>.<subjectSender>`; its payload SHA-256. */
+export async function injectFeedback(nats: RawNatsClient, to: string, subjectSender: string, message: FeedbackMessage, key: NodePrivateKey): Promise<string> {
+  const signed = await signFeedback(message, key);
+  await nats.publish(feedbackSubject(to, subjectSender), signed.bytes, {
+    'Nats-Msg-Id': signed.hash,
+    'Palermo-Hash': signed.hash,
+    'Palermo-Signer': signed.signer,
+    'Palermo-Signature': Buffer.from(signed.signature).toString('base64'),
+  });
+  return signed.hash;
+}
+
+/**
+ * Publishes again, byte for byte, the stored feedback message to `to` whose JSON has `id`, under a
+ * new Nats-Msg-Id so that JetStream's duplicate window does not drop it: what a redelivery or a
+ * replay looks like to the recipient's handler.
+ */
+export async function replayFeedback(nats: RawNatsClient, to: string, id: string): Promise<void> {
+  const stored = await nats.streamMessages(feedbackStreamName(to));
+  const original = stored.find((m) => {
+    try {
+      return JSON.parse(m.data.toString('utf8')).id === id;
+    } catch {
+      return false;
+    }
+  });
+  if (!original) throw new Error(`no feedback ${id} in ${feedbackStreamName(to)}`);
+  const headers: Record<string, string> = {};
+  for (const line of original.headers.split('\r\n').slice(1)) {
+    const at = line.indexOf(':');
+    if (at > 0) headers[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+  }
+  headers['Nats-Msg-Id'] = `replay-${id}-${Date.now()}`;
+  await nats.publish(original.subject, original.data, headers);
+}
+
+/** The node's quarantine record of a message (by payload SHA-256), or undefined. */
+export async function quarantinedFeedback(node: TestNode, payloadSha256: string): Promise<{ code: string; message: string; subject: string } | undefined> {
+  return (await listAll(node, '/quarantine', 'auditor')).find((q) => q.payloadSha256 === payloadSha256);
+}
