@@ -108,6 +108,9 @@ describe('sightings travel to the origin', () => {
       expect(recorded.body.feedback).toEqual({ sentTo: NL, state: 'queued' });
     } finally {
       await fed.nats.restart();
+      // The raw client does not reconnect by itself: the hostile cases below need a live one.
+      await nats.close().catch(() => undefined);
+      nats = await RawNatsClient.connect(fed.nats.url);
     }
     await eventually(`${NL} to count the sighting made while NATS was down`, async () => ((await feedbackAtNl(id)).partnerSightings[0]?.totalCount === 4 ? true : null), 90_000);
     await eventually(`${DE} to show it sent`, async () => ((await call(de, 'GET', `/indicators/${id}/sightings`)).body.items[0]?.feedback?.state === 'sent' ? true : null));
