@@ -73,6 +73,8 @@ describe('sightings travel to the origin', () => {
     ]);
     expect(view).toMatchObject({ indicator: { id, origin: NL, own: true }, localSightings: { sightings: 0, totalCount: 0 }, actions: [{ action: 'update' }, { action: 'revoke' }] });
     expect(JSON.stringify(view)).not.toContain('German site');
+    const status = await call(nl, 'GET', `/partners/${DE}/status`, { role: 'auditor' });
+    expect(status.body.feedback.sightingsReceived).toEqual({ sightings: 1, totalCount: 3 });
     const shown = await eventually(`${DE} to show the sighting as sent`, async () => {
       const [s] = (await call(de, 'GET', `/indicators/${id}/sightings`)).body.items;
       return s?.feedback?.state === 'sent' ? s : null;

@@ -36,6 +36,7 @@ export class PartnersService {
    * `inbound`: the partner's chains addressed to this node and their resync state.
    * `log`: this node as a witness of the partner's feed log (ok, forked with evidence, or unverified).
    * `held`: set when this node's chain to the partner waits because its next bundle cannot be sent.
+   * `feedback.sightingsReceived`: the partner's sightings of own indicators (how many, and their counts summed).
    */
   async status(nodeId: string) {
     const partner = await this.store.partners.get(nodeId);
@@ -43,7 +44,9 @@ export class PartnersService {
     const held = this.exporter.heldAudiences().find((h) => h.audience === nodeId) ?? null;
     const [receipted, delivered] = await Promise.all([this.store.receipts.partnerStatus(nodeId), this.delivery.forPartner(nodeId)]);
     const chains = receipted.map((chain) => ({ ...chain, ...delivered.get(chain.audience) }));
-    return { partner: nodeId, chains, held, inbound: await this.inbound(nodeId), log: await this.logs.partnerLog(nodeId) };
+    // What the partner reported back about own indicators ("seen here too"), over all of them.
+    const sightingsReceived = (await this.store.partnerSightings.totalsPerPartner())[nodeId] ?? { sightings: 0, totalCount: 0 };
+    return { partner: nodeId, chains, held, inbound: await this.inbound(nodeId), log: await this.logs.partnerLog(nodeId), feedback: { sightingsReceived } };
   }
 
   /**
