@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
-import { acceptAll, BACKENDS, bundleOf, input, nodeId, openTestStore, sha256, wire, type TestStore } from '../store.fixtures';
+import { acceptAll, activeAgreement, BACKENDS, bundleOf, input, nodeId, openTestStore, sha256, wire, type TestStore } from '../store.fixtures';
 import type { Store } from '../store';
 import type { OutgoingFeedback } from './feedback-outbox.repository';
 import type { IncomingDispute } from './dispute.repository';
@@ -241,9 +241,33 @@ describe.each(BACKENDS)('sightings and disputes as feedback (%s)', (backend) => 
     });
   });
 
-  it('knows whether an own indicator was ever sent to an audience', async () => {
+  it('knows whether an own indicator was ever sent to an audience (withheld is not sent; a later revoke does not undo it)', async () => {
     const id = await own();
-    expect(await store.exportDecisions.wasSharedWith(id, ['all', 'de-bka'])).toBe(false);
+    const partner = nodeId('pw');
+    const agreement = await activeAgreement(store, partner);
+    expect(await store.exportDecisions.wasSharedWith(id, ['all', partner])).toBe(false);
+    const made = bundleOf(me, partner, 1, null, [{ op: 'upsert', indicator: wire(me, { id }) }]);
+    const base = { version: 1, policyVersion: null, agreementId: agreement.id };
+    await store.bundles.saveOutbound({
+      bundles: [made],
+      exported: [{ id, version: 1 }],
+      decisions: [
+        { ...base, audience: 'all', originId: id, action: 'withhold', reasons: ['baseline.community-clear-only'], bundleHash: null, entryIndex: null },
+        { ...base, audience: partner, originId: id, action: 'share', reasons: ['baseline.share'], bundleHash: made.hash, entryIndex: 0 },
+      ],
+    });
+    expect(await store.exportDecisions.wasSharedWith(id, [partner, 'all'])).toBe(true);
+    expect(await store.exportDecisions.wasSharedWith(id, ['all'])).toBe(false);
+    expect(await store.exportDecisions.wasSharedWith(id, [nodeId('other'), 'all'])).toBe(false);
+    const revoked = await store.indicators.revokeOwn(id, 'gone');
+    const next = bundleOf(me, partner, 2, made.hash, [{ op: 'revoke', id, reason: 'gone' }]);
+    await store.bundles.saveOutbound({
+      bundles: [next],
+      exported: [{ id, version: revoked.version }],
+      decisions: [{ ...base, version: revoked.version, audience: partner, originId: id, action: 'revoke', reasons: ['revocation'], bundleHash: next.hash, entryIndex: 0 }],
+    });
+    expect((await store.exportDecisions.sharedAudiences([id])).get(id)).toBeUndefined();
+    expect(await store.exportDecisions.wasSharedWith(id, [partner])).toBe(true);
     expect(await store.exportDecisions.wasSharedWith("'; select 1 --", ['all'])).toBe(false);
     expect(await store.exportDecisions.wasSharedWith(id, ['Bad,Name'])).toBe(false);
   });
