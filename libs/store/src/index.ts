@@ -28,7 +28,8 @@ export {
 } from './repositories/audit.chain';
 export type { RetentionRepository } from './repositories/retention.repository';
 export type { ImportObject, ImportOutcome, ImportSession, ImportSource, StixImportRepository } from './repositories/stix-import.repository';
-export { MAX_SIGHTING_COUNT, type NewSighting, type SightingFeedbackStatus, type SightingPageQuery, type SightingRecord, type SightingReport, type SightingRepository } from './repositories/sighting.repository';
+export { MAX_SIGHTING_COUNT, type NewSighting, type SightingPageQuery, type SightingRecord, type SightingRepository } from './repositories/sighting.repository';
+export type { SightingFeedbackStatus, SightingReport } from './repositories/sighting.report';
 export type {
   CollectionEntry,
   CollectionPage,

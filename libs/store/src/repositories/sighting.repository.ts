@@ -6,7 +6,8 @@ import { checkLimit, isUuid, query, toIso } from '../sql.helper';
 import { storableText } from '../storable.helper';
 import type { Page } from '../store.types';
 import { appendAudit, checkActor } from './audit.repository';
-import { insertOutgoingFeedback, type OutgoingFeedback } from './feedback-outbox.repository';
+import { insertOutgoingFeedback } from './feedback-outbox.repository';
+import { feedbackColumns, toFeedbackStatus, type SightingFeedbackRow, type SightingFeedbackStatus, type SightingReport } from './sighting.report';
 import { Repository } from './repository.base';
 
 /** A sighting to record: this node saw the indicator (again), `count` times between two instants. */
@@ -37,21 +38,6 @@ export interface NewSighting {
    * indicators (this node is the origin).
    */
   report?: SightingReport;
-}
-
-/** A sighting of a partner's indicator: reported to its origin through the outbox, or not, and why. */
-export type SightingReport = { outgoing: OutgoingFeedback } | { notSent: { to: string | null; reason: string } };
-
-/** Where a local sighting went: null for own indicators (and sightings recorded before reporting existed). */
-export interface SightingFeedbackStatus {
-  /** The origin it is (or would have been) reported to. */
-  sentTo: string | null;
-  /** queued: in the outbox; sent: the origin's feedback stream acknowledged it; not-sent: see reason. */
-  state: 'queued' | 'sent' | 'not-sent';
-  /** Why it was not sent (a stable code, e.g. FEEDBACK_NOT_AGREED). */
-  reason?: string;
-  /** When the origin's stream acknowledged it. */
-  sentAt?: string;
 }
 
 /** A stored sighting. */
@@ -140,7 +126,7 @@ const FOR_INDICATOR_SQL = `
   where s.indicator_pk = ?::bigint and (s.created_at, s.id) < (?::timestamptz, ?::uuid)
   order by s.created_at desc, s.id desc limit ?`;
 
-interface SightingRow {
+interface SightingRow extends SightingFeedbackRow {
   id: string;
   indicator_origin: string;
   indicator_origin_id: string;
@@ -153,10 +139,6 @@ interface SightingRow {
   created_by_name: string | null;
   created_at: Date | string;
   indicator_tlp: Tlp;
-  feedback_to: string | null;
-  feedback_state: 'queued' | 'not-sent' | null;
-  feedback_reason: string | null;
-  feedback_published_at: Date | string | null;
 }
 
 interface IndicatorRef {
@@ -290,22 +272,6 @@ async function findIndicator(em: EntityManager, id: string, origin: string | und
   return row;
 }
 
-// What the sighting row says about its report; the outgoing message must name this sighting and the
-// indicator's origin (a caller's mistake here would send one sighting's count about another).
-function feedbackColumns(report: SightingReport | undefined, indicator: IndicatorRef, id: string): { to: string | null; state: 'queued' | 'not-sent' | null; reason: string | null } {
-  if (report === undefined) return { to: null, state: null, reason: null };
-  if ('outgoing' in report) {
-    const { outgoing } = report;
-    if (outgoing.messageId !== id || outgoing.recipient !== indicator.origin_node || indicator.own) {
-      throw new DomainError('SIGHTING_INVALID', 'a reported sighting goes to its indicator\'s origin under the sighting\'s own id');
-    }
-    return { to: outgoing.recipient, state: 'queued', reason: null };
-  }
-  const { to, reason } = report.notSent;
-  if ((to !== null && !isNodeId(to)) || !/^[A-Z][A-Z0-9_]{0,99}$/.test(reason)) throw new DomainError('SIGHTING_INVALID', 'a not-sent report names a node id (or null) and a code');
-  return { to, state: 'not-sent', reason };
-}
-
 // The service validates input with its schema; these guards keep a direct caller from reaching a
 // database constraint (which would surface as a 500).
 function checkSighting(s: NewSighting): void {
@@ -350,12 +316,6 @@ function toRecord(row: SightingRow): SightingRecord {
     createdBy: row.created_by_token === null ? null : { tokenId: row.created_by_token, name: row.created_by_name ?? '' },
     feedback: toFeedbackStatus(row),
   };
-}
-
-function toFeedbackStatus(row: SightingRow): SightingFeedbackStatus | null {
-  if (row.feedback_state === null || row.feedback_state === undefined) return null;
-  if (row.feedback_state === 'not-sent') return { sentTo: row.feedback_to, state: 'not-sent', reason: row.feedback_reason ?? 'FEEDBACK_NOT_SENT' };
-  return row.feedback_published_at ? { sentTo: row.feedback_to, state: 'sent', sentAt: toIso(row.feedback_published_at) } : { sentTo: row.feedback_to, state: 'queued' };
 }
 
 // Opaque to clients (base64url JSON, like the other cursors); the key is (created_at, id).
