@@ -58,6 +58,13 @@ async function feedbackAtNl(id: string): Promise<any> {
   return res.body;
 }
 
+/** Audit entries of one action about one subject on `node`. */
+async function audited(node: TestNode, action: string, subjectId: string): Promise<any[]> {
+  const res = await call(node, 'GET', `/audit?action=${action}&subjectId=${subjectId}`, { role: 'auditor' });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body.items;
+}
+
 const sight = (id: string, body: object) => call(de, 'POST', `/indicators/${id}/sightings`, { body });
 const dispute = (id: string, body: object, role: 'analyst' | 'auditor' | 'admin' = 'analyst') => call(de, 'POST', `/indicators/${id}/disputes`, { body, role });
 
@@ -75,6 +82,8 @@ describe('sightings travel to the origin', () => {
     expect(JSON.stringify(view)).not.toContain('German site');
     const status = await call(nl, 'GET', `/partners/${DE}/status`, { role: 'auditor' });
     expect(status.body.feedback.sightingsReceived).toEqual({ sightings: 1, totalCount: 3 });
+    expect(await audited(nl, 'feedback.sighting-received', id)).toHaveLength(1);
+    expect(await audited(de, 'feedback.sighting-sent', recorded.body.id)).toHaveLength(1);
     const shown = await eventually(`${DE} to show the sighting as sent`, async () => {
       const [s] = (await call(de, 'GET', `/indicators/${id}/sightings`)).body.items;
       return s?.feedback?.state === 'sent' ? s : null;
@@ -152,6 +161,10 @@ describe('disputes travel to the origin, and the resolution back', () => {
     });
     expect(atDe).toMatchObject({ direction: 'out', state: 'rejected', resolution: { note: 'Two sources confirm recruitment.', by: null }, delivery: { to: NL, state: 'sent' } });
     expect((await feedbackAtNl(id)).disputes).toMatchObject({ open: 0, rejected: 1 });
+    expect(await audited(nl, 'feedback.dispute-received', disputeId)).toHaveLength(1);
+    expect(await audited(nl, 'dispute.resolved', disputeId)).toMatchObject([{ actor: { name: 'e2e policy-officer' }, details: { state: 'rejected', delivery: 'queued' } }]);
+    expect(await audited(de, 'feedback.dispute-sent', disputeId)).toHaveLength(1);
+    expect(await audited(de, 'feedback.dispute-resolution-received', disputeId)).toHaveLength(1);
   }, 90_000);
 
   it('an accepted dispute is followed by an update through the usual endpoint', async () => {
