@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { signFeedback, type FeedbackMessage, type NodePrivateKey } from '@palermo/bundles';
 import { feedbackStreamName, feedbackSubject } from '@palermo/federation';
 import type { TestNode } from './federation.harness';
@@ -20,27 +21,22 @@ export async function injectFeedback(nats: RawNatsClient, to: string, subjectSen
 }
 
 /**
- * Publishes again, byte for byte, the stored feedback message to `to` whose JSON has `id`, under a
- * new Nats-Msg-Id so that JetStream's duplicate window does not drop it: what a redelivery or a
- * replay looks like to the recipient's handler.
+ * Publishes again, byte for byte (headers too, encrypted or not), the newest stored feedback message
+ * from `from` to `to`, under a new Nats-Msg-Id so that JetStream's duplicate window does not drop it:
+ * what a redelivery or a replay looks like to the recipient's handler. The SHA-256 of its payload.
  */
-export async function replayFeedback(nats: RawNatsClient, to: string, id: string): Promise<void> {
+export async function replayNewestFeedback(nats: RawNatsClient, to: string, from: string): Promise<string> {
   const stored = await nats.streamMessages(feedbackStreamName(to));
-  const original = stored.find((m) => {
-    try {
-      return JSON.parse(m.data.toString('utf8')).id === id;
-    } catch {
-      return false;
-    }
-  });
-  if (!original) throw new Error(`no feedback ${id} in ${feedbackStreamName(to)}`);
+  const original = stored.filter((m) => m.subject === feedbackSubject(to, from)).at(-1);
+  if (!original) throw new Error(`no feedback from ${from} in ${feedbackStreamName(to)}`);
   const headers: Record<string, string> = {};
   for (const line of original.headers.split('\r\n').slice(1)) {
     const at = line.indexOf(':');
     if (at > 0) headers[line.slice(0, at).trim()] = line.slice(at + 1).trim();
   }
-  headers['Nats-Msg-Id'] = `replay-${id}-${Date.now()}`;
+  headers['Nats-Msg-Id'] = `replay-${original.seq}-${Date.now()}`;
   await nats.publish(original.subject, original.data, headers);
+  return createHash('sha256').update(original.data).digest('hex');
 }
 
 /** The node's quarantine record of a message (by payload SHA-256), or undefined. */
