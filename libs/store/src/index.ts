@@ -5,7 +5,7 @@ export { PARTNER_ROLE, TOKEN_PREFIX } from './repositories/token.repository';
 export type { KeyRepository } from './repositories/key.repository';
 export type { PartnerRepository } from './repositories/partner.repository';
 export type { TokenRepository } from './repositories/token.repository';
-export type { IndicatorRepository, OwnPage } from './repositories/indicator.repository';
+export type { IndicatorRepository, OwnPage, ReleaseCandidate } from './repositories/indicator.repository';
 export type { BundleRepository } from './repositories/bundle.repository';
 export type { ImportRepository } from './repositories/import.repository';
 export type { QuarantineRepository } from './repositories/quarantine.repository';
@@ -100,3 +100,16 @@ export { statementHash, type KeyHistoryRepository, type KeyRevocationReason, typ
 export type { LookupEpochRecord, LookupRepository, LookupSource, LookupSourcePage, LookupTableProgress } from './repositories/lookup.repository';
 export { ALERT_KINDS, type AlertFilter, type AlertKind, type AlertMatch, type AlertRecord, type AlertRepository, type AlertSource, type AlertState, type ChangedIndicator, type CorrelationPage } from './repositories/alert.repository';
 export { type FeedbackOutboxRepository, type OutgoingFeedback, type PendingFeedback } from './repositories/feedback-outbox.repository';
+export { type DisclosureRepository, type ReceiveOutcome } from './repositories/disclosure.repository';
+export type {
+  AnsweredHit,
+  AskedHit,
+  DisclosureDirection,
+  DisclosureFilter,
+  DisclosureIndicatorRef,
+  DisclosureRecord,
+  DisclosureState,
+  LookupHitRecord,
+  NewDisclosure,
+  ReceivedDecision,
+} from './repositories/disclosure.types';

@@ -43,6 +43,8 @@ const TABLES = [
   'alert_source',
   'alert_key',
   'alert_cursor',
+  'lookup_hit',
+  'disclosure',
 ];
 const MIGRATION_NAMES = MIGRATIONS.map((m) => m.name);
 

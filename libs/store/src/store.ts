@@ -24,6 +24,7 @@ import { LogPartnerRepository } from './repositories/log-partner.repository';
 import { LookupRepository } from './repositories/lookup.repository';
 import { AlertRepository } from './repositories/alert.repository';
 import { FeedbackOutboxRepository } from './repositories/feedback-outbox.repository';
+import { DisclosureRepository } from './repositories/disclosure.repository';
 
 /**
  * The node's database: repositories over one MikroORM instance (PostgreSQL or PGlite). Obtain it
@@ -79,6 +80,8 @@ export class Store {
   readonly alerts: AlertRepository;
   /** The outbox of signed feedback (sightings, disputes, disclosures) to partners. */
   readonly feedbackOutbox: FeedbackOutboxRepository;
+  /** Lookup hits (both sides) and disclosure requests (both directions). */
+  readonly disclosures: DisclosureRepository;
 
   private closing: Promise<void> | null = null;
 
@@ -114,6 +117,7 @@ export class Store {
     this.lookups = new LookupRepository(em);
     this.alerts = new AlertRepository(em);
     this.feedbackOutbox = new FeedbackOutboxRepository(em);
+    this.disclosures = new DisclosureRepository(em);
   }
 
   /** Whether the database answers, for health endpoints (no URL, no credentials). */
