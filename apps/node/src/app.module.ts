@@ -46,6 +46,11 @@ import { ReceiptInbox } from './receipts/receipt.inbox';
 import { ReceiptIssuer } from './receipts/receipt.issuer';
 import { ReceiptOutbox } from './receipts/receipt.outbox';
 import { ReceiptsLifecycle } from './receipts/receipts.lifecycle';
+import { FeedbackHandlers } from './feedback/feedback.handlers';
+import { FeedbackInbox } from './feedback/feedback.inbox';
+import { FeedbackLifecycle } from './feedback/feedback.lifecycle';
+import { FeedbackOutbox } from './feedback/feedback.outbox';
+import { FeedbackSigner } from './feedback/feedback.signer';
 import { DeliveryStatus } from './receipts/delivery.status';
 import { RetentionController } from './retention/retention.controller';
 import { RetentionService } from './retention/retention.service';
@@ -178,6 +183,11 @@ export class AppModule implements NestModule {
         ReceiptIssuer,
         ReceiptOutbox,
         ReceiptInbox,
+        FeedbackHandlers,
+        FeedbackSigner,
+        FeedbackOutbox,
+        FeedbackInbox,
+        FeedbackLifecycle,
         ReceiptsLifecycle,
         { provide: RESYNC_CONFIG, useFactory: () => loadResyncConfig() },
         ChainStates,

@@ -13,7 +13,7 @@ export * from './log.witness';
 export * from './log.fork';
 export * from './key.rotation';
 export * from './key.revocation';
-export { statementBytes, signStatement, checkStatementSignature } from './signed.statement';
+export { statementBytes, signStatement, checkStatementSignature, MAX_CLOCK_SKEW_MS } from './signed.statement';
 export * from './receipt';
 export * from './resync.request';
 export { appendedNodes, consistencyRanges, foldRange, inclusionRanges, nodeKey, rangeNodes, type LeafRange, type PerfectNode } from './merkle/merkle.ranges';

@@ -24,7 +24,7 @@ export class HealthController {
   @Get('health')
   @ApiBearerAuth()
   @Roles(...ANY_ROLE)
-  @ApiOperation({ summary: 'Broker connection, database, followed feeds and unpublished receipts; 503 when a dependency is down' })
+  @ApiOperation({ summary: 'Broker connection, database, followed feeds, unpublished receipts and feedback; 503 when a dependency is down' })
   async health(@Res({ passthrough: true }) res: Response) {
     const nats = this.nats.health();
     const database = await this.store.health();
@@ -33,6 +33,8 @@ export class HealthController {
     const receiptsPending = database.ok ? await this.store.receipts.pendingCount().catch(() => null) : null;
     // Own key statements (rotations, revocations) the key stream has not acknowledged yet.
     const keyStatementsPending = database.ok ? await this.store.keyHistory.pendingOut(1000).then((p) => p.length).catch(() => null) : null;
+    // Signed feedback (sightings, disputes, disclosures) no partner's stream has acknowledged yet, per partner.
+    const feedbackPending = database.ok ? await this.store.feedbackOutbox.pendingCounts().catch(() => null) : null;
     // Lookup tables per OPRF key epoch: built up to which indicator change, of how many (builtSeq = headSeq: complete).
     const lookups = database.ok ? await this.store.lookups.progress().catch(() => null) : null;
     res.status(ok ? 200 : 503);
@@ -43,6 +45,7 @@ export class HealthController {
       database,
       following: this.feeds.followed(),
       receipts: { pending: receiptsPending },
+      feedback: { pending: feedbackPending },
       // Partners' chains not whole right now, by state (details per partner: GET /partners/:id/status).
       chains: this.chains.summary(),
       keyStatements: { pending: keyStatementsPending },

@@ -1,0 +1,135 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { canonicalJson, generateNodeKey, readPrivateKey, readPublicKey, signFeedback, SIGHTING_SPEC, type NodePublicKey, type SightingFeedback } from '@palermo/bundles';
+import type { FeedbackChannelMessage } from '@palermo/federation';
+import type { PartnerRecord, QuarantineInput, Store } from '@palermo/store';
+import type { SignerKeys } from '../keys/signer.keys';
+import type { NodeConfig } from '../node/node-context';
+import { FeedbackHandlers, FeedbackRefusal, type ReceivedFeedback } from './feedback.handlers';
+import { FeedbackInbox } from './feedback.inbox';
+
+// The inbox's own checks, before any feature sees a message. The signature check goes through
+// SignerKeys (key history, tested on its own); here it verifies with the one pinned key.
+describe('FeedbackInbox', () => {
+  let pinned: NodePublicKey;
+  let sign: (m: SightingFeedback) => Promise<{ bytes: Uint8Array; signature: Uint8Array }>;
+  let signAsStranger: (m: SightingFeedback) => Promise<{ bytes: Uint8Array; signature: Uint8Array }>;
+
+  beforeAll(async () => {
+    const [de, stranger] = await Promise.all([generateNodeKey({ nodeId: 'de-bka', jurisdiction: 'DE' }), generateNodeKey({ nodeId: 'xx-evil', jurisdiction: 'DE' })]);
+    pinned = await readPublicKey(de.armoredPublicKey);
+    const dePriv = await readPrivateKey(de.armoredPrivateKey);
+    const strangerPriv = await readPrivateKey(stranger.armoredPrivateKey);
+    sign = (m) => signFeedback(m, dePriv);
+    signAsStranger = (m) => signFeedback(m, strangerPriv);
+  });
+
+  const sighting = (over: Partial<SightingFeedback> = {}): SightingFeedback => ({
+    spec: SIGHTING_SPEC,
+    id: '01938a6e-0000-7000-8000-000000000001',
+    from: 'de-bka',
+    to: 'nl-police',
+    at: new Date().toISOString(),
+    indicator: { origin: 'nl-police', id: '01938a6e-0000-7000-8000-0000000000aa' },
+    count: 2,
+    firstSeen: '2026-12-01T00:00:00.000Z',
+    lastSeen: '2026-12-02T00:00:00.000Z',
+    ...over,
+  });
+
+  function setup(partners: string[] = ['de-bka']) {
+    const quarantined: QuarantineInput[] = [];
+    const handled: ReceivedFeedback[] = [];
+    const store = {
+      partners: { get: async (id: string) => (partners.includes(id) ? ({ nodeId: id, fingerprint: 'f'.repeat(40) } as PartnerRecord) : null) },
+      quarantine: { add: async (q: QuarantineInput) => (quarantined.push(q), { id: String(quarantined.length), duplicate: false }) },
+    } as unknown as Store;
+    const signers = {
+      verifyWithHistory: async (_p: PartnerRecord, _madeAt: unknown, verify: (k: NodePublicKey) => Promise<{ ok: boolean }>) => {
+        const r = await verify(pinned);
+        return r.ok ? { ok: true, verified: r, fingerprint: 'f'.repeat(40), key: pinned } : r;
+      },
+    } as unknown as SignerKeys;
+    const handlers = new FeedbackHandlers();
+    handlers.register<SightingFeedback>(SIGHTING_SPEC, async (received) => {
+      handled.push(received);
+      return received.message.count === 13 ? new FeedbackRefusal('FEEDBACK_TEST_REFUSED', 'thirteen') : undefined;
+    });
+    const inbox = new FeedbackInbox(store, signers, handlers, { nodeId: 'nl-police' } as NodeConfig);
+    return { inbox, quarantined, handled };
+  }
+
+  const wire = (from: string, bytes: Uint8Array, signature: Uint8Array | string): FeedbackChannelMessage => ({
+    to: 'nl-police',
+    from,
+    subject: `palermo.v1.feedback.nl-police.${from}`,
+    payload: bytes,
+    headers: { 'Palermo-Signature': typeof signature === 'string' ? signature : Buffer.from(signature).toString('base64') },
+    streamSeq: 7,
+    redelivered: false,
+  });
+
+  it('hands a verified message to the handler of its spec, with the sender from the subject', async () => {
+    const { inbox, handled, quarantined } = setup();
+    const signed = await sign(sighting());
+    expect(await inbox.handle(wire('de-bka', signed.bytes, signed.signature))).toBe('ack');
+    expect(handled).toHaveLength(1);
+    expect(handled[0]).toMatchObject({ from: 'de-bka', message: { spec: SIGHTING_SPEC, count: 2 } });
+    expect(quarantined).toEqual([]);
+  });
+
+  it.each([
+    ['a sender that is not a pinned partner', async () => wire('us-hsi', (await sign(sighting({ from: 'us-hsi' }))).bytes, (await sign(sighting({ from: 'us-hsi' }))).signature), 'FEEDBACK_UNKNOWN_SENDER'],
+    ['no signature header', async () => wire('de-bka', (await sign(sighting())).bytes, ''), 'FEEDBACK_SIGNATURE_INVALID'],
+    ['a signature header that is not base64', async () => wire('de-bka', (await sign(sighting())).bytes, '!!not base64!!'), 'FEEDBACK_SIGNATURE_INVALID'],
+    ['a signature by another key', async () => { const s = await signAsStranger(sighting()); return wire('de-bka', s.bytes, s.signature); }, 'FEEDBACK_SIGNER_MISMATCH'],
+    ['bytes changed after signing', async () => { const s = await sign(sighting()); return wire('de-bka', new TextEncoder().encode(new TextDecoder().decode(s.bytes).replace('"count":2', '"count":9')), s.signature); }, 'FEEDBACK_SIGNATURE_INVALID'],
+    ['a message naming another sender than its subject', async () => { const s = await sign(sighting({ from: 'us-hsi' })); return wire('de-bka', s.bytes, s.signature); }, 'FEEDBACK_SENDER_MISMATCH'],
+    ['a message addressed to another node', async () => { const s = await sign(sighting({ to: 'us-hsi' })); return wire('de-bka', s.bytes, s.signature); }, 'FEEDBACK_NOT_ADDRESSED'],
+    ['a message made an hour ahead', async () => { const s = await sign(sighting({ at: new Date(Date.now() + 3_600_000).toISOString() })); return wire('de-bka', s.bytes, s.signature); }, 'FEEDBACK_FROM_THE_FUTURE'],
+    ['not JSON', async () => wire('de-bka', new TextEncoder().encode('{not json'), (await sign(sighting())).signature), 'FEEDBACK_MALFORMED_JSON'],
+    ['an unknown spec', async () => wire('de-bka', new TextEncoder().encode(canonicalJson({ ...sighting(), spec: 'palermo/gossip@1' })), (await sign(sighting())).signature), 'FEEDBACK_SCHEMA_INVALID'],
+    ['more bytes than the limit', async () => wire('de-bka', new Uint8Array(9000).fill(32), (await sign(sighting())).signature), 'FEEDBACK_OVERSIZE'],
+    ['a handler refusal', async () => { const s = await sign(sighting({ count: 13 })); return wire('de-bka', s.bytes, s.signature); }, 'FEEDBACK_TEST_REFUSED'],
+  ])('quarantines %s with its code, acks, and applies nothing', async (_what, make, code) => {
+    const { inbox, handled, quarantined } = setup();
+    expect(await inbox.handle(await make())).toBe('ack');
+    expect(quarantined).toEqual([expect.objectContaining({ code, auditAction: 'feedback.refused', streamSeq: 7 })]);
+    if (code !== 'FEEDBACK_TEST_REFUSED') expect(handled).toEqual([]);
+  });
+
+  it('quarantines a spec no feature handles as FEEDBACK_UNSUPPORTED', async () => {
+    const { quarantined } = setup();
+    const bare = new FeedbackInbox(
+      { partners: { get: async () => ({ nodeId: 'de-bka' }) }, quarantine: { add: async (q: QuarantineInput) => (quarantined.push(q), { id: '1', duplicate: false }) } } as unknown as Store,
+      { verifyWithHistory: async (_p: unknown, _m: unknown, verify: (k: NodePublicKey) => Promise<unknown>) => ({ ok: true, verified: await verify(pinned), fingerprint: 'f', key: pinned }) } as unknown as SignerKeys,
+      new FeedbackHandlers(),
+      { nodeId: 'nl-police' } as NodeConfig,
+    );
+    const s = await sign(sighting());
+    expect(await bare.handle(wire('de-bka', s.bytes, s.signature))).toBe('ack');
+    expect(quarantined.map((q) => q.code)).toEqual(['FEEDBACK_UNSUPPORTED']);
+  });
+
+  it('lets a handler failure through, so the message is delivered again', async () => {
+    const handlers = new FeedbackHandlers();
+    handlers.register<SightingFeedback>(SIGHTING_SPEC, async () => {
+      throw new Error('database away');
+    });
+    const { quarantined } = setup();
+    const inbox = new FeedbackInbox(
+      { partners: { get: async () => ({ nodeId: 'de-bka' }) }, quarantine: { add: async (q: QuarantineInput) => (quarantined.push(q), { id: '1', duplicate: false }) } } as unknown as Store,
+      { verifyWithHistory: async (_p: unknown, _m: unknown, verify: (k: NodePublicKey) => Promise<unknown>) => ({ ok: true, verified: await verify(pinned), fingerprint: 'f', key: pinned }) } as unknown as SignerKeys,
+      handlers,
+      { nodeId: 'nl-police' } as NodeConfig,
+    );
+    const s = await sign(sighting());
+    await expect(inbox.handle(wire('de-bka', s.bytes, s.signature))).rejects.toThrow('database away');
+    expect(quarantined).toEqual([]);
+  });
+
+  it('refuses to register two handlers for one spec', () => {
+    const handlers = new FeedbackHandlers();
+    handlers.register(SIGHTING_SPEC, async () => undefined);
+    expect(() => handlers.register(SIGHTING_SPEC, async () => undefined)).toThrow(/already registered/);
+  });
+});

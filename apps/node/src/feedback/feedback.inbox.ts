@@ -1,0 +1,75 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { MAX_CLOCK_SKEW_MS, verifyFeedback, type FeedbackResult } from '@palermo/bundles';
+import { FEED_HEADERS, type FeedbackChannelMessage, type FeedVerdict } from '@palermo/federation';
+import { Store } from '@palermo/store';
+import { SignerKeys } from '../keys/signer.keys';
+import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
+import { FeedbackHandlers, FeedbackRefusal, type ReceivedFeedback } from './feedback.handlers';
+
+/**
+ * Reads the feedback partners addressed to this node. Every message is checked before any feature
+ * sees it: sent by a PINNED partner (the subject names the sender, and the server lets only that
+ * node publish there), signed by that partner's key (or an earlier key, for a message made before
+ * its rotation), naming the same sender and this node, not made in the future. Then the feature's
+ * handler decides. Anything refused goes to quarantine with its reason and is acked: never silently
+ * dropped, never retried forever. A handler that fails for a passing reason has it delivered again.
+ */
+@Injectable()
+export class FeedbackInbox {
+  private readonly logger = new Logger('FeedbackInbox');
+
+  constructor(
+    private readonly store: Store,
+    private readonly signers: SignerKeys,
+    private readonly handlers: FeedbackHandlers,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+  ) {}
+
+  readonly handle = async (msg: FeedbackChannelMessage): Promise<FeedVerdict> => {
+    const checked = await this.check(msg);
+    if (checked instanceof FeedbackRefusal) return this.refuse(msg, checked);
+    const handler = this.handlers.get(checked.message.spec);
+    if (!handler) return this.refuse(msg, new FeedbackRefusal('FEEDBACK_UNSUPPORTED', `this node does not handle ${checked.message.spec}`));
+    const outcome = await handler(checked);
+    if (outcome instanceof FeedbackRefusal) return this.refuse(msg, outcome);
+    return 'ack';
+  };
+
+  private async check(msg: FeedbackChannelMessage): Promise<ReceivedFeedback | FeedbackRefusal> {
+    const partner = await this.store.partners.get(msg.from);
+    if (!partner) return new FeedbackRefusal('FEEDBACK_UNKNOWN_SENDER', `${msg.from} is not a pinned partner of this node`);
+    const encoded = msg.headers[FEED_HEADERS.signature];
+    const signature = Buffer.from(encoded ?? '', 'base64');
+    if (!encoded || signature.length === 0 || signature.toString('base64') !== encoded.replace(/\s/g, '')) {
+      return new FeedbackRefusal('FEEDBACK_SIGNATURE_INVALID', 'the Palermo-Signature header is absent or not base64');
+    }
+    type Ok = Extract<FeedbackResult, { ok: true }>;
+    type Failed = Extract<FeedbackResult, { ok: false }>;
+    const checked = await this.signers.verifyWithHistory<Ok, Failed>(partner, (r) => r.message.at, (key) => verifyFeedback(msg.payload, signature, key), {
+      catchUpOn: 'FEEDBACK_SIGNER_MISMATCH',
+    });
+    if (!checked.ok) return new FeedbackRefusal(checked.code, checked.message);
+    const { message, hash } = checked.verified;
+    if (message.from !== msg.from) return new FeedbackRefusal('FEEDBACK_SENDER_MISMATCH', `the message names ${message.from} but arrived on ${msg.from}'s subject`);
+    if (message.to !== this.config.nodeId) return new FeedbackRefusal('FEEDBACK_NOT_ADDRESSED', `the message is addressed to ${message.to}, this node is ${this.config.nodeId}`);
+    const ahead = Date.parse(message.at) - Date.now();
+    if (ahead > MAX_CLOCK_SKEW_MS) return new FeedbackRefusal('FEEDBACK_FROM_THE_FUTURE', `made ${Math.round(ahead / 1000)} s ahead of this node's clock`);
+    return { from: msg.from, message, hash, signer: checked.fingerprint, bytes: msg.payload, signature };
+  }
+
+  private async refuse(msg: FeedbackChannelMessage, reason: FeedbackRefusal): Promise<FeedVerdict> {
+    const { duplicate } = await this.store.quarantine.add({
+      publisher: msg.from,
+      audience: null,
+      subject: msg.subject,
+      streamSeq: msg.streamSeq,
+      payload: msg.payload,
+      headers: msg.headers,
+      code: reason.code,
+      message: reason.message,
+      auditAction: 'feedback.refused',
+    });
+    if (!duplicate) this.logger.warn(`refused feedback on ${msg.subject} #${msg.streamSeq}: ${reason.code} ${reason.message}`);
+    return 'ack';
+  }
+}

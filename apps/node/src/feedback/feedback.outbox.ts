@@ -1,0 +1,75 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { signatureIssuer } from '@palermo/bundles';
+import { FeedbackChannel, isTransientNatsError } from '@palermo/federation';
+import { errorMessage } from '@palermo/indicators';
+import { Store } from '@palermo/store';
+import { KickedWorker } from '../node/kicked.worker';
+import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
+
+/** How often unpublished feedback is tried again (NATS down, a partner's stream not there yet). */
+const RETRY_MS = 3_000;
+const BATCH = 100;
+
+/**
+ * Publishes the signed feedback (sightings, disputes, resolutions, disclosure requests and decisions)
+ * that the features' transactions left in the outbox. A message stays pending until the partner's
+ * feedback stream acknowledged it, and is tried again every few seconds and at every boot, so a
+ * crash or an outage loses none; the message hash is the Nats-Msg-Id, so a retry stores nothing twice.
+ */
+@Injectable()
+export class FeedbackOutbox implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('FeedbackOutbox');
+  private readonly worker = new KickedWorker(this.logger, 'feedback outbox', () => this.drain());
+
+  constructor(
+    private readonly store: Store,
+    private readonly channel: FeedbackChannel,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    @Inject(NODE_KEYS) private readonly keys: NodeKeys,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.worker.every(RETRY_MS);
+    this.worker.kick();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.worker.stop();
+  }
+
+  /** Publish what is pending, now (coalesced: one drain at a time). Call after the transaction that wrote the row committed. */
+  kick(): void {
+    this.worker.kick();
+  }
+
+  private async drain(): Promise<void> {
+    // A partner whose stream does not answer is skipped for this round, not the others behind it;
+    // skipping it keeps that partner's messages in order.
+    const unreachable = new Set<string>();
+    let after = '0';
+    while (!this.worker.stopped) {
+      const batch = await this.store.feedbackOutbox.pending(BATCH, after);
+      if (batch.length === 0) return;
+      for (const row of batch) {
+        after = row.id;
+        if (unreachable.has(row.recipient) || this.worker.stopped) continue;
+        try {
+          await this.channel.publish({
+            to: row.recipient,
+            from: this.config.nodeId,
+            messageHash: row.messageHash,
+            payload: row.bytes,
+            signature: row.signature,
+            // The key that signed it, which is not the current one for a message signed before a rotation.
+            signerFingerprint: (await signatureIssuer(row.signature)) ?? this.keys.fingerprint,
+          });
+          await this.store.feedbackOutbox.markPublished(row.id);
+        } catch (err) {
+          unreachable.add(row.recipient);
+          await this.store.feedbackOutbox.markFailed(row.id, errorMessage(err)).catch(() => undefined);
+          if (row.attempts === 0 || !isTransientNatsError(err)) this.logger.warn(`${row.spec} ${row.messageId} for ${row.recipient} not published yet: ${errorMessage(err)}`);
+        }
+      }
+    }
+  }
+}
