@@ -51,6 +51,10 @@ import { FeedbackInbox } from './feedback/feedback.inbox';
 import { FeedbackLifecycle } from './feedback/feedback.lifecycle';
 import { FeedbackOutbox } from './feedback/feedback.outbox';
 import { FeedbackSigner } from './feedback/feedback.signer';
+// Disclosures after a lookup hit (issue 5 item 5).
+import { DisclosureFeedback } from './disclosures/disclosure.feedback';
+import { DisclosuresController } from './disclosures/disclosures.controller';
+import { DisclosuresService } from './disclosures/disclosures.service';
 import { DeliveryStatus } from './receipts/delivery.status';
 import { RetentionController } from './retention/retention.controller';
 import { RetentionService } from './retention/retention.service';
@@ -147,6 +151,7 @@ export class AppModule implements NestModule {
         KeysController,
         LookupsController,
         AlertsController,
+        DisclosuresController,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -188,6 +193,8 @@ export class AppModule implements NestModule {
         FeedbackOutbox,
         FeedbackInbox,
         FeedbackLifecycle,
+        DisclosuresService,
+        DisclosureFeedback,
         ReceiptsLifecycle,
         { provide: RESYNC_CONFIG, useFactory: () => loadResyncConfig() },
         ChainStates,
