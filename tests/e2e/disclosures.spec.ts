@@ -36,6 +36,7 @@ const VALUES = {
   red: 'red.target@example.org',
   revoked: 'revoked.target@example.org',
   hostile: 'hostile.target@example.org',
+  strict: 'strict.target@example.org',
   imported: 'imported.target@example.org',
 };
 
@@ -49,8 +50,9 @@ const ids: Record<string, string> = {};
 beforeAll(async () => {
   const lookupEnv = { PALERMO_LOOKUP_RATE_PER_MINUTE: '200', PALERMO_LOOKUP_TABLE_IDLE_MS: '100' };
   fed = await bootFederation([
-    { nodeId: A, jurisdiction: 'NL', agreements: [{ partner: B, terms: { lookups: true } }] },
-    { nodeId: B, jurisdiction: 'DE', agreements: [{ partner: A, terms: { lookups: true } }, { partner: C, terms: { lookups: true } }], env: lookupEnv },
+    // nl-police and de-bka agree on up to TLP:AMBER+STRICT (TLP:RED stays above the agreement).
+    { nodeId: A, jurisdiction: 'NL', agreements: [{ partner: B, terms: { lookups: true, maxTlp: 'amber+strict' } }] },
+    { nodeId: B, jurisdiction: 'DE', agreements: [{ partner: A, terms: { lookups: true, maxTlp: 'amber+strict' } }, { partner: C, terms: { lookups: true } }], env: lookupEnv },
     { nodeId: C, jurisdiction: 'US', agreements: [{ partner: B, terms: { lookups: true } }], env: lookupEnv },
   ]);
   [nl, de, us] = [fed.node(A), fed.node(B), fed.node(C)];
@@ -68,11 +70,12 @@ beforeAll(async () => {
         own('red', { tlp: 'red' }),
         own('revoked'),
         own('hostile'),
+        own('strict', { tlp: 'amber+strict' }),
       ],
     },
   });
   expect(made.status, JSON.stringify(made.body)).toBe(201);
-  (['denied', 'approved', 'other1', 'other2', 'red', 'revoked', 'hostile'] as const).forEach((k, i) => (ids[k] = made.body.items[i].id));
+  (['denied', 'approved', 'other1', 'other2', 'red', 'revoked', 'hostile', 'strict'] as const).forEach((k, i) => (ids[k] = made.body.items[i].id));
   // us-hsi shares one indicator with de-bka (its default policy shares): de-bka holds it, but is not its origin.
   const theirs = await us.api('POST', '/indicators', { body: { indicators: [own('imported')] } });
   expect(theirs.status, JSON.stringify(theirs.body)).toBe(201);
@@ -202,11 +205,25 @@ describe('approve', () => {
     const held = await nl.api('GET', `/indicators/${ids.approved}`);
     expect(held.status).toBe(200);
     expect(held.body.indicator ?? held.body).toMatchObject({ origin: B, value: VALUES.approved, tlp: 'amber', confidence: 90, tags: expect.arrayContaining(['ht:labour', 'ht:recruitment']), description: 'recruiter contact in three ads' });
-    for (const other of ['denied', 'other1', 'other2', 'red', 'revoked', 'hostile']) expect(await nlHolds(other), other).toBe(false);
+    for (const other of ['denied', 'other1', 'other2', 'red', 'revoked', 'hostile', 'strict']) expect(await nlHolds(other), other).toBe(false);
 
     const audit = async (node: TestNode, action: string) => (await node.api('GET', `/audit?action=${action}&subjectId=${id}`, { role: 'auditor' })).body.items.length;
     expect(await audit(de, 'disclosure.approved')).toBe(1);
     expect(await audit(nl, 'disclosure.decision-received')).toBe(1);
+  });
+
+  it('releases a TLP:AMBER+STRICT indicator only encrypted to nl-police, on the same chain', async () => {
+    const id = await requestAndQueue(await hit(VALUES.strict));
+    const approved = await de.api('POST', `/disclosures/${id}/approve`, { role: 'policy-officer', body: { reason: 'strict, for the case team only' } });
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    const bundleHash = approved.body.released.bundleHash as string;
+    const summary = await de.api('GET', `/bundles/${bundleHash}`, { role: 'auditor' });
+    expect(summary.body).toMatchObject({ audience: A, entryCount: 1 });
+    expect(summary.body.encryptedTo).toEqual(expect.any(String));
+    // The chain goes on from the previous release: seq/prev link to de-bka's last bundle for nl-police.
+    expect(summary.body.seq).toBeGreaterThan(1);
+    await eventually('nl-police imported the strict indicator', async () => (await nl.api('GET', `/disclosures/${id}`)).body.imported?.state === 'accept');
+    expect((await nl.api('GET', `/indicators/${ids.strict}`)).body.indicator).toMatchObject({ tlp: 'amber+strict', value: VALUES.strict });
   });
 
   it('refuses approvals that would lift a forbid, release an indicator of another origin, or a revoked one — releasing nothing', async () => {
