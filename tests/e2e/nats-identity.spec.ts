@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, startNatsServer, tempDir, type NatsServerHandle } from '@palermo/testing';
+import { feedbackConsumerName, feedbackStreamName, feedbackSubject } from '@palermo/federation';
+import { connectNatsUser, repoRoot, startNatsServer, tempDir, type NatsServerHandle } from '@palermo/testing';
 import { DE_BKA, NL_POLICE, OPERATOR, US_HSI, type TestNkey } from '../integration/fixtures/nats-nkeys';
 import { holds, publish } from './support/agreements.probes';
 import { run } from './support/hostile.node-io';
@@ -55,11 +56,12 @@ afterAll(async () => {
 });
 
 describe('nodes on a NATS server that authenticates them by nkey and enforces their subjects', () => {
-  it('the operator provisioned every node’s four streams with the CLI; no node reports a missing stream', async () => {
+  it('the operator provisioned every node’s five streams with the CLI; no node reports a missing stream', async () => {
     const lines = provisioned.stdout.trim().split('\n');
-    expect(lines).toHaveLength(12);
+    expect(lines).toHaveLength(15);
     expect(lines).toContain('PALERMO_FEED_DE_BKA\tcreated');
     expect(lines).toContain('PALERMO_LOG_US_HSI\tcreated');
+    expect(lines).toContain('PALERMO_FEEDBACK_NL_POLICE\tcreated');
     for (const node of [nl, de, us]) {
       const nats = await eventually(`${node.nodeId} connected`, async () => {
         const body = (await node.api('GET', '/health', { role: 'auditor' })).body;
@@ -118,5 +120,27 @@ describe('nodes on a NATS server that authenticates them by nkey and enforces th
     expect(res.body.chains.reduce((n: number, c: { fetched: number }) => n + c.fetched, 0)).toBeGreaterThanOrEqual(2);
     const answered = await nl.api('GET', '/audit?action=resync.answered', { role: 'auditor' });
     expect(answered.body.items.filter((e: { details: { requester: string } }) => e.details.requester === 'de-bka').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('feedback flows under the permissions: de-bka publishes on palermo.v1.feedback.nl-police.de-bka, nl-police reads it through its one durable', async () => {
+    // nl-police created its durable on its own feedback stream at start (its block allows that name and filter only).
+    const asNl = await connectNatsUser({ servers: nats.url, seed: NL_POLICE.seed, inboxPrefix: '_INBOX.nl-police', name: 'nl-police-probe' });
+    const asDe = await connectNatsUser({ servers: nats.url, seed: DE_BKA.seed, inboxPrefix: '_INBOX.de-bka', name: 'de-bka-probe' });
+    try {
+      const stream = feedbackStreamName('nl-police');
+      await eventually('nl-police’s feedback durable', async () => (await asNl.jsm.consumers.info(stream, feedbackConsumerName('nl-police')).catch(() => undefined)) ?? undefined);
+      // As de-bka, a message without a signature (the server lets de-bka publish there; the node checks the signature).
+      const ack = await asDe.js.publish(feedbackSubject('nl-police', 'de-bka'), '{"spec":"palermo/sighting@1"}', { msgID: 'e2e-unsigned' });
+      expect(ack).toMatchObject({ stream, duplicate: false });
+      const item = await eventually('nl-police to quarantine the unsigned feedback', async () => {
+        const res = await nl.api('GET', '/quarantine', { role: 'auditor' });
+        return res.body.items.find((q: { subject: string }) => q.subject === feedbackSubject('nl-police', 'de-bka'));
+      });
+      expect(item).toMatchObject({ code: 'FEEDBACK_SIGNATURE_INVALID', publisher: 'de-bka' });
+      // Read and acked through the durable.
+      await eventually('acked', async () => ((await asNl.jsm.consumers.info(stream, feedbackConsumerName('nl-police'))).ack_floor.stream_seq === ack.seq ? true : undefined));
+    } finally {
+      await Promise.all([asNl.close(), asDe.close()]);
+    }
   });
 });

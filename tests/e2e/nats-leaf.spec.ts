@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionStreams } from '@palermo/federation';
-import { tempDir } from '@palermo/testing';
+import { feedbackConsumerName, feedbackStreamName, feedbackSubject, provisionStreams } from '@palermo/federation';
+import { connectNatsUser, tempDir } from '@palermo/testing';
 import { startLeafTopology, type LeafTopology } from '../integration/fixtures/nats-leaf-topology';
 import { DE_BKA, NL_POLICE, OPERATOR, US_HSI, type TestNkey } from '../integration/fixtures/nats-nkeys';
 import { holds, publish } from './support/agreements.probes';
@@ -79,5 +79,24 @@ describe('nodes behind their own agencies’ leaf servers, JetStream on the hub'
     });
     expect(status.chains.map((c: { audience: string; imported: number }) => [c.audience, c.imported])).toEqual([['de-bka', 1], ['all', 1]]);
     for (const node of [nl, de, us]) expect((await node.api('GET', '/quarantine', { role: 'auditor' })).body.items).toEqual([]);
+  });
+
+  it('feedback crosses the leaves: de-bka’s message reaches nl-police’s stream on the hub, nl-police reads it through its durable', async () => {
+    // Probes with the nodes' own nkeys, each at its own agency's leaf server (held to the same blocks as the nodes).
+    const asNl = await connectNatsUser({ servers: topology.urlFor('nl-police'), seed: NL_POLICE.seed, inboxPrefix: '_INBOX.nl-police', name: 'nl-police-probe' });
+    const asDe = await connectNatsUser({ servers: topology.urlFor('de-bka'), seed: DE_BKA.seed, inboxPrefix: '_INBOX.de-bka', name: 'de-bka-probe' });
+    try {
+      const stream = feedbackStreamName('nl-police');
+      await eventually('nl-police’s feedback durable on the hub', async () => (await asNl.jsm.consumers.info(stream, feedbackConsumerName('nl-police')).catch(() => undefined)) ?? undefined);
+      const ack = await eventually('feedback stored on the hub', () => asDe.js.publish(feedbackSubject('nl-police', 'de-bka'), '{"spec":"palermo/sighting@1"}', { msgID: 'leaf-unsigned' }).catch(() => undefined));
+      expect(ack).toMatchObject({ stream, duplicate: false });
+      const item = await eventually('nl-police to quarantine the unsigned feedback', async () => {
+        const res = await nl.api('GET', '/quarantine', { role: 'auditor' });
+        return res.body.items.find((q: { subject: string }) => q.subject === feedbackSubject('nl-police', 'de-bka'));
+      });
+      expect(item).toMatchObject({ code: 'FEEDBACK_SIGNATURE_INVALID', publisher: 'de-bka' });
+    } finally {
+      await Promise.all([asNl.close(), asDe.close()]);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionStreams } from '@palermo/federation';
+import { nodeStreamConfigs, provisionStreams } from '@palermo/federation';
 import { repoRoot, startNatsServer, tempDir, type NatsServerHandle } from '@palermo/testing';
 import { DE_BKA, OPERATOR } from '../integration/fixtures/nats-nkeys';
 import { bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
@@ -28,12 +28,14 @@ afterAll(async () => {
 });
 
 describe('a node whose streams the operator has not provisioned yet', () => {
-  const streams = ['PALERMO_FEED_DE_BKA', 'PALERMO_RECEIPTS_DE_BKA', 'PALERMO_KEYS_DE_BKA', 'PALERMO_LOG_DE_BKA'];
+  // Every stream the operator provisions for a node is one the node needs (and looks up) at start.
+  const streams = ['PALERMO_FEED_DE_BKA', 'PALERMO_RECEIPTS_DE_BKA', 'PALERMO_KEYS_DE_BKA', 'PALERMO_LOG_DE_BKA', 'PALERMO_FEEDBACK_DE_BKA'];
 
   it('stays up and names each missing stream in /health (STREAM_NOT_PROVISIONED), then uses them once provisioned', async () => {
-    const missing = await eventually('all four streams reported missing', async () => {
+    expect(nodeStreamConfigs('de-bka').map((s) => s.config.name).sort()).toEqual([...streams].sort());
+    const missing = await eventually('all five streams reported missing', async () => {
       const body = (await de.api('GET', '/health', { role: 'auditor' })).body;
-      return body?.nats?.connected === true && body.nats.streams?.length === 4 ? body.nats.streams : undefined;
+      return body?.nats?.connected === true && body.nats.streams?.length === streams.length ? body.nats.streams : undefined;
     });
     expect(missing.map((s: { stream: string }) => s.stream).sort()).toEqual([...streams].sort());
     for (const s of missing) expect(s.error).toMatch(new RegExp(`STREAM_NOT_PROVISIONED.*${s.stream}.*must be provisioned`));

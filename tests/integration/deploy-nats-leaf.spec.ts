@@ -2,7 +2,20 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audiencesFor, feedConsumerName, feedStreamName, feedStreamSubject, feedSubject, lookupSubject, provisionStreams, receiptStreamName } from '@palermo/federation';
+import {
+  audiencesFor,
+  feedConsumerName,
+  feedStreamName,
+  feedStreamSubject,
+  feedSubject,
+  feedbackConsumerName,
+  feedbackStreamName,
+  feedbackStreamSubject,
+  feedbackSubject,
+  lookupSubject,
+  provisionStreams,
+  receiptStreamName,
+} from '@palermo/federation';
 import { connectNatsUser, tempDir, type NatsServerHandle, type NatsUser } from '@palermo/testing';
 import { LEAF_PASSWORDS } from './fixtures/nats-leaf-passwords';
 import { NATS_DEPLOY_DIR, hubLeafCount, startLeaf, startLeafTopology, waitForLeafs, type LeafTopology } from './fixtures/nats-leaf-topology';
@@ -17,6 +30,7 @@ import { DE_BKA, INTRUDER, NL_POLICE, OPERATOR, US_HSI, type TestNkey } from './
 //     permissions altogether — including what the hub can NOT refuse on 2.9.10 (the README's "Limits").
 
 const NL_STREAM = feedStreamName('nl-police');
+const NL_FEEDBACK = feedbackStreamName('nl-police');
 
 /** us-hsi's agency edits its own leaf server: its node (same nkey) may do anything there. Not a shipped file. */
 function editedLeafConfig(): string {
@@ -54,8 +68,8 @@ async function overheard(user: NatsUser, subjects: string[], during: () => Promi
   return got;
 }
 
-async function pullAll(user: NatsUser, durable: string): Promise<string[]> {
-  const consumer = await user.js.consumers.get(NL_STREAM, durable);
+async function pullAll(user: NatsUser, durable: string, stream = NL_STREAM): Promise<string[]> {
+  const consumer = await user.js.consumers.get(stream, durable);
   const seen: string[] = [];
   for await (const msg of await consumer.fetch({ max_messages: 10, expires: 1_000 })) {
     seen.push(msg.string());
@@ -203,6 +217,20 @@ describe('deploy/nats leafnode topology: each agency its own server, JetStream o
       sub.unsubscribe();
     });
 
+    it('feedback crosses the leaves: de-bka sends it to nl-police’s stream on the hub, nl-police reads it through its durable', async () => {
+      const nl = as(NL_POLICE);
+      const de = as(DE_BKA);
+      await eventually(() => nl.jsm.streams.info(NL_FEEDBACK));
+      // The stream's interest reaches de-bka's leaf only because leaf-de-bka may publish all of palermo.v1.feedback.> (leafs.conf).
+      expect(await eventually(() => de.js.publish(feedbackSubject('nl-police', 'de-bka'), 'sighting by de-bka', { msgID: 'f1' }))).toMatchObject({ stream: NL_FEEDBACK, duplicate: false });
+      // de-bka's own leaf server holds it to its own name.
+      const posing = feedbackSubject('nl-police', 'us-hsi');
+      await expect(de.js.publish(posing, 'forged')).rejects.toThrow(/permissions violation/i);
+      await expect(de.violation(posing, 'publish')).resolves.toMatchObject({ subject: posing });
+      await nl.jsm.consumers.add(NL_FEEDBACK, { durable_name: feedbackConsumerName('nl-police'), filter_subject: feedbackStreamSubject('nl-police'), ack_policy: 'explicit', deliver_policy: 'all' });
+      expect(await pullAll(nl, feedbackConsumerName('nl-police'), NL_FEEDBACK)).toEqual(['sighting by de-bka']);
+    });
+
     it('against us-hsi’s edited leaf, the hub still refuses its node other feeds, deletes, single-message reads, unfiltered consumers and other nodes’ traffic', async () => {
       const us = as(US_HSI);
       const nl = as(NL_POLICE);
@@ -224,8 +252,11 @@ describe('deploy/nats leafnode topology: each agency its own server, JetStream o
       expect((await as(DE_BKA).jsm.consumers.info(NL_STREAM, 'de-bka_de-bka')).config.filter_subject).toBe(feedSubject('nl-police', 'de-bka'));
       // The hub delivers to us-hsi's leaf only us-hsi's inbox, receipts and lookups: nothing of nl-police's feed, of
       // de-bka's inbox (its pulls) or of a lookup addressed to nl-police.
-      const heard = await overheard(us, ['palermo.v1.feed.>', '_INBOX.de-bka.>', '_INBOX.nl-police.>', 'palermo.v1.lookup.>', 'palermo.v1.receipt.>'], async () => {
+      const heard = await overheard(us, ['palermo.v1.feed.>', '_INBOX.de-bka.>', '_INBOX.nl-police.>', 'palermo.v1.lookup.>', 'palermo.v1.receipt.>', 'palermo.v1.feedback.>'], async () => {
         nl.nc.publish(feedSubject('nl-police', 'de-bka'), 'core, not for us-hsi');
+        // Feedback to nl-police (stored on the hub, acked into de-bka's inbox) and nl-police pulling it: none of it for us-hsi.
+        await as(DE_BKA).js.publish(feedbackSubject('nl-police', 'de-bka'), 'dispute by de-bka', { msgID: 'f2' });
+        expect(await pullAll(nl, feedbackConsumerName('nl-police'), NL_FEEDBACK)).toEqual(['dispute by de-bka']);
         await nl.jsm.streams.info(NL_STREAM);
         await pullAll(as(DE_BKA), feedConsumerName('de-bka', 'all'));
         await as(DE_BKA).nc.request(lookupSubject('nl-police'), 'y', { timeout: 500 }).catch(() => undefined);
@@ -248,6 +279,23 @@ describe('deploy/nats leafnode topology: each agency its own server, JetStream o
       expect(await pullAll(as(DE_BKA), feedConsumerName('de-bka', 'de-bka'))).toEqual([]);
     });
 
+    it('limits (README): an edited leaf reads, takes and forges the feedback addressed to another node', async () => {
+      const us = as(US_HSI);
+      const nl = as(NL_POLICE);
+      const de = as(DE_BKA);
+      // Reads: a consumer with a filter in the subject passes the hub, on the feedback stream as on a feed.
+      await us.jsm.consumers.add(NL_FEEDBACK, { durable_name: 'us-hsi_fb', filter_subject: feedbackStreamSubject('nl-police'), ack_policy: 'explicit', deliver_policy: 'all' });
+      expect(await pullAll(us, 'us-hsi_fb', NL_FEEDBACK)).toEqual(['sighting by de-bka', 'dispute by de-bka']);
+      // Takes: it pulls from nl-police's own durable and acks, so nl-police never sees the message.
+      await de.js.publish(feedbackSubject('nl-police', 'de-bka'), 'disclosure request by de-bka', { msgID: 'f3' });
+      expect(await pullAll(us, feedbackConsumerName('nl-police'), NL_FEEDBACK)).toEqual(['disclosure request by de-bka']);
+      expect(await pullAll(nl, feedbackConsumerName('nl-police'), NL_FEEDBACK)).toEqual([]);
+      // Forges: leaf-us-hsi may publish all of palermo.v1.feedback.> (leafs.conf), so the hub stores feedback in
+      // de-bka's name; only nl-police's signature check against de-bka's pinned key refuses it.
+      expect(await us.js.publish(feedbackSubject('nl-police', 'de-bka'), 'forged by us-hsi', { msgID: 'f4' })).toMatchObject({ stream: NL_FEEDBACK });
+      expect(await pullAll(nl, feedbackConsumerName('nl-police'), NL_FEEDBACK)).toEqual(['forged by us-hsi']);
+    });
+
     it('limits (README): the deny list holds because the agency’s leaf is a stock nats-server; a leaf that ignores it is not stopped by the hub', async () => {
       const nl = as(NL_POLICE);
       const canary = receiptStreamName('nl-police');
@@ -258,11 +306,15 @@ describe('deploy/nats leafnode topology: each agency its own server, JetStream o
         expect(raw.received()).toContain('"deny":["$JS.API.INFO"'); // the hub sent its permissions for local enforcement
         // What the hub delivers is still filtered by the hub: a subscription to every feed gets nothing.
         raw.send('LS+ palermo.v1.feed.>');
+        raw.send('LS+ palermo.v1.feedback.>');
         await raw.ping();
         nl.nc.publish(feedSubject('nl-police', 'de-bka'), 'core again');
         await nl.nc.flush();
+        as(DE_BKA).nc.publish(feedbackSubject('nl-police', 'de-bka'), 'feedback, core');
+        await as(DE_BKA).nc.flush();
         await raw.ping();
         expect(raw.received()).not.toContain('LMSG palermo.v1.feed.');
+        expect(raw.received()).not.toContain('LMSG palermo.v1.feedback.');
         // What it publishes is not checked by the hub on 2.9.10: a denied API call goes through.
         raw.send('LS+ _INBOX.us-hsi.>');
         raw.send(`LMSG $JS.API.STREAM.DELETE.${canary} _INBOX.us-hsi.raw 0`);

@@ -4,6 +4,10 @@ import {
   audiencesFor,
   feedConsumerName,
   feedStreamName,
+  feedbackConsumerName,
+  feedbackStreamName,
+  feedbackStreamSubject,
+  feedbackSubject,
   feedStreamSubject,
   feedSubject,
   provisionStreams,
@@ -300,6 +304,60 @@ function identityContract(topology: string, setup: () => Promise<{ urlFor: UrlFo
       expect((await nl.jsm.streams.info(stream)).state.messages).toBe(1);
     });
 
+    it('feedback: nl-police owns its feedback stream and reads it; de-bka sends feedback only as itself and reads none addressed to nl-police', async () => {
+      const nl = as(NL_POLICE);
+      const de = as(DE_BKA);
+      const stream = feedbackStreamName('nl-police');
+      await eventually(() => nl.jsm.streams.info(stream), 10_000, 'feedback stream');
+      // JetStream publish of de-bka's own feedback: stored in nl-police's stream, the ack comes back to de-bka's inbox.
+      const ack = await eventually(() => de.js.publish(feedbackSubject('nl-police', 'de-bka'), 'sighting by de-bka', { msgID: 'f1' }), 10_000, 'feedback stored');
+      expect(ack).toMatchObject({ stream, duplicate: false });
+      // Feedback in us-hsi's name to nl-police, or in nl-police's name to de-bka itself, is refused by the server, core or JetStream.
+      for (const posing of [feedbackSubject('nl-police', 'us-hsi'), feedbackSubject('de-bka', 'nl-police')]) {
+        de.nc.publish(posing, 'forged feedback');
+        await expect(de.violation(posing, 'publish')).resolves.toMatchObject({ subject: posing });
+        await refused(de, posing, () => de.js.publish(posing, 'forged feedback too'));
+      }
+      // de-bka may not look up nl-police's feedback stream, nor make one for anybody.
+      await refused(de, `$JS.API.STREAM.INFO.${stream}`, () => de.jsm.streams.info(stream));
+      await refused(de, `$JS.API.STREAM.CREATE.${feedbackStreamName('us-hsi')}`, () => de.jsm.streams.add({ name: feedbackStreamName('us-hsi'), subjects: [feedbackStreamSubject('us-hsi')] }));
+      // Nor read it: no consumer on it under any name, with any filter (the stream's, one sender's, its own, `>`, none).
+      const attempts: Array<[string, string]> = [
+        [feedbackConsumerName('de-bka'), feedbackStreamSubject('nl-police')],
+        [feedbackConsumerName('nl-police'), feedbackStreamSubject('nl-police')],
+        [feedbackConsumerName('de-bka'), feedbackSubject('nl-police', 'us-hsi')],
+        [feedbackConsumerName('de-bka'), feedbackStreamSubject('de-bka')],
+        ['de-bka_de-bka', feedbackSubject('nl-police', 'de-bka')],
+      ];
+      for (const [name, filter] of attempts) {
+        await refused(de, `$JS.API.CONSUMER.CREATE.${stream}.${name}.${filter}`, () => de.jsm.consumers.add(stream, { durable_name: name, filter_subject: filter, ack_policy: 'explicit' }));
+      }
+      await refused(de, `$JS.API.CONSUMER.CREATE.${stream}.${feedbackConsumerName('de-bka')}`, () => de.jsm.consumers.add(stream, { durable_name: feedbackConsumerName('de-bka'), filter_subject: '>', ack_policy: 'explicit' }));
+      await expect(de.jsm.consumers.add(stream, { durable_name: feedbackConsumerName('de-bka'), ack_policy: 'explicit' })).rejects.toThrow(/permissions violation/i);
+      // Nor by a core subscription (nl-police has none either: it reads its feedback through its durable only).
+      for (const [user, subject] of [[de, 'palermo.v1.feedback.>'], [de, feedbackStreamSubject('nl-police')], [nl, feedbackStreamSubject('nl-police')]] as const) {
+        user.nc.subscribe(subject);
+        await expect(user.violation(subject, 'subscription')).resolves.toMatchObject({ subject });
+      }
+      // nl-police reads its feedback through its one durable, exactly as libs/federation creates it, with the sender in the subject.
+      const name = feedbackConsumerName('nl-police');
+      await nl.jsm.consumers.add(stream, { durable_name: name, filter_subject: feedbackStreamSubject('nl-police'), ack_policy: 'explicit', deliver_policy: 'all' });
+      // ... and under no other name or filter.
+      await refused(nl, `$JS.API.CONSUMER.CREATE.${stream}.nl-police_x.${feedbackStreamSubject('nl-police')}`, () => nl.jsm.consumers.add(stream, { durable_name: 'nl-police_x', filter_subject: feedbackStreamSubject('nl-police'), ack_policy: 'explicit' }));
+      // de-bka may neither bind nor pull nl-police's durable.
+      await refused(de, `$JS.API.CONSUMER.INFO.${stream}.${name}`, () => de.js.consumers.get(stream, name));
+      const next = `$JS.API.CONSUMER.MSG.NEXT.${stream}.${name}`;
+      await refused(de, next, () => de.nc.request(next, JSON.stringify({ batch: 1, expires: 1_000_000_000 }), { timeout: 2_000 }));
+      const consumer = await nl.js.consumers.get(stream, name);
+      const seen: string[] = [];
+      for await (const msg of await consumer.fetch({ max_messages: 10, expires: 1_000 })) {
+        seen.push(`${msg.subject}: ${msg.string()}`);
+        expect(await msg.ackAck()).toBe(true);
+      }
+      expect(seen).toEqual(['palermo.v1.feedback.nl-police.de-bka: sighting by de-bka']);
+      expect((await nl.jsm.streams.info(stream)).state.messages).toBe(1);
+    });
+
     // Closed (deploy/nats/README.md, "Who creates the streams"): permissions cannot look inside a stream config, and
     // on 2.9.10 the server republishes what a stream stores, and sources other streams into it, without checking the
     // owner's rights. So a node may only look its streams up; the operator creates them with libs/federation's config.
@@ -312,7 +370,7 @@ function identityContract(topology: string, setup: () => Promise<{ urlFor: UrlFo
       const sub = de.nc.subscribe(`${inbox}.>`, { callback: (_err, msg) => void got.push(`${msg.subject}: ${msg.string()}`) });
       await de.nc.flush();
       const hostile = { sources: [{ name: NL_STREAM }], republish: { src: '>', dest: `${inbox}.>` } };
-      for (const own of [feedStreamName('de-bka'), receiptStreamName('de-bka'), keyStreamName('de-bka'), logStreamName('de-bka')]) {
+      for (const own of [feedStreamName('de-bka'), receiptStreamName('de-bka'), keyStreamName('de-bka'), logStreamName('de-bka'), feedbackStreamName('de-bka')]) {
         await eventually(() => de.jsm.streams.info(own), 10_000, `${own} visible`);
         // Its own (provisioned) streams: no update, whatever the config, and no create under the same name.
         await refused(de, `$JS.API.STREAM.UPDATE.${own}`, () => de.jsm.streams.update(own, { subjects: ['_INBOX.us-hsi.>'], ...hostile }));

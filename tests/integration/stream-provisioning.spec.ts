@@ -72,20 +72,21 @@ describe('stream provisioning under single-nkeys.conf: nodes may not create stre
     await expect(provisionStreams({ servers: server.url, seed: OPERATOR.seed, nodes: ['not a node id'] })).rejects.toThrow();
   });
 
-  it('the operator creates the four streams with exactly the node’s config; the node then uses them (INFO only) and health() clears', async () => {
+  it('the operator creates the five streams with exactly the node’s config; the node then uses them (INFO only) and health() clears', async () => {
     const done = await provisionStreams({ servers: server.url, seed: OPERATOR.seed, nodes: ['de-bka'] });
     expect(done.map((d) => [d.kind, d.stream, d.action])).toEqual([
       ['feed', 'PALERMO_FEED_DE_BKA', 'created'],
       ['receipts', 'PALERMO_RECEIPTS_DE_BKA', 'created'],
       ['keys', 'PALERMO_KEYS_DE_BKA', 'created'],
       ['log', 'PALERMO_LOG_DE_BKA', 'created'],
+      ['feedback', 'PALERMO_FEEDBACK_DE_BKA', 'created'],
     ]);
     const ensure = channels(connection);
     for (const { kind } of nodeStreamConfigs('de-bka')) await ensure[kind]('de-bka');
     expect(await new FeedPublisher(connection).ensureStream('de-bka')).toMatchObject({ created: false, subjects: ['palermo.v1.feed.de-bka.>'] });
     expect(connection.health().streams).toBeUndefined();
     const again = await provisionStreams({ servers: server.url, seed: OPERATOR.seed, nodes: ['de-bka'] });
-    expect(again.map((d) => d.action)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+    expect(again.map((d) => d.action)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged', 'unchanged']);
   });
 });
 
@@ -109,7 +110,7 @@ describe('stream provisioning on a server without authentication (single.conf, t
     const ensure = channels(connection);
     for (const { kind } of nodeStreamConfigs('nl-police')) await ensure[kind]('nl-police');
     const done = await provisionStreams({ servers: server.url, nodes: ['nl-police'] });
-    expect(done.map((d) => d.action)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+    expect(done.map((d) => d.action)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged', 'unchanged']);
   });
 
   it('brings a stream a node configured with sources back to its config; one with republish must be deleted first', async () => {

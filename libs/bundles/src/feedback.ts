@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DomainError, errorMessage, MAX_TAGS, nodeIdSchema, TAG_PATTERN, UUID_V7_PATTERN, wireTimestampSchema } from '@palermo/indicators';
+import { DomainError, errorMessage, findDisplayProblem, MAX_TAGS, nodeIdSchema, TAG_PATTERN, UUID_V7_PATTERN, wireTimestampSchema } from '@palermo/indicators';
 import { bundleHash, canonicalJson } from './bundle.codec';
 import { BUNDLE_HASH_PATTERN } from './bundle.schema';
 import type { NodePrivateKey, NodePublicKey } from './bundle.keys';
@@ -130,8 +130,10 @@ const text = (max: number) =>
     .string()
     .min(1)
     .max(max)
-    // Control characters other than tab/newline have no business in a reason and could hide text in a log.
-    .refine((t) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(t), { error: 'contains control characters' });
+    // Control characters other than tab/newline (C0, DEL and C1) have no business in a reason and could hide text in a log.
+    .refine((t) => !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(t), { error: 'contains control characters' })
+    // Bidi controls reorder what the partner's officer reads (Trojan Source), as libs/indicators' text guard refuses them in indicators.
+    .refine((t) => findDisplayProblem(t, { allowLineBreaks: true })?.kind !== 'BIDI_CONTROL', { error: 'contains bidirectional controls' });
 const indicatorRef = z.strictObject({ origin: nodeIdSchema, id });
 const base = { id, from: nodeIdSchema, to: nodeIdSchema, at: wireTimestampSchema };
 const reference = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/);

@@ -11,6 +11,7 @@ import { ensureOwnedStream, followStream, publishToStream } from './owned-stream
 import { feedbackStreamConfig } from './stream.configs';
 
 const HASH = /^[0-9a-f]{64}$/;
+const FINGERPRINT = /^[0-9a-f]{40,64}$/;
 
 /** One signed feedback message to send to a partner. */
 export interface FeedbackPublishInput {
@@ -26,6 +27,8 @@ export interface FeedbackPublishInput {
   signature: Uint8Array;
   /** Fingerprint of the signing key. */
   signerFingerprint: string;
+  /** When the payload is an OpenPGP message encrypted to the recipient: that key's fingerprint (header Palermo-Encrypted). */
+  encryptedTo?: string;
 }
 
 /** A feedback message as the recipient's handler sees it: who sent it comes from the subject, never from the body. */
@@ -54,7 +57,9 @@ export interface FeedbackFollowOptions {
  * decisions). Each node N owns a stream `PALERMO_FEEDBACK_<N>` of the subjects
  * `palermo.v1.feedback.<N>.*`; a partner S publishes on `palermo.v1.feedback.<N>.<S>` (the server
  * lets S publish only there), and N reads its stream through one durable pull consumer. The stream
- * outlives N's process, so feedback sent while N is offline waits for it.
+ * outlives N's process, so feedback sent while N is offline waits for it. The node encrypts every
+ * message to the recipient's key (case references and reasons are nobody else's business); the
+ * channel only carries the Palermo-Encrypted header.
  */
 export class FeedbackChannel implements OnModuleDestroy {
   private readonly logger = new Logger('FeedbackChannel');
@@ -74,10 +79,12 @@ export class FeedbackChannel implements OnModuleDestroy {
   async publish(input: FeedbackPublishInput): Promise<{ duplicate: boolean }> {
     const subject = feedbackSubject(input.to, input.from);
     if (typeof input.messageHash !== 'string' || !HASH.test(input.messageHash)) throw new DomainError('INVALID_FEEDBACK_HASH', 'messageHash must be a lower-case hex SHA-256');
+    if (input.encryptedTo !== undefined && !FINGERPRINT.test(input.encryptedTo)) throw new DomainError('INVALID_RECIPIENT_FINGERPRINT', 'encryptedTo must be a lower-case hex OpenPGP fingerprint');
     const h = natsHeaders();
     h.set(FEED_HEADERS.hash, input.messageHash);
     h.set(FEED_HEADERS.signer, input.signerFingerprint);
     h.set(FEED_HEADERS.signature, Buffer.from(input.signature).toString('base64'));
+    if (input.encryptedTo) h.set(FEED_HEADERS.encrypted, input.encryptedTo);
     const { duplicate } = await publishToStream(this.connection, {
       subject,
       stream: feedbackStreamName(input.to),

@@ -198,7 +198,7 @@ export interface ProvisionedStream {
 
 /**
  * The operator's provisioner (`palermo nats provision`, and every test harness on the nkey configs): creates each
- * node's four streams with exactly the config above, or brings an existing one back to it (subjects, limits, sources
+ * node's five streams with exactly the config above, or brings an existing one back to it (subjects, limits, sources
  * dropped). A stream with republish or a mirror (which 2.9.10 cannot update away) is STREAM_CONFIG_FOREIGN: an
  * administrator deletes it first. Needs STREAM.CREATE|UPDATE|INFO only.
  */

@@ -14,7 +14,7 @@ export interface ProvisionStreamsOptions {
   servers: string | string[];
   /** The operator's nkey seed (`SU…`); none only on a server without authentication. */
   seed?: string;
-  /** Node ids whose four streams to create or bring back to their config. */
+  /** Node ids whose five streams to create or bring back to their config. */
   nodes: readonly string[];
   /** Feed stream replicas (1 on a single server, 3 in a cluster), as the nodes' NATS_REPLICAS. */
   replicas?: number;

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson, generateNodeKey, readPrivateKey, readPublicKey, signFeedback, SIGHTING_SPEC, type NodePublicKey, type SightingFeedback } from '@palermo/bundles';
+import { canonicalJson, encryptBundle, generateNodeKey, readPrivateKey, readPublicKey, signFeedback, SIGHTING_SPEC, type NodePrivateKey, type NodePublicKey, type SightingFeedback } from '@palermo/bundles';
 import type { FeedbackChannelMessage } from '@palermo/federation';
 import type { PartnerRecord, QuarantineInput, Store } from '@palermo/store';
 import type { SignerKeys } from '../keys/signer.keys';
@@ -13,12 +13,18 @@ describe('FeedbackInbox', () => {
   let pinned: NodePublicKey;
   let sign: (m: SightingFeedback) => Promise<{ bytes: Uint8Array; signature: Uint8Array }>;
   let signAsStranger: (m: SightingFeedback) => Promise<{ bytes: Uint8Array; signature: Uint8Array }>;
+  let own: { fingerprint: string; privateKey: NodePrivateKey; publicKey: NodePublicKey };
+  let strangerPublic: NodePublicKey;
+  // This node's key ring: its own key opens what was encrypted to it, nothing else does.
+  const ring = { decryptionKey: async (fp: string) => (fp === own.fingerprint ? { ok: true as const, privateKey: own.privateKey } : { ok: false as const, code: 'BUNDLE_NOT_FOR_THIS_NODE' as const, message: `not encrypted to a key of this node (${fp})` }) };
 
   beforeAll(async () => {
-    const [de, stranger] = await Promise.all([generateNodeKey({ nodeId: 'de-bka', jurisdiction: 'DE' }), generateNodeKey({ nodeId: 'xx-evil', jurisdiction: 'DE' })]);
-    pinned = await readPublicKey(de.armoredPublicKey);
-    const dePriv = await readPrivateKey(de.armoredPrivateKey);
-    const strangerPriv = await readPrivateKey(stranger.armoredPrivateKey);
+    const [de, stranger, nl] = await Promise.all(['de-bka', 'xx-evil', 'nl-police'].map((nodeId) => generateNodeKey({ nodeId, jurisdiction: 'DE' })));
+    own = { fingerprint: nl!.fingerprint, privateKey: await readPrivateKey(nl!.armoredPrivateKey), publicKey: await readPublicKey(nl!.armoredPublicKey) };
+    strangerPublic = await readPublicKey(stranger!.armoredPublicKey);
+    pinned = await readPublicKey(de!.armoredPublicKey);
+    const dePriv = await readPrivateKey(de!.armoredPrivateKey);
+    const strangerPriv = await readPrivateKey(stranger!.armoredPrivateKey);
     sign = (m) => signFeedback(m, dePriv);
     signAsStranger = (m) => signFeedback(m, strangerPriv);
   });
@@ -54,16 +60,16 @@ describe('FeedbackInbox', () => {
       handled.push(received);
       return received.message.count === 13 ? new FeedbackRefusal('FEEDBACK_TEST_REFUSED', 'thirteen') : undefined;
     });
-    const inbox = new FeedbackInbox(store, signers, handlers, { nodeId: 'nl-police' } as NodeConfig);
+    const inbox = new FeedbackInbox(store, signers, handlers, ring, { nodeId: 'nl-police' } as NodeConfig);
     return { inbox, quarantined, handled };
   }
 
-  const wire = (from: string, bytes: Uint8Array, signature: Uint8Array | string): FeedbackChannelMessage => ({
+  const wire = (from: string, bytes: Uint8Array, signature: Uint8Array | string, encryptedTo?: string): FeedbackChannelMessage => ({
     to: 'nl-police',
     from,
     subject: `palermo.v1.feedback.nl-police.${from}`,
     payload: bytes,
-    headers: { 'Palermo-Signature': typeof signature === 'string' ? signature : Buffer.from(signature).toString('base64') },
+    headers: { 'Palermo-Signature': typeof signature === 'string' ? signature : Buffer.from(signature).toString('base64'), ...(encryptedTo ? { 'Palermo-Encrypted': encryptedTo } : {}) },
     streamSeq: 7,
     redelivered: false,
   });
@@ -77,7 +83,19 @@ describe('FeedbackInbox', () => {
     expect(quarantined).toEqual([]);
   });
 
+  it('opens a message encrypted to this node before checking its signature', async () => {
+    const { inbox, handled, quarantined } = setup();
+    const signed = await sign(sighting());
+    const ciphertext = await encryptBundle(signed.bytes, own.publicKey);
+    expect(await inbox.handle(wire('de-bka', ciphertext, signed.signature, own.fingerprint))).toBe('ack');
+    expect(quarantined).toEqual([]);
+    expect(handled.map((h) => Buffer.from(h.bytes).equals(Buffer.from(signed.bytes)))).toEqual([true]);
+  });
+
   it.each([
+    ['a message encrypted to another key', async () => { const s = await sign(sighting()); return wire('de-bka', await encryptBundle(s.bytes, strangerPublic), s.signature, 'ab'.repeat(20)); }, 'FEEDBACK_NOT_FOR_THIS_NODE'],
+    ['garbage announced as encrypted to this node', async () => { const s = await sign(sighting()); return wire('de-bka', s.bytes, s.signature, own.fingerprint); }, 'FEEDBACK_DECRYPT_FAILED'],
+    ['a message encrypted to another key but announced as ours', async () => { const s = await sign(sighting()); return wire('de-bka', await encryptBundle(s.bytes, strangerPublic), s.signature, own.fingerprint); }, 'FEEDBACK_NOT_FOR_THIS_NODE'],
     ['a sender that is not a pinned partner', async () => wire('us-hsi', (await sign(sighting({ from: 'us-hsi' }))).bytes, (await sign(sighting({ from: 'us-hsi' }))).signature), 'FEEDBACK_UNKNOWN_SENDER'],
     ['no signature header', async () => wire('de-bka', (await sign(sighting())).bytes, ''), 'FEEDBACK_SIGNATURE_INVALID'],
     ['a signature header that is not base64', async () => wire('de-bka', (await sign(sighting())).bytes, '!!not base64!!'), 'FEEDBACK_SIGNATURE_INVALID'],
@@ -103,6 +121,7 @@ describe('FeedbackInbox', () => {
       { partners: { get: async () => ({ nodeId: 'de-bka' }) }, quarantine: { add: async (q: QuarantineInput) => (quarantined.push(q), { id: '1', duplicate: false }) } } as unknown as Store,
       { verifyWithHistory: async (_p: unknown, _m: unknown, verify: (k: NodePublicKey) => Promise<unknown>) => ({ ok: true, verified: await verify(pinned), fingerprint: 'f', key: pinned }) } as unknown as SignerKeys,
       new FeedbackHandlers(),
+      ring,
       { nodeId: 'nl-police' } as NodeConfig,
     );
     const s = await sign(sighting());
@@ -120,6 +139,7 @@ describe('FeedbackInbox', () => {
       { partners: { get: async () => ({ nodeId: 'de-bka' }) }, quarantine: { add: async (q: QuarantineInput) => (quarantined.push(q), { id: '1', duplicate: false }) } } as unknown as Store,
       { verifyWithHistory: async (_p: unknown, _m: unknown, verify: (k: NodePublicKey) => Promise<unknown>) => ({ ok: true, verified: await verify(pinned), fingerprint: 'f', key: pinned }) } as unknown as SignerKeys,
       handlers,
+      ring,
       { nodeId: 'nl-police' } as NodeConfig,
     );
     const s = await sign(sighting());

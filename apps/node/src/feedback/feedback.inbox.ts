@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { MAX_CLOCK_SKEW_MS, verifyFeedback, type FeedbackResult } from '@palermo/bundles';
+import { decryptBundle, MAX_CLOCK_SKEW_MS, MAX_FEEDBACK_BYTES, verifyFeedback, type FeedbackResult } from '@palermo/bundles';
 import { FEED_HEADERS, type FeedbackChannelMessage, type FeedVerdict } from '@palermo/federation';
 import { Store } from '@palermo/store';
+import type { DecryptionKey } from '../keys/own-key.ring';
+import { OwnKeyRing } from '../keys/own-key.ring';
 import { SignerKeys } from '../keys/signer.keys';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
 import { FeedbackHandlers, FeedbackRefusal, type ReceivedFeedback } from './feedback.handlers';
@@ -10,7 +12,9 @@ import { FeedbackHandlers, FeedbackRefusal, type ReceivedFeedback } from './feed
  * Reads the feedback partners addressed to this node. Every message is checked before any feature
  * sees it: sent by a PINNED partner (the subject names the sender, and the server lets only that
  * node publish there), signed by that partner's key (or an earlier key, for a message made before
- * its rotation), naming the same sender and this node, not made in the future. Then the feature's
+ * its rotation), naming the same sender and this node, not made in the future. A message announced
+ * as encrypted (Palermo-Encrypted) is decrypted with this node's key ring first; the signature
+ * covers the canonical bytes inside. Then the feature's
  * handler decides. Anything refused goes to quarantine with its reason and is acked: never silently
  * dropped, never retried forever. A handler that fails for a passing reason has it delivered again.
  */
@@ -22,6 +26,7 @@ export class FeedbackInbox {
     private readonly store: Store,
     private readonly signers: SignerKeys,
     private readonly handlers: FeedbackHandlers,
+    @Inject(OwnKeyRing) private readonly ring: { decryptionKey(fingerprint: string): Promise<DecryptionKey> },
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -38,6 +43,8 @@ export class FeedbackInbox {
   private async check(msg: FeedbackChannelMessage): Promise<ReceivedFeedback | FeedbackRefusal> {
     const partner = await this.store.partners.get(msg.from);
     if (!partner) return new FeedbackRefusal('FEEDBACK_UNKNOWN_SENDER', `${msg.from} is not a pinned partner of this node`);
+    const opened = await this.open(msg);
+    if (opened instanceof FeedbackRefusal) return opened;
     const encoded = msg.headers[FEED_HEADERS.signature];
     const signature = Buffer.from(encoded ?? '', 'base64');
     if (!encoded || signature.length === 0 || signature.toString('base64') !== encoded.replace(/\s/g, '')) {
@@ -45,7 +52,7 @@ export class FeedbackInbox {
     }
     type Ok = Extract<FeedbackResult, { ok: true }>;
     type Failed = Extract<FeedbackResult, { ok: false }>;
-    const checked = await this.signers.verifyWithHistory<Ok, Failed>(partner, (r) => r.message.at, (key) => verifyFeedback(msg.payload, signature, key), {
+    const checked = await this.signers.verifyWithHistory<Ok, Failed>(partner, (r) => r.message.at, (key) => verifyFeedback(opened, signature, key), {
       catchUpOn: 'FEEDBACK_SIGNER_MISMATCH',
     });
     if (!checked.ok) return new FeedbackRefusal(checked.code, checked.message);
@@ -54,7 +61,18 @@ export class FeedbackInbox {
     if (message.to !== this.config.nodeId) return new FeedbackRefusal('FEEDBACK_NOT_ADDRESSED', `the message is addressed to ${message.to}, this node is ${this.config.nodeId}`);
     const ahead = Date.parse(message.at) - Date.now();
     if (ahead > MAX_CLOCK_SKEW_MS) return new FeedbackRefusal('FEEDBACK_FROM_THE_FUTURE', `made ${Math.round(ahead / 1000)} s ahead of this node's clock`);
-    return { from: msg.from, message, hash, signer: checked.fingerprint, bytes: msg.payload, signature };
+    return { from: msg.from, message, hash, signer: checked.fingerprint, bytes: opened, signature };
+  }
+
+  /** The canonical bytes: the payload itself, or what it decrypts to with this node's key ring. */
+  private async open(msg: FeedbackChannelMessage): Promise<Uint8Array | FeedbackRefusal> {
+    const recipient = msg.headers[FEED_HEADERS.encrypted];
+    if (recipient === undefined) return msg.payload;
+    const key = await this.ring.decryptionKey(recipient);
+    if (!key.ok) return new FeedbackRefusal(key.code.replace('BUNDLE_', 'FEEDBACK_'), key.message);
+    // The header is unsigned: the message itself must name that key too (decryptBundle checks).
+    const opened = await decryptBundle(msg.payload, key.privateKey, MAX_FEEDBACK_BYTES);
+    return opened.ok ? opened.bytes : new FeedbackRefusal(opened.code.replace('BUNDLE_', 'FEEDBACK_'), opened.message);
   }
 
   private async refuse(msg: FeedbackChannelMessage, reason: FeedbackRefusal): Promise<FeedVerdict> {

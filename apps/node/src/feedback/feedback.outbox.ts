@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { signatureIssuer } from '@palermo/bundles';
+import { encryptBundle, signatureIssuer } from '@palermo/bundles';
 import { FeedbackChannel, isTransientNatsError } from '@palermo/federation';
-import { errorMessage } from '@palermo/indicators';
-import { Store } from '@palermo/store';
+import { DomainError, errorMessage } from '@palermo/indicators';
+import { Store, type PendingFeedback } from '@palermo/store';
+import { PinnedKeys } from '../keys/pinned-keys.cache';
 import { KickedWorker } from '../node/kicked.worker';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
 
@@ -15,11 +16,14 @@ const BATCH = 100;
  * that the features' transactions left in the outbox. A message stays pending until the partner's
  * feedback stream acknowledged it, and is tried again every few seconds and at every boot, so a
  * crash or an outage loses none; the message hash is the Nats-Msg-Id, so a retry stores nothing twice.
+ * Every message travels encrypted to the key pinned for its recipient at the time it is sent (like an
+ * encrypted bundle: the signature covers the canonical bytes inside; the ciphertext is never stored).
  */
 @Injectable()
 export class FeedbackOutbox implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('FeedbackOutbox');
   private readonly worker = new KickedWorker(this.logger, 'feedback outbox', () => this.drain());
+  private readonly pinned = new PinnedKeys();
 
   constructor(
     private readonly store: Store,
@@ -54,11 +58,13 @@ export class FeedbackOutbox implements OnApplicationBootstrap, OnApplicationShut
         after = row.id;
         if (unreachable.has(row.recipient) || this.worker.stopped) continue;
         try {
+          const { payload, encryptedTo } = await this.encrypted(row);
           await this.channel.publish({
             to: row.recipient,
             from: this.config.nodeId,
             messageHash: row.messageHash,
-            payload: row.bytes,
+            payload,
+            encryptedTo,
             signature: row.signature,
             // The key that signed it, which is not the current one for a message signed before a rotation.
             signerFingerprint: (await signatureIssuer(row.signature)) ?? this.keys.fingerprint,
@@ -71,5 +77,12 @@ export class FeedbackOutbox implements OnApplicationBootstrap, OnApplicationShut
         }
       }
     }
+  }
+
+  /** The row's bytes encrypted to the key pinned for its recipient now (after a rotation, the new one). */
+  private async encrypted(row: PendingFeedback): Promise<{ payload: Uint8Array; encryptedTo: string }> {
+    const partner = await this.store.partners.get(row.recipient);
+    if (!partner) throw new DomainError('PARTNER_NOT_PINNED', `${row.recipient} is no longer a pinned partner; the message waits in the outbox`);
+    return { payload: await encryptBundle(row.bytes, await this.pinned.get(partner)), encryptedTo: partner.fingerprint };
   }
 }
