@@ -51,6 +51,10 @@ import { FeedbackInbox } from './feedback/feedback.inbox';
 import { FeedbackLifecycle } from './feedback/feedback.lifecycle';
 import { FeedbackOutbox } from './feedback/feedback.outbox';
 import { FeedbackSigner } from './feedback/feedback.signer';
+// Disclosures after a lookup hit (issue 5 item 5).
+import { DisclosureFeedback } from './disclosures/disclosure.feedback';
+import { DisclosuresController } from './disclosures/disclosures.controller';
+import { DisclosuresService } from './disclosures/disclosures.service';
 import { DeliveryStatus } from './receipts/delivery.status';
 import { RetentionController } from './retention/retention.controller';
 import { RetentionService } from './retention/retention.service';
@@ -158,6 +162,7 @@ export class AppModule implements NestModule {
         // Sightings and disputes as feedback (issue 5 item 3).
         DisputesController,
         IndicatorFeedbackController,
+        DisclosuresController,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -199,6 +204,8 @@ export class AppModule implements NestModule {
         FeedbackOutbox,
         FeedbackInbox,
         FeedbackLifecycle,
+        DisclosuresService,
+        DisclosureFeedback,
         ReceiptsLifecycle,
         { provide: RESYNC_CONFIG, useFactory: () => loadResyncConfig() },
         ChainStates,

@@ -5,7 +5,7 @@ export { PARTNER_ROLE, TOKEN_PREFIX } from './repositories/token.repository';
 export type { KeyRepository } from './repositories/key.repository';
 export type { PartnerRepository } from './repositories/partner.repository';
 export type { TokenRepository } from './repositories/token.repository';
-export type { IndicatorRepository, OwnPage } from './repositories/indicator.repository';
+export type { IndicatorRepository, OwnPage, ReleaseCandidate } from './repositories/indicator.repository';
 export type { BundleRepository } from './repositories/bundle.repository';
 export type { ImportRepository } from './repositories/import.repository';
 export type { QuarantineRepository } from './repositories/quarantine.repository';
@@ -104,3 +104,16 @@ export { type FeedbackOutboxRepository, type OutgoingFeedback, type PendingFeedb
 export type { IncomingSighting, IncomingSightingOutcome, PartnerSightingCounts, PartnerSightingRepository } from './repositories/partner-sighting.repository';
 export type { DisputeFields, DisputeFilter, DisputeReceiveStatus, DisputeRepository, DisputeSend, IncomingDispute, IncomingResolution, NewOutgoingDispute, ResolutionApplyStatus } from './repositories/dispute.repository';
 export type { DisputeDelivery, DisputeDirection, DisputeKindName, DisputeRecord, DisputeStateName } from './repositories/dispute.sql';
+export { type DisclosureRepository, type ReceiveOutcome } from './repositories/disclosure.repository';
+export type {
+  AnsweredHit,
+  AskedHit,
+  DisclosureDirection,
+  DisclosureFilter,
+  DisclosureIndicatorRef,
+  DisclosureRecord,
+  DisclosureState,
+  LookupHitRecord,
+  NewDisclosure,
+  ReceivedDecision,
+} from './repositories/disclosure.types';

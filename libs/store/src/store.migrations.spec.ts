@@ -45,6 +45,8 @@ const TABLES = [
   'alert_cursor',
   'partner_sighting',
   'dispute',
+  'lookup_hit',
+  'disclosure',
 ];
 const MIGRATION_NAMES = MIGRATIONS.map((m) => m.name);
 

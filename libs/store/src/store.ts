@@ -26,6 +26,7 @@ import { AlertRepository } from './repositories/alert.repository';
 import { FeedbackOutboxRepository } from './repositories/feedback-outbox.repository';
 import { DisputeRepository } from './repositories/dispute.repository';
 import { PartnerSightingRepository } from './repositories/partner-sighting.repository';
+import { DisclosureRepository } from './repositories/disclosure.repository';
 
 /**
  * The node's database: repositories over one MikroORM instance (PostgreSQL or PGlite). Obtain it
@@ -85,6 +86,8 @@ export class Store {
   readonly partnerSightings: PartnerSightingRepository;
   /** Disputes of indicators: opened here about partners' ones (out), received about ours (in). */
   readonly disputes: DisputeRepository;
+  /** Lookup hits (both sides) and disclosure requests (both directions). */
+  readonly disclosures: DisclosureRepository;
 
   private closing: Promise<void> | null = null;
 
@@ -122,6 +125,7 @@ export class Store {
     this.feedbackOutbox = new FeedbackOutboxRepository(em);
     this.partnerSightings = new PartnerSightingRepository(em);
     this.disputes = new DisputeRepository(em);
+    this.disclosures = new DisclosureRepository(em);
   }
 
   /** Whether the database answers, for health endpoints (no URL, no credentials). */

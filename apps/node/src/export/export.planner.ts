@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { buildBundle, encodeIntoBundles, type BundleEntry, type EncodedBundle } from '@palermo/bundles';
-import { COMMUNITY_AUDIENCE, tlpRank, type WireIndicator } from '@palermo/indicators';
-import type { ExportDecision } from '@palermo/policy';
+import { COMMUNITY_AUDIENCE, DomainError, tlpRank, type WireIndicator } from '@palermo/indicators';
+import { DEFAULT_DENY_REASON, type ExportDecision } from '@palermo/policy';
 import type { ExportDecisionInput, PendingExport } from '@palermo/store';
 import { PolicyHolder } from '../policy/policy.holder';
 import type { ExportAudience } from './export.audiences';
@@ -101,6 +101,29 @@ export class ExportPlanner {
       plan.decisions.push({ audience, originId: p.id, version: p.version, action: 'revoke', reasons: [EXPORT_REASONS.revoked, EXPORT_REASONS.withoutAgreement], policyVersion: version, agreementId: null, bundleHash: null, entryIndex: null });
       addEntry(plan, { op: 'revoke', id: p.id, reason: WITHHELD_REVOKE_REASON }, p);
     }
+    return plan;
+  }
+
+  /**
+   * The plan of a disclosure a policy officer approved: exactly one upsert of `item` on the
+   * partner's chain, its decision naming `ruleId` (`disclosure:<id>`). The approval stands in for
+   * the permit the jurisdiction policy did not give (a default deny: the indicator is not shared
+   * automatically), and is the recorded, explicit decision. It lifts no forbid: the baseline
+   * (agreement active with export, type agreed, TLP within the agreement, AMBER+STRICT/RED only
+   * encrypted) and the jurisdiction's own forbids still hold (DISCLOSURE_POLICY_FORBIDS with their
+   * ids), and a `share-stripped` verdict still leaves the free text at home.
+   */
+  disclosure(target: ExportAudience, item: PendingExport, ruleId: string, now: Date): AudiencePlan {
+    const { engine, version } = this.policy.current();
+    const [verdict] = engine.decideExport([{ indicator: item.indicator, audience: target.audience, partner: target.partner, agreement: target.agreement, encrypted: true }], now);
+    const approvedOverDefault = verdict.action === 'withhold' && verdict.reasons.every((r) => r === DEFAULT_DENY_REASON);
+    if (verdict.action === 'withhold' && !approvedOverDefault) {
+      throw new DomainError('DISCLOSURE_POLICY_FORBIDS', `the sharing policy forbids releasing this indicator to ${target.audience} (${verdict.reasons.join(', ')}); an approval does not lift a forbid`, { reasons: verdict.reasons });
+    }
+    const action = verdict.action === 'share-stripped' ? 'share-stripped' : 'share';
+    const plan = emptyPlan(target.audience);
+    plan.decisions.push({ audience: target.audience, originId: item.id, version: item.version, action, reasons: [ruleId, ...verdict.reasons.filter((r) => r !== DEFAULT_DENY_REASON)], policyVersion: version, agreementId: target.agreement?.id ?? null, bundleHash: null, entryIndex: null });
+    addEntry(plan, { op: 'upsert', indicator: action === 'share-stripped' ? stripped(item.indicator) : item.indicator }, item);
     return plan;
   }
 

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { signDetached } from '@palermo/bundles';
 import { FeedPublisher, STREAM_NOT_PROVISIONED, type FeedPublishInput } from '@palermo/federation';
 import { COMMUNITY_AUDIENCE, DomainError, errorMessage } from '@palermo/indicators';
-import { Store, type AgreementRecord, type PartnerRecord, type PendingExport, type PendingRelay } from '@palermo/store';
+import { Store, type AgreementRecord, type OutboundBatch, type PartnerRecord, type PendingExport, type PendingRelay, type SignedBundle } from '@palermo/store';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
 import { allowsExport, encryptionRecipients, exportAudiences, revocationOnlyAudiences } from './export.audiences';
 import { ExportHolds, type HeldAudience } from './export.holds';
@@ -190,7 +190,53 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     marks: { exported: { id: string; version: number }[]; relayed?: { originNode: string; id: string; version: number; revoked: boolean }[]; backfill?: { agreementId: string; from: string | null; pk: string; done: boolean } },
   ): Promise<void> {
     const plans = mergePlans(planned);
-    const signed = [];
+    const signed = await this.sign(plans, state);
+    await this.store.bundles.saveOutbound({ bundles: signed, decisions: plans.flatMap((plan) => plan.decisions), ...marks });
+  }
+
+  /**
+   * Releases one own indicator to one partner, as a policy officer approved a disclosure: ONE bundle
+   * on the partner's chain (seq/prev from its head) holding exactly that upsert, decided by the
+   * planner (ExportPlanner.disclosure: the approval never lifts a forbid), signed like every bundle
+   * and encrypted when published as every bundle of that chain is. It runs between export passes,
+   * never during one, so the head it links to is still the head when `commit` stores the batch (with
+   * the approval, in one transaction); the next pass publishes it in chain order.
+   */
+  async disclose<T>(release: { partner: string; item: PendingExport; ruleId: string }, commit: (batch: OutboundBatch, bundleHash: string) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      const now = new Date();
+      const [partners, agreements] = await Promise.all([this.store.partners.list(), this.store.agreements.allCurrent()]);
+      const target = exportAudiences(partners, agreements, this.config.policy.adequacy, now).find((a) => a.audience === release.partner);
+      if (!target) throw new DomainError('DISCLOSURE_AGREEMENT_NOT_ACTIVE', `no active agreement lets this node export to ${release.partner}: nothing can be released`);
+      const plan = this.planner.disclosure(target, release.item, release.ruleId, now);
+      const signed = await this.sign([plan], { partners, agreements });
+      if (signed.length !== 1) throw new DomainError('DISCLOSURE_RELEASE_FAILED', `the release of ${release.item.id} did not make exactly one bundle`);
+      const result = await commit({ bundles: signed, decisions: plan.decisions, exported: [] }, signed[0]!.hash);
+      this.nudge();
+      return result;
+    });
+  }
+
+  /** Runs `work` while no export pass runs (and none starts): a pass asked for meanwhile runs after it. */
+  private async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    while (this.running) await this.running;
+    const result = work();
+    this.running = result.then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => {
+      this.running = null;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.nudge();
+      }
+    });
+    return result;
+  }
+
+  /** Cuts and signs the plans' bundles, chain by chain from each chain's stored head. */
+  private async sign(plans: AudiencePlan[], state: { partners: PartnerRecord[]; agreements: AgreementRecord[] }): Promise<SignedBundle[]> {
+    const signed: SignedBundle[] = [];
     const recipientOf = encryptionRecipients(state.partners, state.agreements);
     for (const plan of plans) {
       // Decisions only (withheld, or a relay batch on a chain without onward): no bundle, so no chain head to read.
@@ -206,7 +252,7 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
         await yieldToEventLoop();
       }
     }
-    await this.store.bundles.saveOutbound({ bundles: signed, decisions: plans.flatMap((plan) => plan.decisions), ...marks });
+    return signed;
   }
 
   /**

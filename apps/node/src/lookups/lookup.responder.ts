@@ -114,6 +114,10 @@ export class LookupResponder {
       throw new DomainError('LOOKUP_UNAVAILABLE', `the table look-up of request ${m.requestId} failed`);
     });
     const reference = found ? `${found.originNode}:${found.originId}` : undefined;
+    // A hit is kept (which indicator, for whom, under which requestId) so a disclosure request can name it.
+    if (found) {
+      await this.store.disclosures.recordAnswered({ requester, requestId: m.requestId, reference: reference!, type: pending.type, purpose: pending.purpose, indicatorPk: found.pk, indicatorOrigin: found.originNode, indicatorId: found.originId });
+    }
     return {
       answer: found ? { spec: LOOKUP_MATCH_RESULT_SPEC, requestId: m.requestId, hit: true, reference: reference! } : { spec: LOOKUP_MATCH_RESULT_SPEC, requestId: m.requestId, hit: false },
       audit: { action: 'lookup.answered', requester, details: { ...asked, result: found ? 'hit' : 'no-hit', ...(reference ? { reference } : {}) } },

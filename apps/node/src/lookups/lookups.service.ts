@@ -50,6 +50,7 @@ export class LookupsService {
       ),
     );
     await this.audit(results, body, actor);
+    await this.recordHits(results, body, actor);
     const limited = results.filter((r) => r.reason === 'LOOKUP_RATE_LIMITED');
     if (limited.length === results.length) {
       const retryAfterSeconds = Math.max(1, ...limited.map((r) => r.retryAfterSeconds ?? 60));
@@ -85,6 +86,16 @@ export class LookupsService {
       if (a && a.lookups && effectiveAgreementState(a, now) === 'active' && a.types.includes(type) && (a.purposes as string[]).includes(purpose)) out.push(partner.nodeId);
     }
     return out;
+  }
+
+  /** Keeps every hit (partner, requestId, reference — never the value) so a disclosure can be requested for it. */
+  private async recordHits(results: PartnerLookupResult[], body: LookupBody, actor: ActorRef): Promise<void> {
+    const hits = results.filter((r) => r.result === 'hit' && r.reference);
+    try {
+      await this.store.disclosures.recordAsked(hits.map((r) => ({ partner: r.partner, requestId: r.requestId, reference: r.reference!, type: body.type, purpose: body.purpose, askedBy: actor })));
+    } catch (err) {
+      this.logger.warn(`lookup hits not recorded (no disclosure can be requested for them): ${errorMessage(err)}`);
+    }
   }
 
   private async audit(results: PartnerLookupResult[], body: LookupBody, actor: ActorRef): Promise<void> {

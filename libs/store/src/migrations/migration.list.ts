@@ -14,6 +14,7 @@ import { Migration20261206000700Lifecycle } from './lifecycle.migration';
 import { Migration20261206000800Alerts } from './alerts.migration';
 import { Migration20261206000900FeedbackOutbox } from './feedback-outbox.migration';
 import { Migration20261206001000SightingsDisputes } from './sightings-disputes.migration';
+import { Migration20261206001100Disclosures } from './disclosures.migration';
 
 /** Every migration in order, as class references (works under vitest, tsc output and bundlers). */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261206000800Alerts', class: Migration20261206000800Alerts },
   { name: 'Migration20261206000900FeedbackOutbox', class: Migration20261206000900FeedbackOutbox },
   { name: 'Migration20261206001000SightingsDisputes', class: Migration20261206001000SightingsDisputes },
+  { name: 'Migration20261206001100Disclosures', class: Migration20261206001100Disclosures },
 ];

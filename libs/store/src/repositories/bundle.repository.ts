@@ -87,34 +87,8 @@ export class BundleRepository extends Repository {
    * AGREEMENT_NOT_ACTIVE; nothing is stored then.
    */
   async saveOutbound(input: OutboundBundle | OutboundBatch): Promise<'saved' | 'duplicate'> {
-    const bundles: SignedBundle[] = 'bundles' in input ? input.bundles : [input];
-    const decisions = input.decisions ?? [];
-    const backfill = 'backfill' in input ? input.backfill : undefined;
-    const hashes = bundles.map((b) => b.hash);
-    checkOutbound(hashes, decisions, backfill);
-    return withChainConflicts(hashes, (h) => this.exists(h), 'duplicate' as const, () =>
-      this.transaction(async (em) => {
-        const saved: SignedBundle[] = [];
-        for (const signed of bundles) {
-          const row = { ...signed, direction: 'out' as const, receivedAt: null, streamSeq: null };
-          if (await insertBundleRow(em, { ...row, counts: { accepted: 0, pseudonymized: 0, rejected: 0 } })) saved.push(signed);
-        }
-        // An empty batch still marks: the policy may have withheld every pending change.
-        if (saved.length === 0 && bundles.length > 0) return 'duplicate' as const;
-        await checkInForce(em, saved, decisions);
-        await checkPolicyVersion(em, decisions);
-        if (input.exported.length > 0) await query(em, MARK_EXPORTED_SQL, [JSON.stringify(input.exported)]);
-        const relayed = 'relayed' in input ? (input.relayed ?? []) : [];
-        if (relayed.length > 0) await query(em, MARK_RELAYED_SQL, [JSON.stringify(relayed.map((r) => ({ origin_node: r.originNode, id: r.id, version: r.version, revoked: r.revoked })))]);
-        const savedHashes = new Set(saved.map((b) => b.hash));
-        await insertExportDecisions(em, decisions.filter((d) => d.bundleHash === null || savedHashes.has(d.bundleHash)));
-        if (backfill) await advanceBackfill(em, backfill);
-        // Every bundle this node emits is a leaf of its verifiable feed log, from the moment it exists.
-        await appendFeedLog(em, saved.map((b) => b.hash));
-        await appendAudit(em, saved.map((b) => exportAudit(b, decisions)));
-        return 'saved' as const;
-      }),
-    );
+    const hashes = ('bundles' in input ? input.bundles : [input]).map((b) => b.hash);
+    return withChainConflicts(hashes, (h) => this.exists(h), 'duplicate' as const, () => this.transaction((em) => writeOutbound(em, input)));
   }
 
   /**
@@ -235,7 +209,37 @@ function exportAudit({ bundle, hash, signer, encryptedTo }: SignedBundle, decisi
   };
 }
 
-/** Refuses a batch whose decisions point outside it, before any transaction starts. */
+/**
+ * saveOutbound's work inside the caller's transaction (a disclosure's approval stores its bundle with
+ * the decision that released it). Wrap the transaction in withChainConflicts like saveOutbound does.
+ */
+export async function writeOutbound(em: EntityManager, input: OutboundBundle | OutboundBatch): Promise<'saved' | 'duplicate'> {
+  const bundles: SignedBundle[] = 'bundles' in input ? input.bundles : [input];
+  const decisions = input.decisions ?? [];
+  const backfill = 'backfill' in input ? input.backfill : undefined;
+  checkOutbound(bundles.map((b) => b.hash), decisions, backfill);
+  const saved: SignedBundle[] = [];
+  for (const signed of bundles) {
+    const row = { ...signed, direction: 'out' as const, receivedAt: null, streamSeq: null };
+    if (await insertBundleRow(em, { ...row, counts: { accepted: 0, pseudonymized: 0, rejected: 0 } })) saved.push(signed);
+  }
+  // An empty batch still marks: the policy may have withheld every pending change.
+  if (saved.length === 0 && bundles.length > 0) return 'duplicate';
+  await checkInForce(em, saved, decisions);
+  await checkPolicyVersion(em, decisions);
+  if (input.exported.length > 0) await query(em, MARK_EXPORTED_SQL, [JSON.stringify(input.exported)]);
+  const relayed = 'relayed' in input ? (input.relayed ?? []) : [];
+  if (relayed.length > 0) await query(em, MARK_RELAYED_SQL, [JSON.stringify(relayed.map((r) => ({ origin_node: r.originNode, id: r.id, version: r.version, revoked: r.revoked })))]);
+  const savedHashes = new Set(saved.map((b) => b.hash));
+  await insertExportDecisions(em, decisions.filter((d) => d.bundleHash === null || savedHashes.has(d.bundleHash)));
+  if (backfill) await advanceBackfill(em, backfill);
+  // Every bundle this node emits is a leaf of its verifiable feed log, from the moment it exists.
+  await appendFeedLog(em, saved.map((b) => b.hash));
+  await appendAudit(em, saved.map((b) => exportAudit(b, decisions)));
+  return 'saved';
+}
+
+/** Refuses a batch whose decisions point outside it, before anything is written. */
 function checkOutbound(hashes: readonly string[], decisions: readonly ExportDecisionInput[], backfill: OutboundBatch['backfill']): void {
   const inBatch = new Set(hashes);
   for (const d of decisions) {

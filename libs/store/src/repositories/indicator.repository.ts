@@ -77,6 +77,13 @@ const OWN_PAGE_SQL = `
   order by i.pk asc
   limit ?`;
 
+// One indicator by pk, as a disclosure releases it (own ones only carry a wire form).
+const BY_PK_SQL = `
+  select i.pk::text as pk, i.own, i.origin_id, i.origin_node, i.version, i.type, i.value, i.platform, i.chain, i.tlp,
+         i.confidence, i.tags, i.first_seen, i.last_seen, i.valid_until, i.description, i.modified_at,
+         i.revoked_at, i.revoke_reason, i.expires_at
+  from indicator i where i.pk = ?::bigint`;
+
 // Served by the partial index indicator_pending_relay (migration Lifecycle).
 const PENDING_RELAY_SQL = `
   select i.origin_id, i.origin_node, i.version, i.type, i.value, i.platform, i.chain, i.tlp, i.confidence, i.tags,
@@ -262,6 +269,23 @@ export class IndicatorRepository extends Repository {
    * (null = from the start): the pages of an agreement's backfill. Pass the last pk back as the
    * cursor (saveOutbound's `backfill.pk`). Limit 1–50,000.
    */
+  /** The indicator at `pk` for a disclosure's release (null when there is none, e.g. purged). */
+  async releaseCandidate(pk: string): Promise<ReleaseCandidate | null> {
+    if (!PK_PATTERN.test(pk)) return null;
+    const [row] = await query<PendingRow & { pk: string; own: boolean; expires_at: Date | string | null }>(this.fork(), BY_PK_SQL, [pk]);
+    if (!row) return null;
+    return {
+      pk: row.pk,
+      own: row.own,
+      originNode: row.origin_node,
+      originId: row.origin_id,
+      revokedAt: row.revoked_at === null ? null : toIso(row.revoked_at),
+      validUntil: row.valid_until === null ? null : toIso(row.valid_until),
+      expiresAt: row.expires_at === null ? null : toIso(row.expires_at),
+      item: row.own && row.value !== null ? { id: row.origin_id, version: row.version, indicator: toWireIndicator(row), revoked: null } : null,
+    };
+  }
+
   async ownPage(afterPk: string | null, limit: number): Promise<OwnPage> {
     checkLimit(limit, 50_000);
     if (afterPk !== null && !PK_PATTERN.test(afterPk)) throw new DomainError('INVALID_CURSOR', 'a backfill cursor is an indicator pk');
@@ -276,6 +300,20 @@ export class IndicatorRepository extends Repository {
       },
     }));
   }
+}
+
+/** An indicator by pk as a disclosure sees it: whether it is own, still current, and (own only) its wire form. */
+export interface ReleaseCandidate {
+  pk: string;
+  own: boolean;
+  originNode: string;
+  originId: string;
+  revokedAt: string | null;
+  validUntil: string | null;
+  /** Imported indicators: when retention purges it. */
+  expiresAt: string | null;
+  /** Own indicators: the current version as it goes on the wire; null for imported ones. */
+  item: PendingExport | null;
 }
 
 /**

@@ -56,7 +56,7 @@ const UPSERT_SQL = `insert into lookup_entry (epoch, indicator_pk, prf_output)
   on conflict (epoch, indicator_pk) do update set prf_output = excluded.prf_output`;
 const REMOVE_SQL = `delete from lookup_entry where epoch = ?::integer and indicator_pk in (select x.pk::bigint from json_to_recordset(?::text::json) as x(pk text))`;
 const ADVANCE_SQL = `update lookup_epoch set built_seq = greatest(built_seq, ?::bigint) where epoch = ?::integer`;
-const MATCH_SQL = `select i.origin_node, i.origin_id from lookup_entry e join indicator i on i.pk = e.indicator_pk
+const MATCH_SQL = `select i.pk::text as pk, i.origin_node, i.origin_id from lookup_entry e join indicator i on i.pk = e.indicator_pk
   where e.epoch = ?::integer and e.prf_output = ? and ${ELIGIBLE} order by i.own desc, i.pk asc limit 1`;
 const SWEEP_SQL = `delete from lookup_entry e using indicator i where e.indicator_pk = i.pk and not (${ELIGIBLE})`;
 const PROGRESS_SQL = `select l.epoch, l.state, l.built_seq::text as built_seq,
@@ -134,11 +134,11 @@ export class LookupRepository extends Repository {
     });
   }
 
-  /** The indicator whose PRF output in `epoch` is `prfOutput` and that is still eligible now, as (origin, id); else null. */
-  async match(epoch: number, prfOutput: string, now: Date = new Date()): Promise<{ originNode: string; originId: string } | null> {
+  /** The indicator whose PRF output in `epoch` is `prfOutput` and that is still eligible now, as (origin, id) and its pk; else null. */
+  async match(epoch: number, prfOutput: string, now: Date = new Date()): Promise<{ pk: string; originNode: string; originId: string } | null> {
     const at = now.toISOString();
-    const [row] = await query<{ origin_node: string; origin_id: string }>(this.fork(), MATCH_SQL, [epoch, prfOutput, at, at]);
-    return row ? { originNode: row.origin_node, originId: row.origin_id } : null;
+    const [row] = await query<{ pk: string; origin_node: string; origin_id: string }>(this.fork(), MATCH_SQL, [epoch, prfOutput, at, at]);
+    return row ? { pk: row.pk, originNode: row.origin_node, originId: row.origin_id } : null;
   }
 
   /** Drops entries of indicators that expired (validUntil, retention) without a change of their row; the number dropped. */

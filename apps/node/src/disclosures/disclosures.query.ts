@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { findDisplayProblem, hasLoneSurrogate } from '@palermo/indicators';
+import { PURPOSES } from '@palermo/policy';
+
+/** Free text that travels in a signed feedback message: no control, bidi or lone-surrogate characters. */
+const text = (max: number, what: string) =>
+  z
+    .string()
+    .max(max)
+    .superRefine((value, ctx) => {
+      if (hasLoneSurrogate(value)) ctx.addIssue({ code: 'custom', message: 'contains a lone UTF-16 surrogate' });
+      const problem = findDisplayProblem(value, { allowLineBreaks: true });
+      if (problem) ctx.addIssue({ code: 'custom', message: problem.message });
+    })
+    .transform((value) => value.trim())
+    .refine((value) => value.length > 0, { error: `${what} is empty` });
+
+const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, { error: 'must be a lower-case uuid' });
+
+/** Body of POST /disclosures: ask the partner that answered a lookup hit to disclose the matched indicator. */
+export const disclosureRequestSchema = z
+  .strictObject({
+    /** The requestId of a lookup hit this node was given (POST /lookups → results[].requestId). */
+    lookupHit: uuid.meta({ description: 'requestId of a lookup hit (POST /lookups results[].requestId)' }),
+    /** Why: one of the agreement purposes. */
+    purpose: z.enum(PURPOSES).meta({ description: 'One of the agreement purposes' }),
+    /** The legal basis for the request (1–500 characters). */
+    legalBasis: text(500, 'legalBasis').meta({ description: 'The legal basis (1–500 characters)' }),
+    /** The case this request belongs to (1–200 characters). */
+    caseReference: text(200, 'caseReference').meta({ description: 'The case reference (1–200 characters)' }),
+  })
+  .meta({ title: 'DisclosureRequestInput' });
+export type DisclosureRequestBody = z.output<typeof disclosureRequestSchema>;
+
+/** Body of POST /disclosures/:id/approve and /deny. */
+export const disclosureDecisionSchema = z
+  .strictObject({
+    /** The policy officer's reason (1–2000 characters); a denial's is shown to the requester. */
+    reason: text(2000, 'reason').meta({ description: "The officer's reason (1–2000 characters); sent to the requester" }),
+  })
+  .meta({ title: 'DisclosureDecisionInput' });
+export type DisclosureDecisionBody = z.output<typeof disclosureDecisionSchema>;
+
+/** Query string of GET /disclosures. */
+export const disclosureListSchema = z.strictObject({
+  /** out = this node asked; in = a partner asked this node (the policy officers' queue with state=requested). */
+  direction: z.enum(['in', 'out']).optional(),
+  state: z.enum(['requested', 'approved', 'denied']).optional(),
+  cursor: z.string().max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+export type DisclosureListQuery = z.output<typeof disclosureListSchema>;
+
+/** Path parameter: a disclosure id (uuid). */
+export const disclosureIdSchema = uuid;
+
+/** JSON Schemas of the bodies, for the OpenAPI document. */
+export const disclosureRequestJsonSchema = z.toJSONSchema(disclosureRequestSchema, { io: 'input', unrepresentable: 'any' });
+export const disclosureDecisionJsonSchema = z.toJSONSchema(disclosureDecisionSchema, { io: 'input', unrepresentable: 'any' });

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { v7 as uuidv7 } from 'uuid';
+import { INDICATOR_TYPES, type Tlp } from '@palermo/indicators';
+import { CedarPolicyEngine, DEFAULT_POLICY_TEXT, type AgreementTerms } from '@palermo/policy';
+import type { PendingExport } from '@palermo/store';
+import type { PolicyHolder } from '../policy/policy.holder';
+import type { ExportAudience } from './export.audiences';
+import { ExportPlanner } from './export.planner';
+
+// ExportPlanner.disclosure: what a policy officer's approval may release. It stands in for the
+// permit a jurisdiction policy did not give, never for a forbid.
+const me = 'de-bka';
+const partner = 'nl-police';
+const now = new Date('2026-01-01T00:00:00.000Z');
+const agreement: AgreementTerms = {
+  id: '01890000-0000-7000-8000-000000000001',
+  partner,
+  directions: ['export', 'import'],
+  types: [...INDICATOR_TYPES],
+  maxTlp: 'amber',
+  purposes: ['investigation'],
+  retentionDays: null,
+  pseudonymize: [],
+  lookups: true,
+  validFrom: '2025-01-01T00:00:00.000Z',
+  validUntil: null,
+  state: 'active',
+};
+const target: ExportAudience = { audience: partner, partner: { nodeId: partner, jurisdiction: 'NL', adequacy: true }, agreement };
+
+const NO_SHARE = '@id("de.lookup")\npermit (principal, action == Palermo::Action::"lookup", resource);\n';
+const NO_RAW = '@id("de.share")\npermit (principal, action == Palermo::Action::"share", resource);\n';
+const FORBID_LABOUR = `${DEFAULT_POLICY_TEXT}\n@id("de.keep-labour")\nforbid (principal, action in [Palermo::Action::"share", Palermo::Action::"shareRaw"], resource) when { resource.tags.contains("ht:labour") };\n`;
+
+function planner(text: string): ExportPlanner {
+  const live = { engine: CedarPolicyEngine.compile(text), version: 7 };
+  return new ExportPlanner({ current: () => live } as unknown as PolicyHolder);
+}
+
+function item(tlp: Tlp = 'green', tags = ['ht:recruitment']): PendingExport {
+  const id = uuidv7();
+  return {
+    id,
+    version: 2,
+    revoked: null,
+    indicator: { id, origin: me, version: 2, type: 'email', value: 'a@example.org', tlp, confidence: 80, tags, firstSeen: '2025-01-01T00:00:00.000Z', lastSeen: '2025-02-01T00:00:00.000Z', validUntil: null, modifiedAt: '2025-02-01T00:00:00.000Z', description: 'seen in ads' },
+  };
+}
+
+describe('ExportPlanner.disclosure', () => {
+  it('releases exactly the one indicator with its context when the policy would not share it by itself (default deny)', () => {
+    const p = item();
+    const plan = planner(NO_SHARE).disclosure(target, p, 'disclosure:x', now);
+    expect(plan.entries).toEqual([{ op: 'upsert', indicator: p.indicator }]);
+    expect(plan.decisions).toEqual([expect.objectContaining({ audience: partner, originId: p.id, version: 2, action: 'share', reasons: ['disclosure:x'], policyVersion: 7, agreementId: agreement.id })]);
+  });
+
+  it('keeps the permits that would have shared it next to the disclosure rule', () => {
+    const plan = planner(DEFAULT_POLICY_TEXT).disclosure(target, item(), 'disclosure:y', now);
+    expect(plan.decisions[0]!.reasons[0]).toBe('disclosure:y');
+    expect(plan.decisions[0]!.reasons).toContain('default.share');
+  });
+
+  it('leaves the free text at home when the policy shares only without it', () => {
+    const plan = planner(NO_RAW).disclosure(target, item(), 'disclosure:z', now);
+    expect(plan.decisions[0]!.action).toBe('share-stripped');
+    expect(plan.entries[0]).toMatchObject({ op: 'upsert', indicator: expect.not.objectContaining({ description: expect.anything() }) });
+  });
+
+  it.each([
+    ['a TLP above the agreement (baseline)', item('red'), NO_SHARE, 'baseline.tlp-above-agreement'],
+    ['a type the agreement leaves out (baseline)', item(), NO_SHARE, 'baseline.type-not-agreed', { ...agreement, types: ['phone' as const] }],
+    ['an agreement without export (baseline)', item(), NO_SHARE, 'baseline.export-not-agreed', { ...agreement, directions: ['import' as const] }],
+    ['a forbid of the jurisdiction', item('green', ['ht:labour']), FORBID_LABOUR, 'de.keep-labour'],
+  ])('never lifts a forbid: %s', (_name, p, text, rule, terms?: AgreementTerms) => {
+    const to = terms ? { ...target, agreement: terms } : target;
+    expect(() => planner(text).disclosure(to, p, 'disclosure:w', now)).toThrow(expect.objectContaining({ code: 'DISCLOSURE_POLICY_FORBIDS', message: expect.stringContaining(rule) }));
+  });
+
+  it('marks an AMBER+STRICT or RED entry restricted, so its bundle travels encrypted', () => {
+    const plan = planner(NO_SHARE).disclosure({ ...target, agreement: { ...agreement, maxTlp: 'red' } }, item('amber+strict'), 'disclosure:v', now);
+    expect([...plan.restricted]).toEqual([0]);
+  });
+});
