@@ -109,6 +109,7 @@ import { DisputesService } from './disputes/disputes.service';
 import { IndicatorFeedbackController } from './disputes/indicator-feedback.controller';
 import { IndicatorFeedbackService } from './disputes/indicator-feedback.service';
 import { FeedbackPeers } from './sightings/feedback.peers';
+import { FeedbackSender } from './sightings/feedback.sender';
 import { SightingFeedbackHandler } from './sightings/sighting.feedback';
 
 /** Where the store lives: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
@@ -241,6 +242,7 @@ export class AppModule implements NestModule {
         AlertsService,
         // Sightings and disputes as feedback (issue 5 item 3).
         FeedbackPeers,
+        FeedbackSender,
         SightingFeedbackHandler,
         DisputesService,
         DisputeFeedbackHandler,

@@ -2,12 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DISPUTE_RESOLUTION_SPEC, DISPUTE_SPEC } from '@palermo/bundles';
 import { DomainError } from '@palermo/indicators';
 import type { ActorRef } from '@palermo/policy';
-import { Store, type DisputeSend } from '@palermo/store';
+import { Store } from '@palermo/store';
 import { v7 as uuidv7 } from 'uuid';
-import { FeedbackOutbox } from '../feedback/feedback.outbox';
-import { FeedbackSigner } from '../feedback/feedback.signer';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
-import { FeedbackPeers } from '../sightings/feedback.peers';
+import { FeedbackSender } from '../sightings/feedback.sender';
 import type { DisputeBody, DisputeListQuery, ResolveBody } from './disputes.query';
 
 /** Said with every resolution: the origin corrects an indicator through the usual endpoints. */
@@ -24,9 +22,7 @@ export class DisputesService {
   constructor(
     private readonly store: Store,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
-    private readonly peers: FeedbackPeers,
-    private readonly signer: FeedbackSigner,
-    private readonly outbox: FeedbackOutbox,
+    private readonly sender: FeedbackSender,
   ) {}
 
   /** Opens a dispute of an imported indicator and queues it for the origin. */
@@ -36,7 +32,7 @@ export class DisputesService {
     const { indicator } = found;
     if (indicator.own) throw new DomainError('DISPUTE_OWN_INDICATOR', `indicator ${indicatorId} is this node's own: update or revoke it instead`);
     if (indicator.revokedAt !== null) throw new DomainError('INDICATOR_REVOKED', `indicator ${indicatorId} was revoked by its origin; there is nothing left to dispute`);
-    const route = await this.peers.routeFor(indicator);
+    const route = await this.sender.routeToOrigin(indicator);
     if (route.kind !== 'send') {
       const code = route.kind === 'not-sent' ? route.code : 'DISPUTE_OWN_INDICATOR';
       const why = route.kind === 'not-sent' ? route.message : 'own indicator';
@@ -45,21 +41,23 @@ export class DisputesService {
     const id = uuidv7();
     const ref = { origin: indicator.origin, id: indicator.id };
     const tags = body.kind === 'wrong-tags' && body.suggestedTags !== undefined ? { suggestedTags: body.suggestedTags } : {};
-    const { message, row } = await this.signer.seal({ spec: DISPUTE_SPEC, id, to: route.to, indicator: ref, version: indicator.version, kind: body.kind, reason: body.reason, ...tags });
-    const dispute = await this.store.disputes.openOutgoing({
-      id,
-      indicator: ref,
-      disputer: this.config.nodeId,
-      version: indicator.version,
-      kind: body.kind,
-      reason: body.reason,
-      suggestedTags: body.suggestedTags ?? null,
-      disputedAt: message.at,
-      outgoing: row,
-      actor,
-    });
-    this.outbox.kick();
-    return dispute;
+    return this.sender.send(
+      route.to,
+      (to) => ({ spec: DISPUTE_SPEC, id, to, indicator: ref, version: indicator.version, kind: body.kind, reason: body.reason, ...tags }),
+      (outgoing, message) =>
+        this.store.disputes.openOutgoing({
+          id,
+          indicator: ref,
+          disputer: this.config.nodeId,
+          version: indicator.version,
+          kind: body.kind,
+          reason: body.reason,
+          suggestedTags: body.suggestedTags ?? null,
+          disputedAt: message.at,
+          outgoing,
+          actor,
+        }),
+    );
   }
 
   /** Resolves a partner's open dispute of an own indicator and answers the disputer. */
@@ -71,16 +69,12 @@ export class DisputesService {
     if (dispute.state !== 'open') throw new DomainError('DISPUTE_ALREADY_RESOLVED', `dispute ${id} was already ${dispute.state}`, { state: dispute.state });
     const resolutionId = uuidv7();
     const resolvedAt = new Date().toISOString();
-    const route = await this.peers.routeToPartner(dispute.disputer);
-    let send: DisputeSend;
-    if (route.kind === 'send') {
-      const { row } = await this.signer.seal({ spec: DISPUTE_RESOLUTION_SPEC, id: resolutionId, at: resolvedAt, to: route.to, disputeId: id, indicator: dispute.indicator, state: body.state, note: body.note });
-      send = { outgoing: row };
-    } else {
-      send = { notSent: { to: route.to, reason: route.code } };
-    }
-    const resolved = await this.store.disputes.resolve(id, { state: body.state, note: body.note, resolutionId, resolvedAt, send, actor });
-    if (route.kind === 'send') this.outbox.kick();
+    const route = await this.sender.routeAnswer(dispute.disputer);
+    const resolved = await this.sender.deliver(
+      route,
+      (to) => ({ spec: DISPUTE_RESOLUTION_SPEC, id: resolutionId, at: resolvedAt, to, disputeId: id, indicator: dispute.indicator, state: body.state, note: body.note }),
+      (send) => this.store.disputes.resolve(id, { state: body.state, note: body.note, resolutionId, resolvedAt, send, actor }),
+    );
     return { ...resolved, followUp: RESOLUTION_FOLLOW_UP };
   }
 

@@ -40,10 +40,12 @@ const STATUS: Record<string, number> = {
   LOOKUP_NO_PARTNERS: 422,
   LOOKUP_ROTATION_IN_PROGRESS: 409,
   // Sightings and disputes as feedback: a dispute of an own indicator is not a dispute; one that
-  // cannot reach the origin is refused, not stored; a dispute is resolved once, by the origin.
+  // cannot reach the origin is refused, not stored (no agreement, origin not pinned, or the indicator
+  // came through a relay and not from its origin); a dispute is resolved once, by the origin.
   DISPUTE_OWN_INDICATOR: 422,
   FEEDBACK_NOT_AGREED: 409,
   FEEDBACK_ORIGIN_NOT_PARTNER: 409,
+  FEEDBACK_NOT_FROM_ORIGIN: 409,
   DISPUTE_ALREADY_RESOLVED: 409,
   DISPUTE_NOT_INCOMING: 409,
   // Disclosures (issue 5 item 5).

@@ -3,7 +3,7 @@ import { COMMUNITY_AUDIENCE } from '@palermo/indicators';
 import { Store, type IndicatorRecord } from '@palermo/store';
 import { FeedbackRefusal } from '../feedback/feedback.handlers';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
-import { refusalOfFeedback, routeToOrigin, routeToPartner, type OriginRoute } from './feedback.rules';
+import { refusalOfFeedback, routeAnswer, routeToOrigin, routeToPartner, type OriginRoute, type PartnerRoute } from './feedback.rules';
 
 /** Loads the facts the feedback rules decide on (pinned partners, agreements, export decisions). */
 @Injectable()
@@ -20,10 +20,15 @@ export class FeedbackPeers {
     return routeToOrigin(indicator, partner !== null, agreement, new Date());
   }
 
-  /** Whether an answer (a dispute resolution) to `partner` can travel. */
-  async routeToPartner(partner: string) {
+  /** Whether a message to `partner` can travel: pinned, under an agreement in effect. */
+  async routeToPartner(partner: string): Promise<PartnerRoute> {
     const [pinned, agreement] = await Promise.all([this.store.partners.get(partner), this.store.agreements.activeFor(partner)]);
     return routeToPartner(partner, pinned !== null, agreement, new Date());
+  }
+
+  /** Whether an answer to the partner's own dispute (a resolution) can travel: pinned is enough (routeAnswer). */
+  async routeAnswer(partner: string): Promise<PartnerRoute> {
+    return routeAnswer(partner, (await this.store.partners.get(partner)) !== null);
   }
 
   /** Why a partner's sighting or dispute of `ref` is not accepted, or null to accept it. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgreementTerms } from '@palermo/policy';
-import { refusalOfFeedback, routeToOrigin, routeToPartner } from './feedback.rules';
+import { refusalOfFeedback, routeAnswer, routeToOrigin, routeToPartner } from './feedback.rules';
 
 const NOW = new Date('2026-12-06T12:00:00.000Z');
 
@@ -33,8 +33,10 @@ describe('routeToOrigin: where feedback about an indicator goes', () => {
     ['expired agreement: not agreed', imported, true, agreement({ validUntil: '2026-12-01T00:00:00.000Z' }), { kind: 'not-sent', code: 'FEEDBACK_NOT_AGREED' }],
     ['not yet valid: not agreed', imported, true, agreement({ validFrom: '2027-01-01T00:00:00.000Z' }), { kind: 'not-sent', code: 'FEEDBACK_NOT_AGREED' }],
     ['no agreement with a direct origin: not agreed', imported, true, null, { kind: 'not-sent', code: 'FEEDBACK_NOT_AGREED' }],
-    ['relayed, no agreement with the origin: not a partner', { ...imported, relayedBy: 'de-bka' }, true, null, { kind: 'not-sent', code: 'FEEDBACK_ORIGIN_NOT_PARTNER' }],
-    ['relayed, but an agreement with the origin in effect: sent', { ...imported, relayedBy: 'de-bka' }, true, agreement(), { kind: 'send', to: 'nl-police' }],
+    ['relayed, no agreement with the origin: not from the origin', { ...imported, relayedBy: 'de-bka' }, true, null, { kind: 'not-sent', code: 'FEEDBACK_NOT_FROM_ORIGIN' }],
+    // The origin never sent it to us, so it would refuse the feedback (FEEDBACK_NOT_SHARED_WITH_SENDER): keep it local instead.
+    ['relayed, even with an agreement with the origin in effect: not from the origin', { ...imported, relayedBy: 'de-bka' }, true, agreement(), { kind: 'not-sent', to: 'nl-police', code: 'FEEDBACK_NOT_FROM_ORIGIN' }],
+    ['relayed from an origin that is not pinned: not from the origin', { ...imported, relayedBy: 'de-bka' }, false, null, { kind: 'not-sent', code: 'FEEDBACK_NOT_FROM_ORIGIN' }],
     ['origin not pinned: not a partner', imported, false, agreement(), { kind: 'not-sent', code: 'FEEDBACK_ORIGIN_NOT_PARTNER' }],
   ])('%s', (_name, indicator, pinned, terms, expected) => {
     expect(routeToOrigin(indicator, pinned, terms, NOW)).toMatchObject(expected);
@@ -59,7 +61,14 @@ describe('refusalOfFeedback: what the origin accepts', () => {
   });
 });
 
-describe('routeToPartner: whether a resolution can travel', () => {
+describe('routeAnswer: whether a resolution can travel', () => {
+  it('goes to a pinned partner whatever the agreement (it answers its own dispute); not to one that is not pinned', () => {
+    expect(routeAnswer('de-bka', true)).toEqual({ kind: 'send', to: 'de-bka' });
+    expect(routeAnswer('de-bka', false)).toMatchObject({ kind: 'not-sent', to: 'de-bka', code: 'FEEDBACK_ORIGIN_NOT_PARTNER' });
+  });
+});
+
+describe('routeToPartner: whether a message to a partner can travel', () => {
   it('sends under any agreement in effect, else says why', () => {
     expect(routeToPartner('de-bka', true, agreement({ directions: ['export'] }), NOW)).toEqual({ kind: 'send', to: 'de-bka' });
     expect(routeToPartner('de-bka', true, agreement({ state: 'suspended' }), NOW)).toMatchObject({ kind: 'not-sent', code: 'FEEDBACK_NOT_AGREED' });

@@ -7,8 +7,10 @@ import { effectiveAgreementState, type AgreementTerms } from '@palermo/policy';
 export const FEEDBACK_CODES = {
   /** No agreement in effect with the other node that covers this flow. */
   notAgreed: 'FEEDBACK_NOT_AGREED',
-  /** The indicator's origin is not a partner of this node (not pinned, or reached us only through a relay). */
+  /** The indicator's origin (or the partner answered) is not a pinned partner of this node. */
   originNotPartner: 'FEEDBACK_ORIGIN_NOT_PARTNER',
+  /** The stored version reached this node through a relay, not from its origin: the origin would refuse the feedback. */
+  notFromOrigin: 'FEEDBACK_NOT_FROM_ORIGIN',
   /** The message names an indicator that is not one of this node's own. */
   unknownIndicator: 'FEEDBACK_UNKNOWN_INDICATOR',
   /** This node never sent the indicator to the sender (nor on the community chain). */
@@ -33,19 +35,21 @@ export interface IndicatorFacts {
 export type OriginRoute = { kind: 'own' } | { kind: 'send'; to: string } | { kind: 'not-sent'; to: string; code: string; message: string };
 
 /**
- * Feedback about an imported indicator goes to its origin when the origin is a pinned partner and
- * our agreement with it is in effect and lets us receive from it (direction `import`: it is the
- * agreement under which we hold what the origin sent). An indicator that reached us through a relay
- * from an origin we have no agreement with stays local (FEEDBACK_ORIGIN_NOT_PARTNER): feedback does
- * not travel back along the relay path.
+ * Feedback about an imported indicator goes to its origin only when the stored version came from the
+ * origin itself (on our chain or its community chain: `relayedBy` is null), because that is what the
+ * origin checks before it accepts (it sent the indicator to us; see refusalOfFeedback). A version a
+ * relay passed on stays local (FEEDBACK_NOT_FROM_ORIGIN), even when we also have an agreement with the
+ * origin: the origin never sent it to us, and feedback does not travel back along a relay path. The
+ * origin must also be a pinned partner (FEEDBACK_ORIGIN_NOT_PARTNER) and our agreement with it in
+ * effect with direction `import` (FEEDBACK_NOT_AGREED): it is the agreement under which we hold it.
  */
 export function routeToOrigin(indicator: IndicatorFacts, originPinned: boolean, agreement: AgreementTerms | null, now: Date): OriginRoute {
   if (indicator.own) return { kind: 'own' };
   const to = indicator.origin;
-  if (!originPinned) return { kind: 'not-sent', to, code: FEEDBACK_CODES.originNotPartner, message: `${to} is not a pinned partner of this node` };
-  if (!agreement && indicator.relayedBy !== null) {
-    return { kind: 'not-sent', to, code: FEEDBACK_CODES.originNotPartner, message: `the indicator reached this node through ${indicator.relayedBy}; this node has no agreement with its origin ${to}` };
+  if (indicator.relayedBy !== null) {
+    return { kind: 'not-sent', to, code: FEEDBACK_CODES.notFromOrigin, message: `the indicator reached this node through ${indicator.relayedBy}, not from its origin ${to}; feedback goes only to an origin that sent the indicator itself` };
   }
+  if (!originPinned) return { kind: 'not-sent', to, code: FEEDBACK_CODES.originNotPartner, message: `${to} is not a pinned partner of this node` };
   const state = effectiveAgreementState(agreement, now);
   if (!agreement || state !== 'active' || !agreement.directions.includes('import')) {
     return { kind: 'not-sent', to, code: FEEDBACK_CODES.notAgreed, message: `no agreement with ${to} in effect that covers import (agreement: ${state})` };
@@ -80,12 +84,30 @@ export function refusalOfFeedback(sender: string, ref: { origin: string; id: str
 }
 
 /**
- * Whether this node's answer to a partner (a dispute resolution) can travel: the partner is pinned and
- * the agreement with it is in effect (any direction: it is the partner's own question being answered).
+ * Whether a message of this node can go to a partner at all: the partner is pinned and the agreement
+ * with it is in effect (any direction).
  */
-export function routeToPartner(partner: string, pinned: boolean, agreement: AgreementTerms | null, now: Date): { kind: 'send'; to: string } | { kind: 'not-sent'; to: string; code: string; message: string } {
-  if (!pinned) return { kind: 'not-sent', to: partner, code: FEEDBACK_CODES.originNotPartner, message: `${partner} is not a pinned partner of this node` };
+export function routeToPartner(partner: string, pinned: boolean, agreement: AgreementTerms | null, now: Date): PartnerRoute {
+  if (!pinned) return notPinned(partner);
   const state = effectiveAgreementState(agreement, now);
   if (state !== 'active') return { kind: 'not-sent', to: partner, code: FEEDBACK_CODES.notAgreed, message: `no agreement with ${partner} in effect (agreement: ${state})` };
   return { kind: 'send', to: partner };
+}
+
+/**
+ * Whether this node's answer to a partner's dispute (the resolution) can travel: whenever the partner
+ * is pinned, whatever the state of the agreement. It answers the partner's own question about an
+ * indicator the partner already holds, so it is not new sharing; refusing it would leave the partner's
+ * dispute open for good. A partner that is no longer pinned cannot be answered (no key to encrypt to,
+ * and its stream is no longer ours to write): FEEDBACK_ORIGIN_NOT_PARTNER, shown as `delivery: not-sent`.
+ */
+export function routeAnswer(partner: string, pinned: boolean): PartnerRoute {
+  return pinned ? { kind: 'send', to: partner } : notPinned(partner);
+}
+
+/** Where a message to one partner goes: to it, or not, and why. */
+export type PartnerRoute = { kind: 'send'; to: string } | { kind: 'not-sent'; to: string; code: string; message: string };
+
+function notPinned(partner: string): PartnerRoute {
+  return { kind: 'not-sent', to: partner, code: FEEDBACK_CODES.originNotPartner, message: `${partner} is not a pinned partner of this node` };
 }

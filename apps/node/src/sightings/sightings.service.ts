@@ -2,12 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SIGHTING_SPEC } from '@palermo/bundles';
 import { DomainError } from '@palermo/indicators';
 import type { ActorRef } from '@palermo/policy';
-import { Store, type SightingReport } from '@palermo/store';
+import { Store, type NewSighting, type SightingReport } from '@palermo/store';
 import { v7 as uuidv7 } from 'uuid';
-import { FeedbackOutbox } from '../feedback/feedback.outbox';
-import { FeedbackSigner } from '../feedback/feedback.signer';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
-import { FeedbackPeers } from './feedback.peers';
+import { FeedbackSender } from './feedback.sender';
 import type { SightingBody, SightingListQuery } from './sightings.query';
 
 // Clocks of analysts' machines and of the node differ a little; more than this is a typo.
@@ -16,17 +14,15 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 /**
  * Local sightings: "this node saw the indicator too". Own and imported indicators alike; revoked
  * ones are refused. A sighting of an imported indicator is also reported to its origin
- * (`palermo/sighting@1`: count and when, never the note) when the origin is a pinned partner under an
- * agreement in effect; otherwise it stays local and says why (FeedbackPeers, feedback.rules.ts).
+ * (`palermo/sighting@1`: count and when, never the note) when the origin sent it to us itself and is a
+ * pinned partner under an agreement in effect; otherwise it stays local and says why (feedback.rules.ts).
  */
 @Injectable()
 export class SightingsService {
   constructor(
     private readonly store: Store,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
-    private readonly peers: FeedbackPeers,
-    private readonly signer: FeedbackSigner,
-    private readonly outbox: FeedbackOutbox,
+    private readonly sender: FeedbackSender,
   ) {}
 
   /** Records one sighting (two identical requests are two sightings: each is an observation). */
@@ -45,15 +41,7 @@ export class SightingsService {
     const { indicator } = found;
     if (indicator.revokedAt !== null) throw new DomainError('INDICATOR_REVOKED', `indicator ${indicatorId} is revoked; a revoked indicator takes no sightings`);
     const id = uuidv7();
-    const route = await this.peers.routeFor(indicator);
-    let report: SightingReport | undefined;
-    if (route.kind === 'send') {
-      const { row } = await this.signer.seal({ spec: SIGHTING_SPEC, id, to: route.to, indicator: { origin: indicator.origin, id: indicator.id }, count: body.count, firstSeen, lastSeen });
-      report = { outgoing: row };
-    } else if (route.kind === 'not-sent') {
-      report = { notSent: { to: route.to, reason: route.code } };
-    }
-    const recorded = await this.store.sightings.record({
+    const sighting: NewSighting = {
       id,
       indicatorId,
       indicatorOrigin: indicator.origin,
@@ -63,10 +51,15 @@ export class SightingsService {
       lastSeen,
       note: body.note === undefined || body.note === '' ? null : body.note,
       actor,
-      report,
-    });
-    if (route.kind === 'send') this.outbox.kick();
-    return recorded;
+    };
+    const route = await this.sender.routeToOrigin(indicator);
+    if (route.kind === 'own') return this.store.sightings.record(sighting);
+    const ref = { origin: indicator.origin, id: indicator.id };
+    return this.sender.deliver(
+      route,
+      (to) => ({ spec: SIGHTING_SPEC, id, to, indicator: ref, count: body.count, firstSeen, lastSeen }),
+      (report: SightingReport) => this.store.sightings.record({ ...sighting, report }),
+    );
   }
 
   /** One indicator's sightings, newest first. */
