@@ -40,6 +40,8 @@ export interface FeedbackChannelMessage {
   headers: Record<string, string>;
   streamSeq: number;
   redelivered: boolean;
+  /** How many times JetStream has delivered this message (1 the first time). */
+  deliveryCount: number;
 }
 
 /** Options of FeedbackChannel.follow(). */
@@ -111,8 +113,8 @@ export class FeedbackChannel implements OnModuleDestroy {
         const parsed = parseFeedbackSubject(msg.subject);
         // The stream captures only palermo.v1.feedback.<to>.*, so this cannot fail; never trust it anyway.
         if (!parsed || parsed.to !== to) return 'ack';
-        const { payload, headers, streamSeq, redelivered, subject } = msg;
-        return handler({ to, from: parsed.from, subject, payload, headers, streamSeq, redelivered });
+        const { payload, headers, streamSeq, redelivered, deliveryCount, subject } = msg;
+        return handler({ to, from: parsed.from, subject, payload, headers, streamSeq, redelivered, deliveryCount });
       },
       { ackWaitMs: 10_000, retryDelayMs: 1_000, maxRetryDelayMs: 30_000, pullExpiresMs: 5_000 },
       onError,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { signFeedback, type FeedbackMessage, type NodePrivateKey } from '@palermo/bundles';
+import { encryptBundle, fingerprintOf, signFeedback, type FeedbackMessage, type NodePrivateKey, type NodePublicKey } from '@palermo/bundles';
 import { feedbackStreamName, feedbackSubject } from '@palermo/federation';
 import type { TestNode } from './federation.harness';
 import { listAll } from './hostile.node-io';
@@ -8,16 +8,22 @@ import type { RawNatsClient } from './hostile.nats-wire';
 // Feedback as a hostile (or replaying) party puts it on the wire: any message, signed with any key,
 // on any sender's subject, with or without the JetStream dedupe id of the original.
 
-/** Signs `message` with `key` and publishes it on `palermo.v1.feedback.<to>.<subjectSender>`; its payload SHA-256. */
-export async function injectFeedback(nats: RawNatsClient, to: string, subjectSender: string, message: FeedbackMessage, key: NodePrivateKey): Promise<string> {
+/**
+ * Signs `message` with `key` and publishes it on `palermo.v1.feedback.<to>.<subjectSender>`, encrypted to
+ * `encryptTo` as every honest sender does (in clear without it: refused as FEEDBACK_NOT_ENCRYPTED once the
+ * signature was checked). Returns the payload's SHA-256 (what the recipient's quarantine records).
+ */
+export async function injectFeedback(nats: RawNatsClient, to: string, subjectSender: string, message: FeedbackMessage, key: NodePrivateKey, options: { encryptTo?: NodePublicKey } = {}): Promise<string> {
   const signed = await signFeedback(message, key);
-  await nats.publish(feedbackSubject(to, subjectSender), signed.bytes, {
+  const payload = options.encryptTo ? await encryptBundle(signed.bytes, options.encryptTo) : signed.bytes;
+  await nats.publish(feedbackSubject(to, subjectSender), payload, {
     'Nats-Msg-Id': signed.hash,
     'Palermo-Hash': signed.hash,
     'Palermo-Signer': signed.signer,
     'Palermo-Signature': Buffer.from(signed.signature).toString('base64'),
+    ...(options.encryptTo ? { 'Palermo-Encrypted': fingerprintOf(options.encryptTo) } : {}),
   });
-  return signed.hash;
+  return createHash('sha256').update(payload).digest('hex');
 }
 
 /**

@@ -5,7 +5,8 @@ import type { PartnerRecord, QuarantineInput, Store } from '@palermo/store';
 import type { SignerKeys } from '../keys/signer.keys';
 import type { NodeConfig } from '../node/node-context';
 import { FeedbackHandlers, FeedbackRefusal, type ReceivedFeedback } from './feedback.handlers';
-import { FeedbackInbox } from './feedback.inbox';
+import { FeedbackInbox, MAX_DELIVERIES } from './feedback.inbox';
+import { DomainError } from '@palermo/indicators';
 
 // The inbox's own checks, before any feature sees a message. The signature check goes through
 // SignerKeys (key history, tested on its own); here it verifies with the one pinned key.
@@ -58,26 +59,32 @@ describe('FeedbackInbox', () => {
     const handlers = new FeedbackHandlers();
     handlers.register<SightingFeedback>(SIGHTING_SPEC, async (received) => {
       handled.push(received);
+      if (received.message.count === 14) throw new DomainError('SIGHTING_INVALID', 'fourteen');
       return received.message.count === 13 ? new FeedbackRefusal('FEEDBACK_TEST_REFUSED', 'thirteen') : undefined;
     });
     const inbox = new FeedbackInbox(store, signers, handlers, ring, { nodeId: 'nl-police' } as NodeConfig);
     return { inbox, quarantined, handled };
   }
 
-  const wire = (from: string, bytes: Uint8Array, signature: Uint8Array | string, encryptedTo?: string): FeedbackChannelMessage => ({
+  const wire = (from: string, bytes: Uint8Array, signature: Uint8Array | string, encryptedTo?: string, deliveryCount = 1): FeedbackChannelMessage => ({
     to: 'nl-police',
     from,
     subject: `palermo.v1.feedback.nl-police.${from}`,
     payload: bytes,
     headers: { 'Palermo-Signature': typeof signature === 'string' ? signature : Buffer.from(signature).toString('base64'), ...(encryptedTo ? { 'Palermo-Encrypted': encryptedTo } : {}) },
     streamSeq: 7,
-    redelivered: false,
+    redelivered: deliveryCount > 1,
+    deliveryCount,
   });
+  /** What an honest sender puts on the wire: signed, then encrypted to this node's key. */
+  const sealed = async (m: SightingFeedback, deliveryCount = 1) => {
+    const s = await sign(m);
+    return wire(m.from, await encryptBundle(s.bytes, own.publicKey), s.signature, own.fingerprint, deliveryCount);
+  };
 
   it('hands a verified message to the handler of its spec, with the sender from the subject', async () => {
     const { inbox, handled, quarantined } = setup();
-    const signed = await sign(sighting());
-    expect(await inbox.handle(wire('de-bka', signed.bytes, signed.signature))).toBe('ack');
+    expect(await inbox.handle(await sealed(sighting()))).toBe('ack');
     expect(handled).toHaveLength(1);
     expect(handled[0]).toMatchObject({ from: 'de-bka', message: { spec: SIGHTING_SPEC, count: 2 } });
     expect(quarantined).toEqual([]);
@@ -107,12 +114,15 @@ describe('FeedbackInbox', () => {
     ['not JSON', async () => wire('de-bka', new TextEncoder().encode('{not json'), (await sign(sighting())).signature), 'FEEDBACK_MALFORMED_JSON'],
     ['an unknown spec', async () => wire('de-bka', new TextEncoder().encode(canonicalJson({ ...sighting(), spec: 'palermo/gossip@1' })), (await sign(sighting())).signature), 'FEEDBACK_SCHEMA_INVALID'],
     ['more bytes than the limit', async () => wire('de-bka', new Uint8Array(9000).fill(32), (await sign(sighting())).signature), 'FEEDBACK_OVERSIZE'],
-    ['a handler refusal', async () => { const s = await sign(sighting({ count: 13 })); return wire('de-bka', s.bytes, s.signature); }, 'FEEDBACK_TEST_REFUSED'],
+    ['a handler refusal', () => sealed(sighting({ count: 13 })), 'FEEDBACK_TEST_REFUSED'],
+    ['a handler DomainError (its verdict on this message)', () => sealed(sighting({ count: 14 })), 'SIGHTING_INVALID'],
+    ['a validly signed message sent in clear', async () => { const s = await sign(sighting()); return wire('de-bka', s.bytes, s.signature); }, 'FEEDBACK_NOT_ENCRYPTED'],
+    ['a message made 91 days ago', () => sealed(sighting({ at: new Date(Date.now() - 91 * 86_400_000).toISOString() })), 'FEEDBACK_STALE'],
   ])('quarantines %s with its code, acks, and applies nothing', async (_what, make, code) => {
     const { inbox, handled, quarantined } = setup();
     expect(await inbox.handle(await make())).toBe('ack');
     expect(quarantined).toEqual([expect.objectContaining({ code, auditAction: 'feedback.refused', streamSeq: 7 })]);
-    if (code !== 'FEEDBACK_TEST_REFUSED') expect(handled).toEqual([]);
+    if (code !== 'FEEDBACK_TEST_REFUSED' && code !== 'SIGHTING_INVALID') expect(handled).toEqual([]);
   });
 
   it('quarantines a spec no feature handles as FEEDBACK_UNSUPPORTED', async () => {
@@ -124,12 +134,11 @@ describe('FeedbackInbox', () => {
       ring,
       { nodeId: 'nl-police' } as NodeConfig,
     );
-    const s = await sign(sighting());
-    expect(await bare.handle(wire('de-bka', s.bytes, s.signature))).toBe('ack');
+    expect(await bare.handle(await sealed(sighting()))).toBe('ack');
     expect(quarantined.map((q) => q.code)).toEqual(['FEEDBACK_UNSUPPORTED']);
   });
 
-  it('lets a handler failure through, so the message is delivered again', async () => {
+  it('lets a handler failure through, so the message is delivered again, until the 20th delivery quarantines it', async () => {
     const handlers = new FeedbackHandlers();
     handlers.register<SightingFeedback>(SIGHTING_SPEC, async () => {
       throw new Error('database away');
@@ -142,9 +151,11 @@ describe('FeedbackInbox', () => {
       ring,
       { nodeId: 'nl-police' } as NodeConfig,
     );
-    const s = await sign(sighting());
-    await expect(inbox.handle(wire('de-bka', s.bytes, s.signature))).rejects.toThrow('database away');
+    await expect(inbox.handle(await sealed(sighting()))).rejects.toThrow('database away');
+    await expect(inbox.handle(await sealed(sighting(), MAX_DELIVERIES - 1))).rejects.toThrow('database away');
     expect(quarantined).toEqual([]);
+    expect(await inbox.handle(await sealed(sighting(), MAX_DELIVERIES))).toBe('ack');
+    expect(quarantined).toEqual([expect.objectContaining({ code: 'FEEDBACK_HANDLER_FAILED', message: expect.stringContaining('database away') })]);
   });
 
   it('refuses to register two handlers for one spec', () => {

@@ -1,12 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { decryptBundle, MAX_CLOCK_SKEW_MS, MAX_FEEDBACK_BYTES, verifyFeedback, type FeedbackResult } from '@palermo/bundles';
 import { FEED_HEADERS, type FeedbackChannelMessage, type FeedVerdict } from '@palermo/federation';
+import { DomainError, errorMessage } from '@palermo/indicators';
 import { Store } from '@palermo/store';
 import type { DecryptionKey } from '../keys/own-key.ring';
 import { OwnKeyRing } from '../keys/own-key.ring';
 import { SignerKeys } from '../keys/signer.keys';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
-import { FeedbackHandlers, FeedbackRefusal, type ReceivedFeedback } from './feedback.handlers';
+import { FeedbackHandlers, FeedbackRefusal, type FeedbackHandler, type ReceivedFeedback } from './feedback.handlers';
+
+/** Failed deliveries after which a message that keeps failing is quarantined rather than tried again. */
+export const MAX_DELIVERIES = 20;
+/** Oldest `at` accepted: the feedback stream's retention (90 days). */
+const MAX_AGE_MS = 90 * 86_400_000;
 
 /**
  * Reads the feedback partners addressed to this node. Every message is checked before any feature
@@ -14,7 +20,8 @@ import { FeedbackHandlers, FeedbackRefusal, type ReceivedFeedback } from './feed
  * node publish there), signed by that partner's key (or an earlier key, for a message made before
  * its rotation), naming the same sender and this node, not made in the future. A message announced
  * as encrypted (Palermo-Encrypted) is decrypted with this node's key ring first; the signature
- * covers the canonical bytes inside. Then the feature's
+ * covers the canonical bytes inside; a message in clear is refused once its signature showed who
+ * sent it (FEEDBACK_NOT_ENCRYPTED). Then the feature's
  * handler decides. Anything refused goes to quarantine with its reason and is acked: never silently
  * dropped, never retried forever. A handler that fails for a passing reason has it delivered again.
  */
@@ -35,10 +42,27 @@ export class FeedbackInbox {
     if (checked instanceof FeedbackRefusal) return this.refuse(msg, checked);
     const handler = this.handlers.get(checked.message.spec);
     if (!handler) return this.refuse(msg, new FeedbackRefusal('FEEDBACK_UNSUPPORTED', `this node does not handle ${checked.message.spec}`));
-    const outcome = await handler(checked);
+    const outcome = await this.apply(handler, checked, msg.deliveryCount);
     if (outcome instanceof FeedbackRefusal) return this.refuse(msg, outcome);
     return 'ack';
   };
+
+  /**
+   * Runs the handler. The stream is read in order, one message at a time, so a message that fails
+   * every time would hold back every partner's feedback behind it: a DomainError (the handler's own
+   * verdict on this message) is a refusal, and after MAX_DELIVERIES failed deliveries any failure is
+   * (FEEDBACK_HANDLER_FAILED, in quarantine with the error). Other errors are delivered again
+   * (a database that went away comes back; the quarantine write itself needs it too).
+   */
+  private async apply(handler: FeedbackHandler, received: ReceivedFeedback, deliveryCount: number): Promise<FeedbackRefusal | void> {
+    try {
+      return await handler(received);
+    } catch (err) {
+      if (err instanceof DomainError) return new FeedbackRefusal(err.code, err.message);
+      if (deliveryCount >= MAX_DELIVERIES) return new FeedbackRefusal('FEEDBACK_HANDLER_FAILED', `failed ${deliveryCount} times: ${errorMessage(err)}`);
+      throw err;
+    }
+  }
 
   private async check(msg: FeedbackChannelMessage): Promise<ReceivedFeedback | FeedbackRefusal> {
     const partner = await this.store.partners.get(msg.from);
@@ -61,6 +85,10 @@ export class FeedbackInbox {
     if (message.to !== this.config.nodeId) return new FeedbackRefusal('FEEDBACK_NOT_ADDRESSED', `the message is addressed to ${message.to}, this node is ${this.config.nodeId}`);
     const ahead = Date.parse(message.at) - Date.now();
     if (ahead > MAX_CLOCK_SKEW_MS) return new FeedbackRefusal('FEEDBACK_FROM_THE_FUTURE', `made ${Math.round(ahead / 1000)} s ahead of this node's clock`);
+    // The stream keeps a message 90 days; an older `at` is a replay from outside it or a back-dated forgery.
+    if (-ahead > MAX_AGE_MS) return new FeedbackRefusal('FEEDBACK_STALE', `made ${Math.round(-ahead / 86_400_000)} days ago; at most ${MAX_AGE_MS / 86_400_000} days are accepted`);
+    // Every message travels encrypted (case references, reasons); one sent in clear broke the rule on the wire already.
+    if (msg.headers[FEED_HEADERS.encrypted] === undefined) return new FeedbackRefusal('FEEDBACK_NOT_ENCRYPTED', 'feedback must be encrypted to this node\'s key (Palermo-Encrypted)');
     return { from: msg.from, message, hash, signer: checked.fingerprint, bytes: opened, signature };
   }
 
