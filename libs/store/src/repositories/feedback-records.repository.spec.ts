@@ -207,6 +207,30 @@ describe.each(BACKENDS)('sightings and disputes as feedback (%s)', (backend) => 
       expect((await store.audit.forSubject('dispute', d.id)).map((e) => e.action)).toEqual(['feedback.dispute-received', 'dispute.resolved']);
     });
 
+    it('resolving the same dispute twice at once: exactly one wins, the other is DISPUTE_ALREADY_RESOLVED, and one resolution is queued', async () => {
+      const id = await own();
+      const partner = nodeId('pc');
+      // A few rounds: a race that the row lock would lose only sometimes should not pass by luck.
+      for (let round = 0; round < 5; round++) {
+        const d = incoming(id, partner);
+        await store.disputes.receive(d);
+        const attempts = (['accepted', 'rejected'] as const).map((state) => {
+          const resolutionId = uuidv7();
+          const send = { outgoing: outgoing(partner, 'palermo/dispute-resolution@1', resolutionId) };
+          return { resolutionId, run: store.disputes.resolve(d.id, { state, note: `${state} in round ${round}`, resolutionId, resolvedAt: new Date().toISOString(), send, actor: OFFICER }) };
+        });
+        const settled = await Promise.allSettled(attempts.map((a) => a.run));
+        const won = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+        const lost = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason] : []));
+        expect(won).toHaveLength(1);
+        expect(lost).toEqual([expect.objectContaining({ code: 'DISPUTE_ALREADY_RESOLVED' })]);
+        const queued = (await store.feedbackOutbox.pending(1000)).filter((p) => attempts.some((a) => a.resolutionId === p.messageId));
+        expect(queued.map((p) => p.messageId)).toEqual([won[0]!.resolution!.id]);
+        expect(await store.disputes.get(d.id)).toMatchObject({ state: won[0]!.state, resolution: { id: won[0]!.resolution!.id }, delivery: { state: 'queued' } });
+        expect((await store.audit.forSubject('dispute', d.id)).filter((e) => e.action === 'dispute.resolved')).toHaveLength(1);
+      }
+    });
+
     it('resolves without sending when the resolution cannot travel, saying why', async () => {
       const id = await own();
       const d = incoming(id, nodeId('pd'));
