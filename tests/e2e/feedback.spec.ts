@@ -10,7 +10,9 @@ import { RawNatsClient } from './support/hostile.nats-wire';
 // Issue 5 item 3 over the real nats-server: sightings and disputes of nl-police's indicators travel
 // from de-bka back to nl-police as signed feedback, and the resolution travels back to de-bka.
 // us-hsi has an agreement with nl-police for phone numbers only, so nl-police's e-mail indicators
-// never reach it: its feedback about them is hostile. Every answer is checked for 5xx.
+// never reach it: its feedback about them is hostile. nl-police's URLs reach us-hsi only through
+// de-bka (onward agreements for URLs): us-hsi's feedback about those stays home (provenance).
+// Every answer is checked for 5xx.
 
 const NL = 'nl-police';
 const DE = 'de-bka';
@@ -20,17 +22,22 @@ let fed: Federation;
 let [nl, de, us]: TestNode[] = [];
 let nats: RawNatsClient;
 let usKeys: NodeKeys;
+// Injected feedback is encrypted to its recipient, as an honest sender's is: what is checked is what follows.
+let toNl: { encryptTo: NodeKeys['publicKey'] };
+let toDe: { encryptTo: NodeKeys['publicKey'] };
 const serverErrors: string[] = [];
 
 beforeAll(async () => {
   fed = await bootFederation([
-    { nodeId: NL, jurisdiction: 'NL', agreements: [{ partner: DE }, { partner: US, terms: { types: ['phone'] } }] },
-    { nodeId: DE, jurisdiction: 'DE', agreements: [{ partner: NL }] },
-    { nodeId: US, jurisdiction: 'US', agreements: [{ partner: NL, terms: { types: ['phone'] } }] },
+    { nodeId: NL, jurisdiction: 'NL', agreements: [{ partner: DE, terms: { onward: true } }, { partner: US, terms: { types: ['phone'] } }] },
+    { nodeId: DE, jurisdiction: 'DE', agreements: [{ partner: NL, terms: { onward: true } }, { partner: US, terms: { onward: true, types: ['url'] } }] },
+    { nodeId: US, jurisdiction: 'US', agreements: [{ partner: NL, terms: { types: ['phone'] } }, { partner: DE, terms: { onward: true, types: ['url'] } }] },
   ]);
   [nl, de, us] = [NL, DE, US].map((id) => fed.node(id));
   nats = await RawNatsClient.connect(fed.nats.url);
   usKeys = await loadNodeKeys(us.dataDir);
+  toNl = { encryptTo: (await loadNodeKeys(nl.dataDir)).publicKey };
+  toDe = { encryptTo: (await loadNodeKeys(de.dataDir)).publicKey };
 }, 240_000);
 
 afterAll(async () => {
@@ -181,6 +188,60 @@ describe('disputes travel to the origin, and the resolution back', () => {
     await eventually(`${DE} to see accepted`, async () => ((await call(de, 'GET', `/disputes/${opened.body.id}`)).body.state === 'accepted' ? true : null));
     expect((await feedbackAtNl(other)).actions).toEqual([]);
   }, 90_000);
+
+  it('the resolution still reaches the disputer after the origin suspended the agreement (it answers its own dispute)', async () => {
+    const other = await sharedWithDe('answered-after-suspension@example.org');
+    const opened = await dispute(other, { kind: 'other', reason: 'Looks stale since October.' });
+    expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+    await eventually(`${NL} to receive it`, async () => ((await call(nl, 'GET', `/disputes/${opened.body.id}`)).status === 200 ? true : null));
+    const agreement = await currentAgreement(nl, DE);
+    expect((await command(nl, agreement.id, 'suspend', 'policy-officer', 'e2e: answer after suspension')).status).toBe(200);
+    try {
+      const resolved = await call(nl, 'POST', `/disputes/${opened.body.id}/resolve`, { body: { state: 'rejected', note: 'Still in use:\r\nsee case 17.' } });
+      expect(resolved.status, JSON.stringify(resolved.body)).toBe(200);
+      expect(resolved.body).toMatchObject({ state: 'rejected', resolution: { note: 'Still in use:\nsee case 17.' }, delivery: { to: DE, state: expect.stringMatching(/^(queued|sent)$/) } });
+      const atDe = await eventually(`${DE} to learn the resolution`, async () => {
+        const res = await call(de, 'GET', `/disputes/${opened.body.id}`);
+        return res.body.state !== 'open' ? res.body : null;
+      });
+      expect(atDe).toMatchObject({ state: 'rejected', resolution: { note: 'Still in use:\nsee case 17.' } });
+      expect(await audited(nl, 'dispute.resolved', opened.body.id)).toMatchObject([{ details: { delivery: 'queued' } }]);
+    } finally {
+      expect((await command(nl, agreement.id, 'resume', 'policy-officer-2')).status).toBe(200);
+    }
+  }, 90_000);
+});
+
+describe('a relayed indicator (nl-police → de-bka → us-hsi): feedback goes only where the origin sent it', () => {
+  let id: string;
+
+  beforeAll(async () => {
+    [id] = (await publish(nl, [{ type: 'url', value: 'https://relayed-ad.example.org/listing/17', tlp: 'green', confidence: 70, tags: ['ht:recruitment'] }])) as [string];
+    const atUs = await eventually(`${US} to hold ${id} through ${DE}`, async () => {
+      const res = await call(us, 'GET', `/indicators/${id}`, { role: 'auditor' });
+      return res.status === 200 ? res.body : null;
+    });
+    // us-hsi has an agreement with nl-police in effect (import, phones): only provenance keeps its feedback home.
+    expect(atUs.indicator).toMatchObject({ id, origin: NL, own: false, relayedBy: DE });
+  }, 90_000);
+
+  it("us-hsi's sighting stays local with FEEDBACK_NOT_FROM_ORIGIN; de-bka's (which nl-police sent it to) is counted", async () => {
+    const kept = await call(us, 'POST', `/indicators/${id}/sightings`, { body: { count: 2 } });
+    expect(kept.status, JSON.stringify(kept.body)).toBe(201);
+    expect(kept.body.feedback).toEqual({ sentTo: NL, state: 'not-sent', reason: 'FEEDBACK_NOT_FROM_ORIGIN' });
+    expect(await audited(us, 'feedback.sighting-sent', kept.body.id)).toEqual([]);
+    expect((await sight(id, { count: 1 })).status).toBe(201);
+    // nl-police's stream is read in order per sender; de-bka's sighting counted means nothing from us-hsi is on the way.
+    const view = await eventually(`${NL} to count ${DE}'s sighting`, async () => ((await feedbackAtNl(id)).partnerSightings.length > 0 ? feedbackAtNl(id) : null));
+    expect(view.partnerSightings.map((p: { partner: string }) => p.partner)).toEqual([DE]);
+  }, 90_000);
+
+  it("us-hsi's dispute is refused (409 FEEDBACK_NOT_FROM_ORIGIN) and nothing is stored", async () => {
+    const refused = await call(us, 'POST', `/indicators/${id}/disputes`, { body: { kind: 'false-positive', reason: 'A parked domain.' } });
+    expect(refused, JSON.stringify(refused.body)).toMatchObject({ status: 409, body: { error: { code: 'FEEDBACK_NOT_FROM_ORIGIN' } } });
+    expect((await call(us, 'GET', `/disputes?indicator=${id}`)).body.items).toEqual([]);
+    expect((await feedbackAtNl(id)).disputes).toMatchObject({ open: 0, accepted: 0, rejected: 0 });
+  }, 30_000);
 });
 
 describe('hostile feedback is quarantined with its code and changes nothing', () => {
@@ -203,10 +264,10 @@ describe('hostile feedback is quarantined with its code and changes nothing', ()
   }, 90_000);
 
   it.each([
-    ["signed with us-hsi's key on de-bka's subject", () => injectFeedback(nats, NL, DE, sighting(DE, id), usKeys.privateKey), /^FEEDBACK_SIGN(ER_MISMATCH|ATURE_INVALID)$/],
-    ['us-hsi naming de-bka as the sender', () => injectFeedback(nats, NL, US, sighting(DE, id), usKeys.privateKey), /^FEEDBACK_SENDER_MISMATCH$/],
-    ['about an indicator never shared with us-hsi', () => injectFeedback(nats, NL, US, sighting(US, id), usKeys.privateKey), /^FEEDBACK_NOT_SHARED_WITH_SENDER$/],
-    ['about an indicator nl-police does not have', () => injectFeedback(nats, NL, US, sighting(US, uuidv7()), usKeys.privateKey), /^FEEDBACK_UNKNOWN_INDICATOR$/],
+    ["signed with us-hsi's key on de-bka's subject", () => injectFeedback(nats, NL, DE, sighting(DE, id), usKeys.privateKey, toNl), /^FEEDBACK_SIGN(ER_MISMATCH|ATURE_INVALID)$/],
+    ['us-hsi naming de-bka as the sender', () => injectFeedback(nats, NL, US, sighting(DE, id), usKeys.privateKey, toNl), /^FEEDBACK_SENDER_MISMATCH$/],
+    ['about an indicator never shared with us-hsi', () => injectFeedback(nats, NL, US, sighting(US, id), usKeys.privateKey, toNl), /^FEEDBACK_NOT_SHARED_WITH_SENDER$/],
+    ['about an indicator nl-police does not have', () => injectFeedback(nats, NL, US, sighting(US, uuidv7()), usKeys.privateKey, toNl), /^FEEDBACK_UNKNOWN_INDICATOR$/],
   ])('%s', async (_name, inject, code) => {
     const sha = await inject();
     const record = await eventually(`${NL} to quarantine it`, () => quarantinedFeedback(nl, sha));
@@ -218,7 +279,7 @@ describe('hostile feedback is quarantined with its code and changes nothing', ()
     const opened = await dispute(id, { kind: 'other', reason: 'Looks stale.' });
     expect(opened.status).toBe(201);
     const forged: FeedbackMessage = { spec: DISPUTE_RESOLUTION_SPEC, id: uuidv7(), from: US, to: DE, at: new Date().toISOString(), disputeId: opened.body.id, indicator: { origin: NL, id }, state: 'accepted', note: 'not mine to answer' };
-    const sha = await injectFeedback(nats, DE, US, forged, usKeys.privateKey);
+    const sha = await injectFeedback(nats, DE, US, forged, usKeys.privateKey, toDe);
     const record = await eventually(`${DE} to quarantine it`, () => quarantinedFeedback(de, sha));
     expect(record.code).toBe('FEEDBACK_UNKNOWN_DISPUTE');
     expect((await call(de, 'GET', `/disputes/${opened.body.id}`)).body.state).toBe('open');
@@ -238,13 +299,21 @@ describe('HTTP input', () => {
     ['an oversize reason', { kind: 'other', reason: 'x'.repeat(2001) }],
     ['a reason with a bidi override', { kind: 'other', reason: 'see \u202Etxt.exe' }],
     ['a reason with a NUL', { kind: 'other', reason: 'a\u0000b' }],
+    ['a reason with a terminal escape', { kind: 'other', reason: 'a\u001b[2Jb' }],
+    ['a reason with a C1 control', { kind: 'other', reason: 'a\u0085b' }],
+    ['a reason with a bidi isolate', { kind: 'other', reason: 'a\u2066b\u2069' }],
+    ['a reason with a lone surrogate', { kind: 'other', reason: 'a\ud800b' }],
+    ['a reason of line breaks only', { kind: 'other', reason: '\r\n\r\n' }],
     ['suggestedTags on a false positive', { kind: 'false-positive', reason: 'x', suggestedTags: ['ht:labour'] }],
+    ['empty suggestedTags on kind other', { kind: 'other', reason: 'x', suggestedTags: [] }],
+    ['33 suggestedTags', { kind: 'wrong-tags', reason: 'x', suggestedTags: Array.from({ length: 33 }, (_, i) => `ht:t${i}`) }],
     ['a malformed tag', { kind: 'wrong-tags', reason: 'x', suggestedTags: ['Not A Tag'] }],
     ['an unknown field', { kind: 'other', reason: 'x', origin: 'us-hsi' }],
     ['an array body', [{ kind: 'other', reason: 'x' }]],
-  ])('refuses a dispute with %s (400) and stores nothing', async (_name, body) => {
+  ])('refuses a dispute with %s (400 VALIDATION_FAILED, before signing or the store) and stores nothing', async (_name, body) => {
     const res = await dispute(id, body);
     expect(res.status, JSON.stringify(res.body)).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
     expect((await call(de, 'GET', `/disputes?indicator=${id}`)).body.items).toEqual([]);
   });
 
@@ -260,7 +329,9 @@ describe('HTTP input', () => {
     expect(await call(de, 'GET', `/disputes?state=closed`)).toMatchObject({ status: 400 });
     expect(await call(nl, 'POST', `/disputes/${uuidv7()}/resolve`, { body: { state: 'accepted', note: 'x' } })).toMatchObject({ status: 404 });
     expect(await call(nl, 'POST', `/disputes/${uuidv7()}/resolve`, { body: { state: 'open', note: 'x' } })).toMatchObject({ status: 400 });
-    expect(await call(nl, 'POST', `/disputes/${uuidv7()}/resolve`, { body: { state: 'accepted', note: 'x'.repeat(2001) } })).toMatchObject({ status: 400 });
+    for (const note of ['x'.repeat(2001), 'a\u202eb', 'a\u009bb', '\r\n', 'a\u0000b']) {
+      expect(await call(nl, 'POST', `/disputes/${uuidv7()}/resolve`, { body: { state: 'accepted', note } })).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
+    }
     expect(await call(nl, 'GET', `/indicators/${uuidv7()}/feedback`)).toMatchObject({ status: 404 });
   });
 
