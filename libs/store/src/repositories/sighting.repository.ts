@@ -2,13 +2,16 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError, isNodeId, type Tlp } from '@palermo/indicators';
 import { v7 as uuidv7 } from 'uuid';
 import type { ActorRef } from '../governance.types';
-import { checkLimit, isUuid, query, toIso } from '../sql.helper';
+import { checkLimit, isUuid, query } from '../sql.helper';
 import { storableText } from '../storable.helper';
 import type { Page } from '../store.types';
 import { appendAudit, checkActor } from './audit.repository';
 import { insertOutgoingFeedback } from './feedback-outbox.repository';
-import { feedbackColumns, toFeedbackStatus, type SightingFeedbackRow, type SightingFeedbackStatus, type SightingReport } from './sighting.report';
+import { decodeSightingCursor, SIGHTING_COLUMNS, sightingPage, toSightingRecord, type SightingRecord, type SightingRow } from './sighting.page';
+import { feedbackColumns, type SightingReport } from './sighting.report';
 import { Repository } from './repository.base';
+
+export type { SightingRecord } from './sighting.page';
 
 /** A sighting to record: this node saw the indicator (again), `count` times between two instants. */
 export interface NewSighting {
@@ -40,36 +43,6 @@ export interface NewSighting {
   report?: SightingReport;
 }
 
-/** A stored sighting. */
-export interface SightingRecord {
-  /** Sighting id (uuid v7). */
-  id: string;
-  /** The indicator's id (same as indicatorOriginId: the uuid its origin minted). */
-  indicatorId: string;
-  /** Node id of the indicator's origin. */
-  indicatorOrigin: string;
-  /** The indicator's id at its origin. */
-  indicatorOriginId: string;
-  /** The indicator's current TLP: a sighting says "this node holds it", so export marks it the same. */
-  indicatorTlp: Tlp;
-  /** Node id of the node that saw it. */
-  sightedBy: string;
-  /** How many times it was seen. */
-  count: number;
-  /** ISO 8601 UTC. */
-  firstSeen: string;
-  /** ISO 8601 UTC. */
-  lastSeen: string;
-  /** Free-text note, or null. */
-  note: string | null;
-  /** When it was recorded, ISO 8601 UTC (ms). */
-  createdAt: string;
-  /** Who recorded it, or null. */
-  createdBy: ActorRef | null;
-  /** Whether it was reported to the indicator's origin; null for own indicators. */
-  feedback: SightingFeedbackStatus | null;
-}
-
 /** Paging of sightings in recording order (oldest first), for exports. */
 export interface SightingPageQuery {
   /** Only sightings recorded strictly after this instant (ISO 8601). */
@@ -82,13 +55,6 @@ export interface SightingPageQuery {
 
 /** Most times one sighting may count (a typo guard; MISP-style bulk counts stay far below). */
 export const MAX_SIGHTING_COUNT = 1_000_000;
-
-// The outbox row's published_at is looked up only for queued sightings (feedback_outbox_message_id).
-const COLUMNS = `s.id, s.indicator_origin, s.indicator_origin_id, s.sighted_by, s.count, s.first_seen, s.last_seen,
-  s.note, s.created_by_token, s.created_by_name, s.created_at, i.tlp as indicator_tlp,
-  s.feedback_to, s.feedback_state, s.feedback_reason,
-  case when s.feedback_state = 'queued' then
-    (select max(o.published_at) from feedback_outbox o where o.message_id = s.id) end as feedback_published_at`;
 
 // Own first, like getWithProvenance. FOR SHARE holds off a concurrent revocation until the
 // sighting commits, so a sighting is never recorded against an indicator revoked meanwhile.
@@ -113,7 +79,7 @@ const INSERT_SQL = `
 // A sighting of an indicator held only as a pseudonym would point at an object the export leaves
 // out, and would tell the reader that this node holds it: left out and counted (WITHHELD_SINCE_SQL).
 const PAGE_SINCE_SQL = `
-  select ${COLUMNS} from sighting s join indicator i on i.pk = s.indicator_pk
+  select ${SIGHTING_COLUMNS} from sighting s join indicator i on i.pk = s.indicator_pk
   where (s.created_at, s.id) > (?::timestamptz, ?::uuid) and s.created_at > ?::timestamptz and i.value is not null
   order by s.created_at asc, s.id asc limit ?`;
 
@@ -122,24 +88,9 @@ const WITHHELD_SINCE_SQL = `
   where s.created_at > ?::timestamptz and i.value is null`;
 
 const FOR_INDICATOR_SQL = `
-  select ${COLUMNS} from sighting s join indicator i on i.pk = s.indicator_pk
+  select ${SIGHTING_COLUMNS} from sighting s join indicator i on i.pk = s.indicator_pk
   where s.indicator_pk = ?::bigint and (s.created_at, s.id) < (?::timestamptz, ?::uuid)
   order by s.created_at desc, s.id desc limit ?`;
-
-interface SightingRow extends SightingFeedbackRow {
-  id: string;
-  indicator_origin: string;
-  indicator_origin_id: string;
-  sighted_by: string;
-  count: number;
-  first_seen: Date | string;
-  last_seen: Date | string;
-  note: string | null;
-  created_by_token: string | null;
-  created_by_name: string | null;
-  created_at: Date | string;
-  indicator_tlp: Tlp;
-}
 
 interface IndicatorRef {
   pk: string;
@@ -203,7 +154,7 @@ export class SightingRepository extends Repository {
           },
         ]);
       }
-      return toRecord({
+      return toSightingRecord({
         id,
         indicator_origin: indicator.origin_node,
         indicator_origin_id: indicator.origin_id,
@@ -231,7 +182,7 @@ export class SightingRepository extends Repository {
     const em = this.fork();
     const indicator = await findIndicator(em, indicatorId, options.origin, false);
     const rows = await query<SightingRow>(em, FOR_INDICATOR_SQL, [indicator.pk, before.t, before.i, limit + 1]);
-    return page(rows, limit);
+    return sightingPage(rows, limit);
   }
 
   /** How many sightings of one indicator this node recorded, and the sum of their counts (INDICATOR_NOT_FOUND if unknown). */
@@ -253,7 +204,7 @@ export class SightingRepository extends Repository {
     const after = options.cursor === undefined ? { t: '-infinity', i: '00000000-0000-0000-0000-000000000000' } : decodeSightingCursor(options.cursor);
     const since = options.since === undefined ? '-infinity' : checkInstant(options.since, 'since');
     const rows = await query<SightingRow>(this.fork(), PAGE_SINCE_SQL, [after.t, after.i, since, limit + 1]);
-    return page(rows, limit);
+    return sightingPage(rows, limit);
   }
 
   /** How many sightings recorded after `since` pageSince leaves out (their indicator is held only as a pseudonym). */
@@ -292,46 +243,4 @@ function checkInstant(text: string, field: string): string {
   const year = Number.isNaN(time) ? 0 : new Date(time).getUTCFullYear();
   if (year < 1000 || year > 9999) throw new DomainError('SIGHTING_INVALID', `${field} is not an ISO 8601 instant`);
   return new Date(time).toISOString();
-}
-
-function page(rows: SightingRow[], limit: number): Page<SightingRecord> {
-  const items = rows.slice(0, limit).map(toRecord);
-  const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeSightingCursor(last.createdAt, last.id) : null };
-}
-
-function toRecord(row: SightingRow): SightingRecord {
-  return {
-    id: row.id,
-    indicatorId: row.indicator_origin_id,
-    indicatorOrigin: row.indicator_origin,
-    indicatorOriginId: row.indicator_origin_id,
-    indicatorTlp: row.indicator_tlp,
-    sightedBy: row.sighted_by,
-    count: Number(row.count),
-    firstSeen: toIso(row.first_seen),
-    lastSeen: toIso(row.last_seen),
-    note: row.note,
-    createdAt: toIso(row.created_at),
-    createdBy: row.created_by_token === null ? null : { tokenId: row.created_by_token, name: row.created_by_name ?? '' },
-    feedback: toFeedbackStatus(row),
-  };
-}
-
-// Opaque to clients (base64url JSON, like the other cursors); the key is (created_at, id).
-function encodeSightingCursor(createdAt: string, id: string): string {
-  return Buffer.from(JSON.stringify({ v: 1, t: createdAt, i: id }), 'utf8').toString('base64url');
-}
-
-function decodeSightingCursor(cursor: string): { t: string; i: string } {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; t?: unknown; i?: unknown };
-    if (parsed.v === 1 && typeof parsed.t === 'string' && typeof parsed.i === 'string' && isUuid(parsed.i)) {
-      const time = Date.parse(parsed.t);
-      if (!Number.isNaN(time) && new Date(time).toISOString() === parsed.t) return { t: parsed.t, i: parsed.i };
-    }
-  } catch {
-    // fall through: malformed base64 or JSON is the same client mistake as a wrong shape
-  }
-  throw new DomainError('INVALID_CURSOR', 'the cursor is not one this server issued');
 }
