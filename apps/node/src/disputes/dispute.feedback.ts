@@ -18,14 +18,12 @@ export class DisputeFeedbackHandler implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.handlers.register<DisputeFeedback>(DISPUTE_SPEC, (received) => this.receiveDispute(received));
+    this.handlers.register<DisputeFeedback>(DISPUTE_SPEC, this.peers.fromSharedPartner((received) => this.receiveDispute(received)));
     this.handlers.register<DisputeResolutionFeedback>(DISPUTE_RESOLUTION_SPEC, (received) => this.receiveResolution(received));
   }
 
-  /** A partner disputes one of our indicators: it must be ours, sent to it, under an agreement in effect. */
+  /** A partner disputes one of our indicators (ours, sent to it, under an agreement in effect: FeedbackPeers.fromSharedPartner). */
   async receiveDispute({ from, message, hash }: ReceivedFeedback<DisputeFeedback>): Promise<FeedbackRefusal | void> {
-    const refusal = await this.peers.refusalFor(from, message.indicator);
-    if (refusal) return refusal;
     const status = await this.store.disputes.receive({
       id: message.id,
       indicator: message.indicator,

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { COMMUNITY_AUDIENCE } from '@palermo/indicators';
 import { Store, type IndicatorRecord } from '@palermo/store';
-import { FeedbackRefusal } from '../feedback/feedback.handlers';
+import type { FeedbackMessage } from '@palermo/bundles';
+import { FeedbackRefusal, type FeedbackHandler } from '../feedback/feedback.handlers';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
 import { refusalOfFeedback, routeAnswer, routeToOrigin, routeToPartner, type OriginRoute, type PartnerRoute } from './feedback.rules';
 
@@ -42,5 +43,13 @@ export class FeedbackPeers {
     ]);
     const refusal = refusalOfFeedback(sender, ref, { indicator: found ? { own } : null, sharedWithSender, agreement }, this.config.nodeId, new Date());
     return refusal ? new FeedbackRefusal(refusal.code, refusal.message) : null;
+  }
+
+  /**
+   * `handler` behind the origin's acceptance check: a partner's message about one of our indicators
+   * (a sighting, a dispute) reaches it only when refusalFor accepts it; otherwise the refusal is returned.
+   */
+  fromSharedPartner<M extends Extract<FeedbackMessage, { indicator: { origin: string; id: string } }>>(handler: FeedbackHandler<M>): FeedbackHandler<M> {
+    return async (received) => (await this.refusalFor(received.from, received.message.indicator)) ?? handler(received);
   }
 }

@@ -19,13 +19,11 @@ export class SightingFeedbackHandler implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.handlers.register<SightingFeedback>(SIGHTING_SPEC, (received) => this.receive(received));
+    this.handlers.register<SightingFeedback>(SIGHTING_SPEC, this.peers.fromSharedPartner((received) => this.receive(received)));
   }
 
-  /** Applies one verified sighting; a refusal for one that can never be accepted. */
+  /** Applies one verified sighting the origin accepts (FeedbackPeers.fromSharedPartner); a refusal for one that can never be accepted. */
   async receive({ from, message, hash }: ReceivedFeedback<SightingFeedback>): Promise<FeedbackRefusal | void> {
-    const refusal = await this.peers.refusalFor(from, message.indicator);
-    if (refusal) return refusal;
     const outcome = await this.store.partnerSightings.receive({
       id: message.id,
       from,
