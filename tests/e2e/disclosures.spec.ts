@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DISCLOSURE_REQUEST_SPEC, readPrivateKey, signFeedback, type NodePrivateKey } from '@palermo/bundles';
+import { DISCLOSURE_REQUEST_SPEC, encryptBundle, fingerprintOf, readPrivateKey, readPublicKey, signFeedback, type NodePrivateKey, type NodePublicKey } from '@palermo/bundles';
+import { createHash } from 'node:crypto';
 import { FeedbackChannel, NatsConnection } from '@palermo/federation';
 import { v7 as uuidv7 } from 'uuid';
 import { bootFederation, eventually, type Federation, type TestNode } from './support/federation.harness';
@@ -45,6 +46,7 @@ let nl: TestNode;
 let de: TestNode;
 let us: TestNode;
 let nlKey: NodePrivateKey;
+let deKey: NodePublicKey;
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -57,6 +59,7 @@ beforeAll(async () => {
   ]);
   [nl, de, us] = [fed.node(A), fed.node(B), fed.node(C)];
   nlKey = await readPrivateKey(readFileSync(join(nl.dataDir, 'keys', 'node-private.asc'), 'utf8'));
+  deKey = await readPublicKey(readFileSync(join(de.dataDir, 'keys', 'node-public.asc'), 'utf8'));
   const policy = await de.api('PUT', '/policy', { role: 'policy-officer', body: { text: NO_SHARE_POLICY, comment: 'disclosure only' } });
   expect(policy.status, JSON.stringify(policy.body)).toBeLessThan(300);
   const own = (key: keyof typeof VALUES, extra: object = {}) => ({ type: 'email', value: VALUES[key], tlp: 'green', confidence: 80, tags: ['ht:recruitment'], ...extra });
@@ -328,8 +331,10 @@ describe('hostile', () => {
       const id = uuidv7();
       const message = { spec: DISCLOSURE_REQUEST_SPEC, id, from: A, to: B, at: new Date().toISOString(), lookupRequestId, reference, purpose: 'investigation', legalBasis: 'none', caseReference: 'forged' } as const;
       const signed = await signFeedback(message, nlKey);
-      await new FeedbackChannel(side).publish({ to: B, from: A, messageHash: signed.hash, payload: signed.bytes, signature: signed.signature, signerFingerprint: signed.signer });
-      return { id, hash: signed.hash };
+      // Encrypted to de-bka as nl-police's own node would send it (a message in clear is refused before its content counts).
+      const payload = await encryptBundle(signed.bytes, deKey);
+      await new FeedbackChannel(side).publish({ to: B, from: A, messageHash: signed.hash, payload, encryptedTo: fingerprintOf(deKey), signature: signed.signature, signerFingerprint: signed.signer });
+      return { id, hash: createHash('sha256').update(payload).digest('hex') };
     } finally {
       await side.close();
     }
@@ -345,7 +350,7 @@ describe('hostile', () => {
     const mine = await hit(VALUES.other2);
     const twisted = await forge(mine, `${B}:${ids.approved}`);
     for (const { id, hash } of [stolen, never, twisted]) {
-      // The inbox quarantines a refused message (payload hash = message hash) and audits it with the code.
+      // The inbox quarantines a refused message (with its payload's hash) and audits it with the code.
       const code = await eventually(`de-bka refused ${id}`, async () => {
         const res = await de.api('GET', '/audit?action=feedback.refused&limit=1000', { role: 'auditor' });
         return res.body.items.find((e: any) => e.details.payloadSha256 === hash)?.details.code ?? null;

@@ -7,6 +7,7 @@ import type { DecryptionKey } from '../keys/own-key.ring';
 import { OwnKeyRing } from '../keys/own-key.ring';
 import { SignerKeys } from '../keys/signer.keys';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
+import { quarantineRefused } from '../node/refusal.quarantine';
 import { FeedbackHandlers, FeedbackRefusal, type FeedbackHandler, type ReceivedFeedback } from './feedback.handlers';
 
 /** Failed deliveries after which a message that keeps failing is quarantined rather than tried again. */
@@ -103,19 +104,7 @@ export class FeedbackInbox {
     return opened.ok ? opened.bytes : new FeedbackRefusal(opened.code.replace('BUNDLE_', 'FEEDBACK_'), opened.message);
   }
 
-  private async refuse(msg: FeedbackChannelMessage, reason: FeedbackRefusal): Promise<FeedVerdict> {
-    const { duplicate } = await this.store.quarantine.add({
-      publisher: msg.from,
-      audience: null,
-      subject: msg.subject,
-      streamSeq: msg.streamSeq,
-      payload: msg.payload,
-      headers: msg.headers,
-      code: reason.code,
-      message: reason.message,
-      auditAction: 'feedback.refused',
-    });
-    if (!duplicate) this.logger.warn(`refused feedback on ${msg.subject} #${msg.streamSeq}: ${reason.code} ${reason.message}`);
-    return 'ack';
+  private refuse(msg: FeedbackChannelMessage, reason: FeedbackRefusal): Promise<FeedVerdict> {
+    return quarantineRefused(this.store, this.logger, { ...msg, sender: msg.from }, reason, 'feedback.refused', 'feedback');
   }
 }

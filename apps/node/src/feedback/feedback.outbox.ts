@@ -1,15 +1,15 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { encryptBundle, signatureIssuer } from '@palermo/bundles';
-import { FeedbackChannel, isTransientNatsError } from '@palermo/federation';
-import { DomainError, errorMessage } from '@palermo/indicators';
+import { FeedbackChannel } from '@palermo/federation';
+import { DomainError } from '@palermo/indicators';
 import { Store, type PendingFeedback } from '@palermo/store';
 import { PinnedKeys } from '../keys/pinned-keys.cache';
 import { KickedWorker } from '../node/kicked.worker';
+import { drainOutbox } from '../node/outbox.drain';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
 
 /** How often unpublished feedback is tried again (NATS down, a partner's stream not there yet). */
 const RETRY_MS = 3_000;
-const BATCH = 100;
 
 /**
  * Publishes the signed feedback (sightings, disputes, resolutions, disclosure requests and decisions)
@@ -46,18 +46,12 @@ export class FeedbackOutbox implements OnApplicationBootstrap, OnApplicationShut
     this.worker.kick();
   }
 
-  private async drain(): Promise<void> {
-    // A partner whose stream does not answer is skipped for this round, not the others behind it;
-    // skipping it keeps that partner's messages in order.
-    const unreachable = new Set<string>();
-    let after = '0';
-    while (!this.worker.stopped) {
-      const batch = await this.store.feedbackOutbox.pending(BATCH, after);
-      if (batch.length === 0) return;
-      for (const row of batch) {
-        after = row.id;
-        if (unreachable.has(row.recipient) || this.worker.stopped) continue;
-        try {
+  private drain(): Promise<void> {
+    return drainOutbox(
+      {
+        pending: (limit, after) => this.store.feedbackOutbox.pending(limit, after),
+        recipientOf: (row) => row.recipient,
+        publish: async (row) => {
           const { payload, encryptedTo } = await this.encrypted(row);
           await this.channel.publish({
             to: row.recipient,
@@ -69,14 +63,14 @@ export class FeedbackOutbox implements OnApplicationBootstrap, OnApplicationShut
             // The key that signed it, which is not the current one for a message signed before a rotation.
             signerFingerprint: (await signatureIssuer(row.signature)) ?? this.keys.fingerprint,
           });
-          await this.store.feedbackOutbox.markPublished(row.id);
-        } catch (err) {
-          unreachable.add(row.recipient);
-          await this.store.feedbackOutbox.markFailed(row.id, errorMessage(err)).catch(() => undefined);
-          if (row.attempts === 0 || !isTransientNatsError(err)) this.logger.warn(`${row.spec} ${row.messageId} for ${row.recipient} not published yet: ${errorMessage(err)}`);
-        }
-      }
-    }
+        },
+        markPublished: (id) => this.store.feedbackOutbox.markPublished(id),
+        markFailed: (id, error) => this.store.feedbackOutbox.markFailed(id, error),
+        describe: (row) => `${row.spec} ${row.messageId}`,
+      },
+      () => this.worker.stopped,
+      this.logger,
+    );
   }
 
   /** The row's bytes encrypted to the key pinned for its recipient now (after a rotation, the new one). */

@@ -4,6 +4,7 @@ import { FEED_HEADERS, type FeedVerdict, type ReceiptMessage } from '@palermo/fe
 import { Store } from '@palermo/store';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
 import { SignerKeys } from '../keys/signer.keys';
+import { quarantineRefused } from '../node/refusal.quarantine';
 
 /** Why a receipt was not believed; the message is kept in quarantine with it. */
 class RefusedReceipt {
@@ -74,20 +75,7 @@ export class ReceiptInbox {
     return { receipt, hash, signer: checked.fingerprint, signature };
   }
 
-  private async refuse(msg: ReceiptMessage, reason: RefusedReceipt): Promise<FeedVerdict> {
-    const { duplicate } = await this.store.quarantine.add({
-      publisher: msg.recipient,
-      audience: null,
-      subject: msg.subject,
-      streamSeq: msg.streamSeq,
-      payload: msg.payload,
-      headers: msg.headers,
-      code: reason.code,
-      message: reason.message,
-      auditAction: 'receipt.refused',
-    });
-    if (!duplicate) this.logger.warn(`refused receipt on ${msg.subject} #${msg.streamSeq}: ${reason.code} ${reason.message}`);
-    return 'ack';
+  private refuse(msg: ReceiptMessage, reason: RefusedReceipt): Promise<FeedVerdict> {
+    return quarantineRefused(this.store, this.logger, { ...msg, sender: msg.recipient }, reason, 'receipt.refused', 'receipt');
   }
-
 }

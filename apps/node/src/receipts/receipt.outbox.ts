@@ -1,14 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { signatureIssuer } from '@palermo/bundles';
-import { isTransientNatsError, ReceiptChannel } from '@palermo/federation';
-import { errorMessage } from '@palermo/indicators';
+import { ReceiptChannel } from '@palermo/federation';
 import { Store } from '@palermo/store';
 import { KickedWorker } from '../node/kicked.worker';
+import { drainOutbox } from '../node/outbox.drain';
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
 
 /** How often unpublished receipts are tried again (NATS down, a publisher's stream not there yet). */
 const RETRY_MS = 3_000;
-const BATCH = 100;
 
 /**
  * Publishes the receipts the import transactions left in the outbox. Never in the import's way: an
@@ -41,17 +40,12 @@ export class ReceiptOutbox implements OnApplicationBootstrap, OnApplicationShutd
     this.worker.kick();
   }
 
-  private async drain(): Promise<void> {
-    // A publisher whose stream does not answer is skipped for this round, not the others behind it.
-    const unreachable = new Set<string>();
-    let after = '0';
-    while (!this.worker.stopped) {
-      const batch = await this.store.receipts.pending(BATCH, after);
-      if (batch.length === 0) return;
-      for (const receipt of batch) {
-        after = receipt.id;
-        if (unreachable.has(receipt.publisher) || this.worker.stopped) continue;
-        try {
+  private drain(): Promise<void> {
+    return drainOutbox(
+      {
+        pending: (limit, after) => this.store.receipts.pending(limit, after),
+        recipientOf: (receipt) => receipt.publisher,
+        publish: async (receipt) => {
           await this.channel.publish({
             publisher: receipt.publisher,
             recipient: this.config.nodeId,
@@ -61,13 +55,13 @@ export class ReceiptOutbox implements OnApplicationBootstrap, OnApplicationShutd
             // The key that signed it, which is not the current one for a receipt signed before a rotation.
             signerFingerprint: (await signatureIssuer(receipt.signature)) ?? this.keys.fingerprint,
           });
-          await this.store.receipts.markPublished(receipt.id);
-        } catch (err) {
-          unreachable.add(receipt.publisher);
-          await this.store.receipts.markFailed(receipt.id, errorMessage(err)).catch(() => undefined);
-          if (receipt.attempts === 0 || !isTransientNatsError(err)) this.logger.warn(`receipt ${receipt.receiptHash.slice(0, 12)} for ${receipt.publisher} not published yet: ${errorMessage(err)}`);
-        }
-      }
-    }
+        },
+        markPublished: (id) => this.store.receipts.markPublished(id),
+        markFailed: (id, error) => this.store.receipts.markFailed(id, error),
+        describe: (receipt) => `receipt ${receipt.receiptHash.slice(0, 12)}`,
+      },
+      () => this.worker.stopped,
+      this.logger,
+    );
   }
 }

@@ -1,36 +1,28 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ReceiptChannel } from '@palermo/federation';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
-import { retryUntil } from '../node/retry.until';
+import { OwnStreamFollower } from '../node/own-stream.follower';
 import { ReceiptInbox } from './receipt.inbox';
 
 /** Owns this node's receipts stream (receipts about its bundles) and reads it. */
 @Injectable()
 export class ReceiptsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('ReceiptsLifecycle');
-  private follow?: { stop(): Promise<void> };
-  private stopped = false;
-  private starting?: Promise<void>;
+  private readonly follower: OwnStreamFollower;
 
-  constructor(
-    private readonly channel: ReceiptChannel,
-    private readonly inbox: ReceiptInbox,
-    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
-  ) {}
+  constructor(channel: ReceiptChannel, inbox: ReceiptInbox, @Inject(NODE_CONFIG) config: NodeConfig) {
+    this.follower = new OwnStreamFollower(
+      new Logger('ReceiptsLifecycle'),
+      'create the receipts stream',
+      () => channel.ensureStream(config.nodeId),
+      () => channel.follow({ publisher: config.nodeId, handler: inbox.handle }),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    // In the background: the stream needs NATS, and boot must not wait for it.
-    this.starting = this.start();
+    this.follower.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    await this.starting;
-    await this.follow?.stop();
-  }
-
-  private async start(): Promise<void> {
-    if (!(await retryUntil(this.logger, 'create the receipts stream', () => this.stopped, () => this.channel.ensureStream(this.config.nodeId)))) return;
-    this.follow = this.channel.follow({ publisher: this.config.nodeId, handler: this.inbox.handle });
+  onApplicationShutdown(): Promise<void> {
+    return this.follower.stop();
   }
 }
