@@ -17,7 +17,7 @@ const A = 'nl-police';
 const B = 'de-bka';
 const C = 'us-hsi';
 
-/** de-bka keeps what partners send and answers lookups, but shares nothing by itself. */
+/** de-bka keeps what partners send and answers lookups, but shares nothing by itself (descriptions may go with an approved release). */
 const NO_SHARE_POLICY = [
   '@id("de.import")',
   'permit (principal, action == Palermo::Action::"import", resource);',
@@ -25,6 +25,9 @@ const NO_SHARE_POLICY = [
   'permit (principal, action == Palermo::Action::"importRaw", resource);',
   '@id("de.lookup")',
   'permit (principal, action == Palermo::Action::"lookup", resource);',
+  // No `share` permit: an approval stands in for it. The free text of what is approved may go along.
+  '@id("de.share-raw")',
+  'permit (principal, action == Palermo::Action::"shareRaw", resource);',
   '',
 ].join('\n');
 
@@ -199,7 +202,7 @@ describe('approve', () => {
     expect(summary.body).toMatchObject({ audience: A, entryCount: 1, upsertCount: 1 });
     // TLP:AMBER to a partner's chain: it travelled encrypted only if the agreement asks; either way, the same bytes.
     const decisions = await de.api('GET', `/bundles/${bundleHash}/decisions`, { role: 'auditor' });
-    expect(decisions.body.items ?? decisions.body).toEqual([expect.objectContaining({ audience: A, originId: ids.approved, action: 'share', reasons: [`disclosure:${id}`] })]);
+    expect(decisions.body.items ?? decisions.body).toEqual([expect.objectContaining({ audience: A, originId: ids.approved, action: 'share', reasons: [`disclosure:${id}`, 'de.share-raw'] })]);
 
     // nl-police holds it with its context, and nothing else of de-bka's.
     const held = await nl.api('GET', `/indicators/${ids.approved}`);

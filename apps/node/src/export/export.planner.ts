@@ -107,22 +107,27 @@ export class ExportPlanner {
   /**
    * The plan of a disclosure a policy officer approved: exactly one upsert of `item` on the
    * partner's chain, its decision naming `ruleId` (`disclosure:<id>`). The approval stands in for
-   * the permit the jurisdiction policy did not give (a default deny: the indicator is not shared
-   * automatically), and is the recorded, explicit decision. It lifts no forbid: the baseline
+   * the `share` permit the jurisdiction policy did not give (a default deny: the indicator is not
+   * shared automatically), and is the recorded, explicit decision; the free text then goes only if
+   * `shareRaw`, asked on its own, permits it (a forbid or a default deny there: share-stripped, the
+   * forbid's id in the reasons). It lifts no forbid: the baseline
    * (agreement active with export, type agreed, TLP within the agreement, AMBER+STRICT/RED only
    * encrypted) and the jurisdiction's own forbids still hold (DISCLOSURE_POLICY_FORBIDS with their
    * ids), and a `share-stripped` verdict still leaves the free text at home.
    */
   disclosure(target: ExportAudience, item: PendingExport, ruleId: string, now: Date): AudiencePlan {
     const { engine, version } = this.policy.current();
-    const [verdict] = engine.decideExport([{ indicator: item.indicator, audience: target.audience, partner: target.partner, agreement: target.agreement, encrypted: true }], now);
-    const approvedOverDefault = verdict.action === 'withhold' && verdict.reasons.every((r) => r === DEFAULT_DENY_REASON);
-    if (verdict.action === 'withhold' && !approvedOverDefault) {
+    const request = { indicator: item.indicator, audience: target.audience, partner: target.partner, agreement: target.agreement, encrypted: true };
+    const [gate] = engine.decideExport([request], now);
+    // The gate never evaluates shareRaw when it denies: where the approval stands in for `share`, the
+    // free text is decided on its own, and only a permit on shareRaw lets it go.
+    const verdict = isDefaultDeny(gate) ? engine.decideRawExport([request], now)[0]! : gate;
+    if (verdict.action === 'withhold') {
       throw new DomainError('DISCLOSURE_POLICY_FORBIDS', `the sharing policy forbids releasing this indicator to ${target.audience} (${verdict.reasons.join(', ')}); an approval does not lift a forbid`, { reasons: verdict.reasons });
     }
-    const action = verdict.action === 'share-stripped' ? 'share-stripped' : 'share';
+    const action = verdict.action;
     const plan = emptyPlan(target.audience);
-    plan.decisions.push({ audience: target.audience, originId: item.id, version: item.version, action, reasons: [ruleId, ...verdict.reasons.filter((r) => r !== DEFAULT_DENY_REASON)], policyVersion: version, agreementId: target.agreement?.id ?? null, bundleHash: null, entryIndex: null });
+    plan.decisions.push({ audience: target.audience, originId: item.id, version: item.version, action, reasons: [ruleId, ...verdict.reasons], policyVersion: version, agreementId: target.agreement?.id ?? null, bundleHash: null, entryIndex: null });
     addEntry(plan, { op: 'upsert', indicator: action === 'share-stripped' ? stripped(item.indicator) : item.indicator }, item);
     return plan;
   }
@@ -150,6 +155,11 @@ export class ExportPlanner {
       yield { ...encoded, restricted };
     }
   }
+}
+
+/** A withhold only because no permit applied: what a policy officer's approval may stand in for. */
+function isDefaultDeny(verdict: ExportDecision): boolean {
+  return verdict.action === 'withhold' && verdict.reasons.every((r) => r === DEFAULT_DENY_REASON);
 }
 
 /** A plan with no entries yet. */
