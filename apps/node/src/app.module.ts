@@ -18,7 +18,9 @@ import type { NodeConfig } from './config/node.config';
 import { HttpErrorFilter } from './errors/http-exception.filter';
 import { ExportPlanner } from './export/export.planner';
 import { RelayPlanner } from './export/relay.planner';
+import { DisclosureRelease } from './export/disclosure.release';
 import { ExportService } from './export/export.service';
+import { ExportTurns } from './export/export.turns';
 import { OutboundMessages } from './export/outbound.message';
 import { HealthController, LivenessController } from './health/health.controller';
 import { BundleVerifier } from './import/bundle.verifier';
@@ -178,6 +180,8 @@ export class AppModule implements NestModule {
         ExportPlanner,
         RelayPlanner,
         ExportService,
+        ExportTurns,
+        DisclosureRelease,
         OutboundMessages,
         BundleVerifier,
         ImportDecider,

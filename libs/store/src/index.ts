@@ -115,5 +115,6 @@ export type {
   DisclosureState,
   LookupHitRecord,
   NewDisclosure,
+  PlannedIndicator,
   ReceivedDecision,
 } from './repositories/disclosure.types';

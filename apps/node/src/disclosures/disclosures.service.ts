@@ -4,7 +4,7 @@ import { DomainError } from '@palermo/indicators';
 import { effectiveAgreementState } from '@palermo/policy';
 import { Store, type ActorRef, type DisclosureRecord, type Page } from '@palermo/store';
 import { v7 as uuidv7 } from 'uuid';
-import { ExportService } from '../export/export.service';
+import { DisclosureRelease } from '../export/disclosure.release';
 import { FeedbackOutbox } from '../feedback/feedback.outbox';
 import { FeedbackSigner } from '../feedback/feedback.signer';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
@@ -19,14 +19,14 @@ export function disclosureRuleId(id: string): string {
  * Disclosures after a lookup hit, as this node's people see them: an analyst asks the partner that
  * answered a hit to disclose the matched indicator; a policy officer approves or denies what
  * partners asked of this node. An approval releases exactly the matched own indicator in ONE bundle
- * on the requester's chain (ExportService.disclose); a denial releases nothing. Partners' messages
+ * on the requester's chain (DisclosureRelease); a denial releases nothing. Partners' messages
  * are handled by DisclosureFeedback.
  */
 @Injectable()
 export class DisclosuresService {
   constructor(
     private readonly store: Store,
-    private readonly exporter: ExportService,
+    private readonly release: DisclosureRelease,
     private readonly signer: FeedbackSigner,
     private readonly outbox: FeedbackOutbox,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -64,34 +64,23 @@ export class DisclosuresService {
   /**
    * Approves a partner's open request. The matched indicator must still be here, be this node's own
    * (a hit on an imported one: DISCLOSURE_NOT_ORIGIN — only its origin may release it), not revoked
-   * and not past validUntil; the agreement must still name the purpose. The decision, the bundle and
-   * the decision message commit together.
+   * and not past validUntil (read in the release's export turn, not before waiting for it); the
+   * agreement must still name the purpose. The decision, the bundle and the decision message commit
+   * together, in a transaction that locks the indicator and checks it is still the version, TLP and
+   * unrevoked state that was planned (DISCLOSURE_INDICATOR_CHANGED otherwise).
    */
   async approve(id: string, reason: string, actor: ActorRef): Promise<DisclosureRecord> {
     const d = await this.open(id);
-    const candidate = d.indicatorPk ? await this.store.indicators.releaseCandidate(d.indicatorPk) : null;
-    if (!candidate) throw new DomainError('DISCLOSURE_INDICATOR_GONE', 'the matched indicator is no longer held here; deny the request');
-    if (!candidate.own || !candidate.item) {
-      throw new DomainError(
-        'DISCLOSURE_NOT_ORIGIN',
-        `the hit matched an indicator this node imported from ${candidate.originNode}: only its origin may release it. Deny this request and point ${d.partner} to ${candidate.originNode}`,
-        { origin: candidate.originNode },
-      );
-    }
-    if (candidate.revokedAt) throw new DomainError('DISCLOSURE_INDICATOR_REVOKED', `the matched indicator was revoked at ${candidate.revokedAt}; nothing can be released`);
-    if (candidate.validUntil && Date.parse(candidate.validUntil) <= Date.now()) {
-      throw new DomainError('DISCLOSURE_INDICATOR_EXPIRED', `the matched indicator expired at ${candidate.validUntil}; nothing can be released`);
-    }
     const agreement = await this.store.agreements.activeFor(d.partner);
     if (!agreement || !(agreement.purposes as string[]).includes(d.purpose)) {
       throw new DomainError('DISCLOSURE_PURPOSE_NOT_AGREED', `the agreement with ${d.partner} no longer names the purpose ${d.purpose}`);
     }
-    const indicator = { origin: candidate.originNode, id: candidate.originId };
     try {
-      return await this.exporter.disclose({ partner: d.partner, item: candidate.item, ruleId: disclosureRuleId(d.id) }, async (batch, bundleHash) => {
-        const released = { bundleHash, indicator };
+      return await this.release.disclose({ partner: d.partner, indicatorPk: d.indicatorPk, ruleId: disclosureRuleId(d.id) }, async (batch, bundleHash, planned) => {
+        const released = { bundleHash, indicator: { origin: planned.origin, id: planned.item.id } };
         const { row } = await this.signer.seal({ spec: DISCLOSURE_DECISION_SPEC, to: d.partner, disclosureId: d.id, decision: 'approved', reason, released });
-        return this.store.disclosures.approve(d.id, actor, reason, released, batch, row);
+        const expected = { pk: planned.pk, version: planned.item.version, tlp: planned.item.indicator.tlp };
+        return this.store.disclosures.approve(d.id, actor, reason, released, batch, row, expected);
       });
     } finally {
       this.outbox.kick();

@@ -7,6 +7,7 @@ import { Store, type AgreementRecord, type OutboundBatch, type PartnerRecord, ty
 import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
 import { allowsExport, encryptionRecipients, exportAudiences, revocationOnlyAudiences } from './export.audiences';
 import { ExportHolds, type HeldAudience } from './export.holds';
+import { ExportTurns } from './export.turns';
 import { ExportPlanner, mergePlans, type AudiencePlan } from './export.planner';
 import { RelayPlanner } from './relay.planner';
 import { OutboundMessages, type StoredOutbound } from './outbound.message';
@@ -37,8 +38,6 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
   private readonly logger = new Logger('ExportService');
   private timer?: NodeJS.Timeout;
   private sweeper?: NodeJS.Timeout;
-  private running: Promise<void> | null = null;
-  private again = false;
   private stopped = false;
   /** Bumped per partner when its agreement changes; a page read under an older value is abandoned. */
   private readonly epochs = new Map<string, number>();
@@ -54,7 +53,10 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     private readonly outbound: OutboundMessages,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
     @Inject(NODE_KEYS) private readonly keys: NodeKeys,
-  ) {}
+    private readonly turns: ExportTurns,
+  ) {
+    this.turns.onPassWanted(() => this.nudge());
+  }
 
   onApplicationBootstrap(): void {
     this.sweeper = setInterval(() => this.nudge(), SWEEP_MS);
@@ -65,7 +67,7 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     this.stopped = true;
     clearInterval(this.sweeper);
     clearTimeout(this.timer);
-    await this.running;
+    await this.turns.stop();
   }
 
   /** Asks for an export within the configured delay (≤ 1 s); many nudges make one batch. */
@@ -79,20 +81,7 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Runs one export pass now (or right after the one in progress). */
   async runNow(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.pass()
-      .catch((err) => this.logger.warn(`export pass failed, will retry: ${(err as Error).message}`))
-      .finally(() => {
-        this.running = null;
-        if (this.again && !this.stopped) {
-          this.again = false;
-          this.nudge();
-        }
-      });
-    return this.running;
+    return this.turns.pass(() => this.pass().catch((err) => this.logger.warn(`export pass failed, will retry: ${(err as Error).message}`)));
   }
 
   /** Chains that wait because their next bundle cannot be sent (GET /health, partner status). */
@@ -194,48 +183,8 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     await this.store.bundles.saveOutbound({ bundles: signed, decisions: plans.flatMap((plan) => plan.decisions), ...marks });
   }
 
-  /**
-   * Releases one own indicator to one partner, as a policy officer approved a disclosure: ONE bundle
-   * on the partner's chain (seq/prev from its head) holding exactly that upsert, decided by the
-   * planner (ExportPlanner.disclosure: the approval never lifts a forbid), signed like every bundle
-   * and encrypted when published as every bundle of that chain is. It runs between export passes,
-   * never during one, so the head it links to is still the head when `commit` stores the batch (with
-   * the approval, in one transaction); the next pass publishes it in chain order.
-   */
-  async disclose<T>(release: { partner: string; item: PendingExport; ruleId: string }, commit: (batch: OutboundBatch, bundleHash: string) => Promise<T>): Promise<T> {
-    return this.exclusive(async () => {
-      const now = new Date();
-      const [partners, agreements] = await Promise.all([this.store.partners.list(), this.store.agreements.allCurrent()]);
-      const target = exportAudiences(partners, agreements, this.config.policy.adequacy, now).find((a) => a.audience === release.partner);
-      if (!target) throw new DomainError('DISCLOSURE_AGREEMENT_NOT_ACTIVE', `no active agreement lets this node export to ${release.partner}: nothing can be released`);
-      const plan = this.planner.disclosure(target, release.item, release.ruleId, now);
-      const signed = await this.sign([plan], { partners, agreements });
-      if (signed.length !== 1) throw new DomainError('DISCLOSURE_RELEASE_FAILED', `the release of ${release.item.id} did not make exactly one bundle`);
-      const result = await commit({ bundles: signed, decisions: plan.decisions, exported: [] }, signed[0]!.hash);
-      this.nudge();
-      return result;
-    });
-  }
-
-  /** Runs `work` while no export pass runs (and none starts): a pass asked for meanwhile runs after it. */
-  private async exclusive<T>(work: () => Promise<T>): Promise<T> {
-    while (this.running) await this.running;
-    const result = work();
-    this.running = result.then(
-      () => undefined,
-      () => undefined,
-    ).finally(() => {
-      this.running = null;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        this.nudge();
-      }
-    });
-    return result;
-  }
-
-  /** Cuts and signs the plans' bundles, chain by chain from each chain's stored head. */
-  private async sign(plans: AudiencePlan[], state: { partners: PartnerRecord[]; agreements: AgreementRecord[] }): Promise<SignedBundle[]> {
+  /** Cuts and signs the plans' bundles, chain by chain from each chain's stored head (also DisclosureRelease's, inside its turn). */
+  async sign(plans: AudiencePlan[], state: { partners: PartnerRecord[]; agreements: AgreementRecord[] }): Promise<SignedBundle[]> {
     const signed: SignedBundle[] = [];
     const recipientOf = encryptionRecipients(state.partners, state.agreements);
     for (const plan of plans) {

@@ -111,15 +111,23 @@ describe.each(BACKENDS)('disclosures (%s)', (backend) => {
     };
   }
 
+  /** A new own indicator, as a release plans it. */
+  async function ownIndicator(tlp: 'green' | 'amber' = 'green') {
+    const value = `${nodeId('x')}@example.org`;
+    const [own] = await store.indicators.upsertOwn(me, [input({ value, tlp })]);
+    const pk = (await store.indicators.ownPage(null, 50_000)).find((p) => p.item.id === own!.id)!.pk;
+    return { id: own!.id, value, planned: { pk, version: 1, tlp } };
+  }
+
   it('approves with its bundle, export decision and decision message in one transaction — or nothing is written', async () => {
     const partner = nodeId('p');
     const d = request(partner);
     await store.disclosures.receive(d);
-    const id = uuidv7();
+    const { id, planned } = await ownIndicator();
     // No agreement in force with the partner: the bundle is refused, so the approval is not recorded either.
     const refused = release(partner, null, id, d.id);
     const m1 = uuidv7();
-    await expect(store.disclosures.approve(d.id, OFFICER, 'ok', { bundleHash: refused.hash, indicator: { origin: me, id } }, refused, outgoing(partner, m1))).rejects.toMatchObject({ code: 'AGREEMENT_NOT_ACTIVE' });
+    await expect(store.disclosures.approve(d.id, OFFICER, 'ok', { bundleHash: refused.hash, indicator: { origin: me, id } }, refused, outgoing(partner, m1), planned)).rejects.toMatchObject({ code: 'AGREEMENT_NOT_ACTIVE' });
     expect((await store.disclosures.get(d.id))!.state).toBe('requested');
     expect(await store.bundles.exists(refused.hash)).toBe(false);
     expect(await pending()).not.toContain(m1);
@@ -127,7 +135,7 @@ describe.each(BACKENDS)('disclosures (%s)', (backend) => {
     const agreement = await activeAgreement(store, partner);
     const batch = release(partner, agreement.id, id, d.id);
     const m2 = uuidv7();
-    const approved = await store.disclosures.approve(d.id, OFFICER, 'approved for case-1', { bundleHash: batch.hash, indicator: { origin: me, id } }, batch, outgoing(partner, m2));
+    const approved = await store.disclosures.approve(d.id, OFFICER, 'approved for case-1', { bundleHash: batch.hash, indicator: { origin: me, id } }, batch, outgoing(partner, m2), planned);
     expect(approved).toMatchObject({ state: 'approved', decidedBy: OFFICER, released: { bundleHash: batch.hash, indicator: { origin: me, id } } });
     expect(await store.bundles.exists(batch.hash)).toBe(true);
     expect((await store.exportDecisions.forBundle(batch.hash)).map((x) => x.reasons)).toEqual([[`disclosure:${d.id}`]]);
@@ -136,9 +144,30 @@ describe.each(BACKENDS)('disclosures (%s)', (backend) => {
 
     // A second approval (or a denial) is refused, and its bundle is not stored.
     const again = release(partner, agreement.id, id, d.id, 2, batch.hash);
-    await expect(store.disclosures.approve(d.id, OFFICER, 'again', { bundleHash: again.hash, indicator: { origin: me, id } }, again, outgoing(partner, uuidv7()))).rejects.toMatchObject({ code: 'DISCLOSURE_ALREADY_DECIDED' });
+    await expect(store.disclosures.approve(d.id, OFFICER, 'again', { bundleHash: again.hash, indicator: { origin: me, id } }, again, outgoing(partner, uuidv7()), planned)).rejects.toMatchObject({ code: 'DISCLOSURE_ALREADY_DECIDED' });
     expect(await store.bundles.exists(again.hash)).toBe(false);
     await expect(store.disclosures.deny(d.id, OFFICER, 'late', outgoing(partner, uuidv7()))).rejects.toMatchObject({ code: 'DISCLOSURE_ALREADY_DECIDED' });
+  });
+
+  it.each([
+    ['its TLP raised to RED', (x: { id: string; value: string }) => store.indicators.upsertOwn(me, [input({ value: x.value, tlp: 'red' })])],
+    ['revoked', (x: { id: string; value: string }) => store.indicators.revokeOwn(x.id, 'wrong number')],
+  ])('refuses an approval planned on an indicator that was %s before it committed (DISCLOSURE_INDICATOR_CHANGED), writing nothing', async (_name, change) => {
+    const partner = nodeId('p');
+    const d = request(partner);
+    await store.disclosures.receive(d);
+    const own = await ownIndicator('amber');
+    const agreement = await activeAgreement(store, partner);
+    const batch = release(partner, agreement.id, own.id, d.id);
+    // The plan was made from version 1; the analyst's change lands before the approval's transaction.
+    await change(own);
+    const m = uuidv7();
+    await expect(store.disclosures.approve(d.id, OFFICER, 'ok', { bundleHash: batch.hash, indicator: { origin: me, id: own.id } }, batch, outgoing(partner, m), own.planned)).rejects.toMatchObject({
+      code: 'DISCLOSURE_INDICATOR_CHANGED',
+    });
+    expect((await store.disclosures.get(d.id))!.state).toBe('requested');
+    expect(await store.bundles.exists(batch.hash)).toBe(false);
+    expect(await pending()).not.toContain(m);
   });
 
   it("applies the partner's decision to this node's request, and shows what the import made of the released indicator", async () => {

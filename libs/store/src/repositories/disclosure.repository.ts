@@ -8,8 +8,8 @@ import type { OutboundBatch, Page } from '../store.types';
 import { appendAudit, checkActor } from './audit.repository';
 import { writeOutbound } from './bundle.repository';
 import { withChainConflicts } from './bundle.sql';
-import { DECIDE_SQL, GET_SQL, HIT_SQL, INSERT_DISCLOSURE_SQL, INSERT_HIT_SQL, LIST_SQL, toDisclosure, toHit, type DisclosureRow, type HitRow } from './disclosure.sql';
-import type { AnsweredHit, AskedHit, DisclosureFilter, DisclosureIndicatorRef, DisclosureRecord, LookupHitRecord, NewDisclosure, ReceivedDecision } from './disclosure.types';
+import { DECIDE_SQL, GET_SQL, HIT_SQL, INSERT_DISCLOSURE_SQL, INSERT_HIT_SQL, LIST_SQL, LOCK_INDICATOR_SQL, toDisclosure, toHit, type DisclosureRow, type HitRow } from './disclosure.sql';
+import type { AnsweredHit, AskedHit, DisclosureFilter, DisclosureIndicatorRef, DisclosureRecord, LookupHitRecord, NewDisclosure, PlannedIndicator, ReceivedDecision } from './disclosure.types';
 import { insertOutgoingFeedback, type OutgoingFeedback } from './feedback-outbox.repository';
 import { Repository } from './repository.base';
 
@@ -100,14 +100,28 @@ export class DisclosureRepository extends Repository {
   /**
    * Approves a partner's open request: the decision, the bundle that releases the indicator (with its
    * export decision) and the decision message commit together, or nothing does (a concurrent second
-   * decision is DISCLOSURE_ALREADY_DECIDED, a taken chain position CHAIN_SEQ_CONFLICT).
+   * decision is DISCLOSURE_ALREADY_DECIDED, a taken chain position CHAIN_SEQ_CONFLICT, an indicator
+   * that is no longer `planned` — another version or TLP, revoked, gone — DISCLOSURE_INDICATOR_CHANGED).
    */
-  async approve(id: string, actor: ActorRef, reason: string, released: { bundleHash: string; indicator: DisclosureIndicatorRef }, bundle: OutboundBatch, message: OutgoingFeedback): Promise<DisclosureRecord> {
+  async approve(
+    id: string,
+    actor: ActorRef,
+    reason: string,
+    released: { bundleHash: string; indicator: DisclosureIndicatorRef },
+    bundle: OutboundBatch,
+    message: OutgoingFeedback,
+    planned: PlannedIndicator,
+  ): Promise<DisclosureRecord> {
     checkActor(actor);
     const hashes = bundle.bundles.map((b) => b.hash);
     await withChainConflicts(hashes, async () => false, undefined, () =>
       this.transaction(async (em) => {
         await this.decide(em, id, 'approved', actor, reason, released);
+        // Locked until commit: an edit or revocation waits, and one that came first is seen here.
+        const [now] = await query<{ version: number; tlp: string; revoked: boolean }>(em, LOCK_INDICATOR_SQL, [planned.pk]);
+        if (!now || now.revoked || Number(now.version) !== planned.version || now.tlp !== planned.tlp) {
+          throw new DomainError('DISCLOSURE_INDICATOR_CHANGED', `the matched indicator changed while the release was prepared (${now ? `now version ${now.version}, TLP:${now.tlp.toUpperCase()}${now.revoked ? ', revoked' : ''}` : 'gone'}); approve again to release what it is now`);
+        }
         if ((await writeOutbound(em, bundle)) !== 'saved') throw new DomainError('DISCLOSURE_BUNDLE_EXISTS', 'the release bundle is stored already');
         await insertOutgoingFeedback(em, message);
         await appendAudit(em, [{ actor, action: 'disclosure.approved', subjectType: 'disclosure', subjectId: id, details: { reason: storableText(reason, 2000), bundleHash: released.bundleHash, indicator: released.indicator } }]);

@@ -46,6 +46,10 @@ export const DECIDE_SQL = `
   where id = ?::uuid and direction = ? and state = 'requested' and (?::text is null or partner = ?::text)
   returning id`;
 
+// The released indicator, locked against edits and revocations until the approval commits.
+export const LOCK_INDICATOR_SQL = `
+  select version, tlp, revoked_at is not null as revoked from indicator where pk = ?::bigint and own for share`;
+
 export interface HitRow {
   side: LookupHitRecord['side'];
   partner: string;

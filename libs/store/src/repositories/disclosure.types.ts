@@ -104,6 +104,13 @@ export interface DisclosureFilter {
   limit: number;
 }
 
+/** The own indicator an approval releases, as it was planned: the approval commits only while it is still so. */
+export interface PlannedIndicator {
+  pk: string;
+  version: number;
+  tlp: string;
+}
+
 /** A decision received from the partner a disclosure was asked of. */
 export interface ReceivedDecision {
   disclosureId: string;
