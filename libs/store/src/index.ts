@@ -108,6 +108,7 @@ export { type DisclosureRepository, type ReceiveOutcome } from './repositories/d
 export type {
   AnsweredHit,
   AskedHit,
+  DecisionSend,
   DisclosureDirection,
   DisclosureFilter,
   DisclosureIndicatorRef,
@@ -117,4 +118,5 @@ export type {
   NewDisclosure,
   PlannedIndicator,
   ReceivedDecision,
+  StandingReleases,
 } from './repositories/disclosure.types';

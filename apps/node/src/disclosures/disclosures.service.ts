@@ -10,6 +10,13 @@ import { FeedbackSigner } from '../feedback/feedback.signer';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
 import type { DisclosureListQuery, DisclosureRequestBody } from './disclosures.query';
 
+/** A disclosure as the API shows it: without the internal key of the matched indicator. */
+export type DisclosureView = Omit<DisclosureRecord, 'indicatorPk'>;
+
+function view({ indicatorPk: _internal, ...shown }: DisclosureRecord): DisclosureView {
+  return shown;
+}
+
 /** The rule id of the export decision that records a disclosure's release. */
 export function disclosureRuleId(id: string): string {
   return `disclosure:${id}`;
@@ -33,7 +40,7 @@ export class DisclosuresService {
   ) {}
 
   /** POST /disclosures: the hit must be one this node was given; one open request per hit. */
-  async request(body: DisclosureRequestBody, actor: ActorRef): Promise<DisclosureRecord> {
+  async request(body: DisclosureRequestBody, actor: ActorRef): Promise<DisclosureView> {
     const hit = await this.store.disclosures.hit('asked', body.lookupHit);
     if (!hit) throw new DomainError('DISCLOSURE_HIT_UNKNOWN', `no lookup hit ${body.lookupHit} on this node: only a partner's hit (POST /lookups, result "hit") can be disclosed`);
     const agreement = await this.store.agreements.activeFor(hit.partner);
@@ -48,17 +55,18 @@ export class DisclosuresService {
     const { row } = await this.signer.seal({ spec: DISCLOSURE_REQUEST_SPEC, to: hit.partner, id, ...fields });
     const record = await this.store.disclosures.request({ id, partner: hit.partner, ...fields, requestedBy: actor }, row);
     this.outbox.kick();
-    return record;
+    return view(record);
   }
 
-  async list(query: DisclosureListQuery): Promise<Page<DisclosureRecord>> {
-    return this.store.disclosures.list(query);
+  async list(query: DisclosureListQuery): Promise<Page<DisclosureView>> {
+    const page = await this.store.disclosures.list(query);
+    return { ...page, items: page.items.map(view) };
   }
 
-  async get(id: string): Promise<DisclosureRecord> {
+  async get(id: string): Promise<DisclosureView> {
     const record = await this.store.disclosures.get(id);
     if (!record) throw new DomainError('DISCLOSURE_NOT_FOUND', `no disclosure ${id}`);
-    return record;
+    return view(record);
   }
 
   /**
@@ -69,7 +77,7 @@ export class DisclosuresService {
    * together, in a transaction that locks the indicator and checks it is still the version, TLP and
    * unrevoked state that was planned (DISCLOSURE_INDICATOR_CHANGED otherwise).
    */
-  async approve(id: string, reason: string, actor: ActorRef): Promise<DisclosureRecord> {
+  async approve(id: string, reason: string, actor: ActorRef): Promise<DisclosureView> {
     const d = await this.open(id);
     const agreement = await this.store.agreements.activeFor(d.partner);
     if (!agreement || !(agreement.purposes as string[]).includes(d.purpose)) {
@@ -80,20 +88,34 @@ export class DisclosuresService {
         const released = { bundleHash, indicator: { origin: planned.origin, id: planned.item.id } };
         const { row } = await this.signer.seal({ spec: DISCLOSURE_DECISION_SPEC, to: d.partner, disclosureId: d.id, decision: 'approved', reason, released });
         const expected = { pk: planned.pk, version: planned.item.version, tlp: planned.item.indicator.tlp };
-        return this.store.disclosures.approve(d.id, actor, reason, released, batch, row, expected);
+        return view(await this.store.disclosures.approve(d.id, actor, reason, released, batch, row, expected));
       });
+    } catch (error) {
+      throw raced(error);
     } finally {
       this.outbox.kick();
     }
   }
 
-  /** Denies a partner's open request: only the decision (with the reason) goes back. */
-  async deny(id: string, reason: string, actor: ActorRef): Promise<DisclosureRecord> {
+  /**
+   * Denies a partner's open request: only the decision (with the reason) goes back — when the
+   * partner is still pinned; otherwise the denial is recorded as not sent (no outbox row that
+   * could never leave). An agreement is not needed: the answer carries no indicator.
+   */
+  async deny(id: string, reason: string, actor: ActorRef): Promise<DisclosureView> {
     const d = await this.open(id);
+    if (!(await this.store.partners.get(d.partner))) {
+      return view(await this.store.disclosures.deny(d.id, actor, reason, { notSent: { reason: 'DISCLOSURE_PARTNER_NOT_PINNED' } }));
+    }
     const { row } = await this.signer.seal({ spec: DISCLOSURE_DECISION_SPEC, to: d.partner, disclosureId: d.id, decision: 'denied', reason });
-    const record = await this.store.disclosures.deny(d.id, actor, reason, row);
+    const record = await this.store.disclosures.deny(d.id, actor, reason, { outgoing: row });
     this.outbox.kick();
-    return record;
+    return view(record);
+  }
+
+  /** POST /disclosures/:id/withdraw: this node's analyst gives up on a request that waits; the hit may be asked about again. */
+  async withdraw(id: string, reason: string, actor: ActorRef): Promise<DisclosureView> {
+    return view(await this.store.disclosures.withdraw(id, actor, reason));
   }
 
   /** A partner's request still waiting for a decision. */
@@ -103,4 +125,15 @@ export class DisclosuresService {
     if (d.state !== 'requested') throw new DomainError('DISCLOSURE_ALREADY_DECIDED', `disclosure ${id} was already ${d.state}`);
     return d;
   }
+}
+
+/**
+ * The exporter's own conflicts, raised when a policy or agreement change lands while the release is
+ * prepared, as the disclosure API names them: retryable conflicts (409), not a bad request.
+ */
+function raced(error: unknown): unknown {
+  if (!(error instanceof DomainError)) return error;
+  if (error.code === 'POLICY_CHANGED') return new DomainError('DISCLOSURE_POLICY_CHANGED', `the sharing policy changed while the release was prepared; nothing was released, approve again to decide under the new one (${error.message})`);
+  if (error.code === 'AGREEMENT_NOT_ACTIVE') return new DomainError('DISCLOSURE_AGREEMENT_CHANGED', `the agreement changed while the release was prepared; nothing was released (${error.message})`);
+  return error;
 }

@@ -35,4 +35,26 @@ describe('DisclosureRelease', () => {
     await expect(approving).rejects.toMatchObject({ code: 'DISCLOSURE_INDICATOR_REVOKED' });
     expect(events).toEqual(['pass ends', 'read']);
   });
+
+  it('a release that does not make exactly one bundle is a 500 with a correlation id, and nothing is committed', async () => {
+    const candidate = { pk: '7', own: true, originNode: 'de-bka', originId: 'x', revokedAt: null, validUntil: null, expiresAt: null, item: { id: 'x', version: 1, indicator: {}, revoked: null } };
+    const agreement = { id: 'a', partner: 'nl-police', state: 'active', directions: ['export'], validFrom: '2020-01-01T00:00:00.000Z', validUntil: null };
+    const store = {
+      indicators: { releaseCandidate: async () => candidate },
+      partners: { list: async () => [{ nodeId: 'nl-police', jurisdiction: 'NL' }] },
+      agreements: { allCurrent: async () => [agreement] },
+    } as unknown as Store;
+    const planner = { disclosure: () => ({ decisions: [] }) } as unknown as ExportPlanner;
+    const exporter = { sign: async () => [{ hash: 'a' }, { hash: 'b' }], nudge: () => undefined } as unknown as ExportService;
+    const release = new DisclosureRelease(store, planner, exporter, new ExportTurns(), { policy: { adequacy: [] } } as unknown as NodeConfig);
+    let committed = false;
+    const error = await release
+      .disclose({ partner: 'nl-police', indicatorPk: '7', ruleId: 'disclosure:x' }, async () => {
+        committed = true;
+      })
+      .catch((e) => e);
+    expect(error).toMatchObject({ code: 'DISCLOSURE_RELEASE_FAILED', details: { correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/) } });
+    expect(error.message).toContain(error.details.correlationId);
+    expect(committed).toBe(false);
+  });
 });

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '@palermo/indicators';
 import { Store, type OutboundBatch, type PendingExport } from '@palermo/store';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
@@ -32,6 +33,8 @@ export interface PlannedRelease {
  */
 @Injectable()
 export class DisclosureRelease {
+  private readonly logger = new Logger('DisclosureRelease');
+
   constructor(
     private readonly store: Store,
     private readonly planner: ExportPlanner,
@@ -49,7 +52,12 @@ export class DisclosureRelease {
       if (!target) throw new DomainError('DISCLOSURE_AGREEMENT_NOT_ACTIVE', `no active agreement lets this node export to ${release.partner}: nothing can be released`);
       const plan = this.planner.disclosure(target, planned.item, release.ruleId, now);
       const signed = await this.exporter.sign([plan], { partners, agreements });
-      if (signed.length !== 1) throw new DomainError('DISCLOSURE_RELEASE_FAILED', `the release of ${planned.item.id} did not make exactly one bundle`);
+      if (signed.length !== 1) {
+        // An invariant broke on this node, not the caller's fault: logged, and the 500 names the log line.
+        const correlationId = randomUUID();
+        this.logger.error(`release ${correlationId} of ${planned.item.id} to ${release.partner} made ${signed.length} bundles, not one; nothing was stored`);
+        throw new DomainError('DISCLOSURE_RELEASE_FAILED', `the release of ${planned.item.id} did not make exactly one bundle; nothing was released (correlation id ${correlationId})`, { correlationId });
+      }
       const result = await commit({ bundles: signed, decisions: plan.decisions, exported: [] }, signed[0]!.hash, planned);
       this.exporter.nudge();
       return result;

@@ -87,16 +87,57 @@ describe.each(BACKENDS)('disclosures (%s)', (backend) => {
     const d = request(nodeId('p'));
     await store.disclosures.receive(d);
     const messageId = uuidv7();
-    const denied = await store.disclosures.deny(d.id, OFFICER, 'no legal basis', outgoing(d.partner, messageId));
+    const denied = await store.disclosures.deny(d.id, OFFICER, 'no legal basis', { outgoing: outgoing(d.partner, messageId) });
     expect(denied).toMatchObject({ state: 'denied', decidedBy: OFFICER, reason: 'no legal basis', released: null });
     expect(await pending()).toContain(messageId);
     const second = uuidv7();
-    await expect(store.disclosures.deny(d.id, OFFICER, 'again', outgoing(d.partner, second))).rejects.toMatchObject({ code: 'DISCLOSURE_ALREADY_DECIDED' });
+    await expect(store.disclosures.deny(d.id, OFFICER, 'again', { outgoing: outgoing(d.partner, second) })).rejects.toMatchObject({ code: 'DISCLOSURE_ALREADY_DECIDED' });
     expect(await pending()).not.toContain(second);
     const mine = request(d.partner, { requestedBy: ANALYST });
     await store.disclosures.request(mine, outgoing(mine.partner, mine.id));
-    await expect(store.disclosures.deny(mine.id, OFFICER, 'x', outgoing(d.partner, uuidv7()))).rejects.toMatchObject({ code: 'DISCLOSURE_NOT_FOUND' });
+    await expect(store.disclosures.deny(mine.id, OFFICER, 'x', { outgoing: outgoing(d.partner, uuidv7()) })).rejects.toMatchObject({ code: 'DISCLOSURE_NOT_FOUND' });
     expect(await audited('disclosure.denied', d.id)).toBe(1);
+  });
+
+  it('records a denial to a partner that can no longer be sent to as not-sent, with no outbox row', async () => {
+    const d = request(nodeId('p'));
+    await store.disclosures.receive(d);
+    const denied = await store.disclosures.deny(d.id, OFFICER, 'no', { notSent: { reason: 'DISCLOSURE_PARTNER_NOT_PINNED' } });
+    expect(denied).toMatchObject({ state: 'denied', delivery: { state: 'not-sent', reason: 'DISCLOSURE_PARTNER_NOT_PINNED' } });
+    expect((await store.feedbackOutbox.pending(1000)).some((r) => r.recipient === d.partner)).toBe(false);
+    const sent = request(nodeId('p'));
+    await store.disclosures.receive(sent);
+    expect(await store.disclosures.deny(sent.id, OFFICER, 'no', { outgoing: outgoing(sent.partner, uuidv7()) })).toMatchObject({ delivery: { state: 'queued', reason: null } });
+    await expect(store.disclosures.deny(request(nodeId('p')).id, OFFICER, 'x', { notSent: { reason: 'not a code' } })).rejects.toMatchObject({ code: 'DISCLOSURE_INVALID' });
+  });
+
+  it('withdraws a waiting request of this node once; the hit may then be asked about again; a late decision leaves it withdrawn', async () => {
+    const d = request(nodeId('p'), { requestedBy: ANALYST });
+    await store.disclosures.request(d, outgoing(d.partner, d.id));
+    const withdrawn = await store.disclosures.withdraw(d.id, ANALYST, 'asked the wrong partner');
+    expect(withdrawn).toMatchObject({ state: 'withdrawn', decidedBy: ANALYST, reason: 'asked the wrong partner' });
+    await expect(store.disclosures.withdraw(d.id, ANALYST, 'again')).rejects.toMatchObject({ code: 'DISCLOSURE_ALREADY_DECIDED' });
+    expect(await audited('disclosure.withdrawn', d.id)).toBe(1);
+    const again = { ...d, id: uuidv7() };
+    expect((await store.disclosures.request(again, outgoing(d.partner, again.id))).state).toBe('requested');
+    // A partner's request is not this node's to withdraw.
+    const theirs = request(nodeId('p'));
+    await store.disclosures.receive(theirs);
+    await expect(store.disclosures.withdraw(theirs.id, ANALYST, 'x')).rejects.toMatchObject({ code: 'DISCLOSURE_NOT_FOUND' });
+    // The partner decided without knowing: kept in the trail, the record stays withdrawn.
+    expect(await store.disclosures.decisionReceived({ disclosureId: d.id, partner: d.partner, decision: 'denied', reason: 'late' })).toBe('stored');
+    expect((await store.disclosures.get(d.id))!.state).toBe('withdrawn');
+    expect(await audited('disclosure.decision-after-withdrawal', d.id)).toBe(1);
+  });
+
+  it('answers a refused request with its denial message and an audit event, in one transaction', async () => {
+    const partner = nodeId('p');
+    const requestId = uuidv7();
+    const m = uuidv7();
+    await store.disclosures.answerRefusal({ disclosureId: requestId, partner, code: 'DISCLOSURE_PURPOSE_NOT_AGREED', message: 'not agreed', outgoing: outgoing(partner, m) });
+    expect(await pending()).toContain(m);
+    expect(await audited('disclosure.refusal-answered', requestId)).toBe(1);
+    expect(await store.disclosures.get(requestId)).toBeNull();
   });
 
   /** A signed-looking batch of one bundle releasing `id` to `partner`. */
@@ -146,7 +187,7 @@ describe.each(BACKENDS)('disclosures (%s)', (backend) => {
     const again = release(partner, agreement.id, id, d.id, 2, batch.hash);
     await expect(store.disclosures.approve(d.id, OFFICER, 'again', { bundleHash: again.hash, indicator: { origin: me, id } }, again, outgoing(partner, uuidv7()), planned)).rejects.toMatchObject({ code: 'DISCLOSURE_ALREADY_DECIDED' });
     expect(await store.bundles.exists(again.hash)).toBe(false);
-    await expect(store.disclosures.deny(d.id, OFFICER, 'late', outgoing(partner, uuidv7()))).rejects.toMatchObject({ code: 'DISCLOSURE_ALREADY_DECIDED' });
+    await expect(store.disclosures.deny(d.id, OFFICER, 'late', { outgoing: outgoing(partner, uuidv7()) })).rejects.toMatchObject({ code: 'DISCLOSURE_ALREADY_DECIDED' });
   });
 
   it.each([
