@@ -104,3 +104,54 @@ describe('ExportPlanner.disclosure', () => {
     expect([...plan.restricted]).toEqual([0]);
   });
 });
+
+// After an approval the partner holds the indicator; its later versions are decided under the same
+// approval while the policy only default-denies them (README "Disclosures after a hit").
+describe('ExportPlanner.decide after an approved release', () => {
+  const NO_SHARE_FORBID_LABOUR = `${NO_SHARE_RAW_OK}@id("de.keep-labour")\nforbid (principal, action in [Palermo::Action::"share", Palermo::Action::"shareRaw"], resource) when { resource.tags.contains("ht:labour") };\n`;
+  const held = (p: PendingExport, version = 1) => new Map([[p.id, new Map([[partner, version]])]]);
+  const standing = (p: PendingExport) => new Map([[p.id, new Map([[partner, 'disclosure:x']])]]);
+  const forPartner = (plans: ReturnType<ExportPlanner['decide']>) => plans.find((plan) => plan.audience === partner)!;
+
+  it('sends a new version instead of withdrawing it', () => {
+    const p = item();
+    const plan = forPartner(planner(NO_SHARE_RAW_OK).decide([target], [p], held(p), now, 'changes', standing(p)));
+    expect(plan.entries).toEqual([{ op: 'upsert', indicator: p.indicator }]);
+    expect(plan.decisions[0]).toMatchObject({ action: 'share', reasons: ['disclosure:x', 'de.share-raw'] });
+  });
+
+  it('without an approval on record, a partner holding an older version gets it withdrawn (as before)', () => {
+    const p = item();
+    const plan = forPartner(planner(NO_SHARE_RAW_OK).decide([target], [p], held(p), now, 'changes'));
+    expect(plan.entries).toEqual([{ op: 'revoke', id: p.id, reason: 'withdrawn by the origin' }]);
+  });
+
+  it('keeps a shareRaw forbid: the new version goes without its description', () => {
+    const p = item();
+    const to = { ...target, partner: { ...target.partner!, adequacy: false } };
+    const plan = forPartner(planner(NO_SHARE_EU_RAW).decide([to], [p], held(p), now, 'changes', standing(p)));
+    expect(plan.decisions[0]).toMatchObject({ action: 'share-stripped', reasons: ['disclosure:x', 'eu.descriptions-need-adequacy'] });
+    expect(JSON.stringify(plan.entries)).not.toContain('seen in ads');
+  });
+
+  it('never outlasts a forbid: a version the policy forbids is withdrawn', () => {
+    const p = item('green', ['ht:labour']);
+    const plan = forPartner(planner(NO_SHARE_FORBID_LABOUR).decide([target], [p], held(p), now, 'changes', standing(p)));
+    expect(plan.entries).toEqual([{ op: 'revoke', id: p.id, reason: 'withdrawn by the origin' }]);
+    expect(plan.decisions[0]!.reasons).toContain('de.keep-labour');
+  });
+
+  it('a backfill of the version the partner already holds sends nothing and withdraws nothing', () => {
+    const p = item();
+    const plan = forPartner(planner(NO_SHARE_RAW_OK).decide([target], [p], held(p, p.version), now, 'backfill', standing(p)));
+    expect(plan.entries).toEqual([]);
+    expect(plan.decisions).toEqual([]);
+  });
+
+  it('stands only while the partner holds it: a withdrawn or never-received release does not come back', () => {
+    const p = item();
+    const plan = forPartner(planner(NO_SHARE_RAW_OK).decide([target], [p], new Map(), now, 'changes', standing(p)));
+    expect(plan.entries).toEqual([]);
+    expect(plan.decisions[0]).toMatchObject({ action: 'withhold' });
+  });
+});

@@ -136,8 +136,9 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     let audiences = exportAudiences(partners, agreements, this.config.policy.adequacy, now);
     // A backfill page is decided for the community (to skip what rides on it) and for its partner only.
     if (backfill) audiences = audiences.filter((a) => a.audience === COMMUNITY_AUDIENCE || a.audience === backfill.partner);
-    const shared = await this.store.exportDecisions.sharedAudiences(pending.map((p) => p.id));
-    const plans = this.planner.decide(audiences, pending, shared, now, backfill ? 'backfill' : 'changes').filter((plan) => !backfill || plan.audience === backfill.partner);
+    const ids = pending.map((p) => p.id);
+    const [shared, standing] = await Promise.all([this.store.exportDecisions.sharedAudiences(ids), this.store.disclosures.standingReleases(this.config.nodeId, ids)]);
+    const plans = this.planner.decide(audiences, pending, shared, now, backfill ? 'backfill' : 'changes', standing).filter((plan) => !backfill || plan.audience === backfill.partner);
     if (!backfill) {
       for (const partner of revocationOnlyAudiences(partners, agreements, now)) {
         const revocations = this.planner.revocationsFor(partner, pending, shared);

@@ -182,6 +182,9 @@ describe.each(BACKENDS)('disclosures (%s)', (backend) => {
     expect((await store.exportDecisions.forBundle(batch.hash)).map((x) => x.reasons)).toEqual([[`disclosure:${d.id}`]]);
     expect(await pending()).toContain(m2);
     expect(await audited('disclosure.approved', d.id)).toBe(1);
+    // The approval stands for that partner and that indicator (ExportPlanner.decide), and for nothing else.
+    expect(await store.disclosures.standingReleases(me, [id, uuidv7()])).toEqual(new Map([[id, new Map([[partner, `disclosure:${d.id}`]])]]));
+    expect(await store.disclosures.standingReleases(nodeId('other'), [id])).toEqual(new Map());
 
     // A second approval (or a denial) is refused, and its bundle is not stored.
     const again = release(partner, agreement.id, id, d.id, 2, batch.hash);
