@@ -20,6 +20,7 @@ import { ExportPlanner } from './export/export.planner';
 import { RelayPlanner } from './export/relay.planner';
 import { DisclosureRelease } from './export/disclosure.release';
 import { ExportService } from './export/export.service';
+import { ExportSigner } from './export/export.signer';
 import { ExportTurns } from './export/export.turns';
 import { OutboundMessages } from './export/outbound.message';
 import { HealthController, LivenessController } from './health/health.controller';
@@ -181,6 +182,7 @@ export class AppModule implements NestModule {
         RelayPlanner,
         ExportService,
         ExportTurns,
+        ExportSigner,
         DisclosureRelease,
         OutboundMessages,
         BundleVerifier,

@@ -4,6 +4,7 @@ import type { NodeConfig } from '../node/node-context';
 import { DisclosureRelease } from './disclosure.release';
 import type { ExportPlanner } from './export.planner';
 import type { ExportService } from './export.service';
+import type { ExportSigner } from './export.signer';
 import { ExportTurns } from './export.turns';
 
 // DisclosureRelease reads the matched indicator in its own export turn: an approval that waited
@@ -21,7 +22,7 @@ describe('DisclosureRelease', () => {
       },
     } as unknown as Store;
     const turns = new ExportTurns();
-    const release = new DisclosureRelease(store, {} as ExportPlanner, {} as ExportService, turns, {} as NodeConfig);
+    const release = new DisclosureRelease(store, {} as ExportPlanner, {} as ExportService, {} as ExportSigner, turns, {} as NodeConfig);
     let endPass!: () => void;
     const pass = turns.pass(() => new Promise<void>((resolve) => (endPass = resolve)));
     const approving = release.disclose({ partner: 'nl-police', indicatorPk: '7', ruleId: 'disclosure:x' }, async () => 'committed');
@@ -45,8 +46,9 @@ describe('DisclosureRelease', () => {
       agreements: { allCurrent: async () => [agreement] },
     } as unknown as Store;
     const planner = { disclosure: () => ({ decisions: [] }) } as unknown as ExportPlanner;
-    const exporter = { sign: async () => [{ hash: 'a' }, { hash: 'b' }], nudge: () => undefined } as unknown as ExportService;
-    const release = new DisclosureRelease(store, planner, exporter, new ExportTurns(), { policy: { adequacy: [] } } as unknown as NodeConfig);
+    const exporter = { nudge: () => undefined } as unknown as ExportService;
+    const signer = { sign: async () => [{ hash: 'a' }, { hash: 'b' }] } as unknown as ExportSigner;
+    const release = new DisclosureRelease(store, planner, exporter, signer, new ExportTurns(), { policy: { adequacy: [] } } as unknown as NodeConfig);
     let committed = false;
     const error = await release
       .disclose({ partner: 'nl-police', indicatorPk: '7', ruleId: 'disclosure:x' }, async () => {

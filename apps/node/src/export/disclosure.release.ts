@@ -6,6 +6,7 @@ import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
 import { exportAudiences } from './export.audiences';
 import { ExportPlanner } from './export.planner';
 import { ExportService } from './export.service';
+import { ExportSigner } from './export.signer';
 import { ExportTurns } from './export.turns';
 
 /** What a release is about: the matched indicator (by pk) for the partner that asked, recorded under `ruleId`. */
@@ -39,6 +40,7 @@ export class DisclosureRelease {
     private readonly store: Store,
     private readonly planner: ExportPlanner,
     private readonly exporter: ExportService,
+    private readonly signer: ExportSigner,
     private readonly turns: ExportTurns,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
@@ -51,7 +53,7 @@ export class DisclosureRelease {
       const target = exportAudiences(partners, agreements, this.config.policy.adequacy, now).find((a) => a.audience === release.partner);
       if (!target) throw new DomainError('DISCLOSURE_AGREEMENT_NOT_ACTIVE', `no active agreement lets this node export to ${release.partner}: nothing can be released`);
       const plan = this.planner.disclosure(target, planned.item, release.ruleId, now);
-      const signed = await this.exporter.sign([plan], { partners, agreements });
+      const signed = await this.signer.sign([plan], { partners, agreements });
       if (signed.length !== 1) {
         // An invariant broke on this node, not the caller's fault: logged, and the 500 names the log line.
         const correlationId = randomUUID();

@@ -1,12 +1,11 @@
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { signDetached } from '@palermo/bundles';
 import { FeedPublisher, STREAM_NOT_PROVISIONED, type FeedPublishInput } from '@palermo/federation';
 import { COMMUNITY_AUDIENCE, DomainError, errorMessage } from '@palermo/indicators';
-import { Store, type AgreementRecord, type OutboundBatch, type PartnerRecord, type PendingExport, type PendingRelay, type SignedBundle } from '@palermo/store';
-import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
-import { allowsExport, encryptionRecipients, exportAudiences, revocationOnlyAudiences } from './export.audiences';
+import { Store, type AgreementRecord, type OutboundBatch, type PartnerRecord, type PendingExport, type PendingRelay } from '@palermo/store';
+import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
+import { allowsExport, exportAudiences, revocationOnlyAudiences } from './export.audiences';
 import { ExportHolds, type HeldAudience } from './export.holds';
+import { ExportSigner } from './export.signer';
 import { ExportTurns } from './export.turns';
 import { ExportPlanner, mergePlans, type AudiencePlan } from './export.planner';
 import { RelayPlanner } from './relay.planner';
@@ -24,8 +23,6 @@ interface Backfill {
 const BATCH = 20_000;
 const BACKFILL_PAGE = 5_000;
 const SWEEP_MS = 5_000;
-const HEADER_ROOM = 16 * 1024;
-const MIN_BUNDLE_BYTES = 64 * 1024;
 /**
  * The exporter: batches new, changed and revoked own indicators into signed bundles per
  * audience (the community chain, and each partner under an active agreement), as the live policy
@@ -52,7 +49,7 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     private readonly relays: RelayPlanner,
     private readonly outbound: OutboundMessages,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
-    @Inject(NODE_KEYS) private readonly keys: NodeKeys,
+    private readonly signer: ExportSigner,
     private readonly turns: ExportTurns,
   ) {
     this.turns.onPassWanted(() => this.nudge());
@@ -180,39 +177,8 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     marks: { exported: { id: string; version: number }[]; relayed?: { originNode: string; id: string; version: number; revoked: boolean }[]; backfill?: { agreementId: string; from: string | null; pk: string; done: boolean } },
   ): Promise<void> {
     const plans = mergePlans(planned);
-    const signed = await this.sign(plans, state);
+    const signed = await this.signer.sign(plans, state);
     await this.store.bundles.saveOutbound({ bundles: signed, decisions: plans.flatMap((plan) => plan.decisions), ...marks });
-  }
-
-  /** Cuts and signs the plans' bundles, chain by chain from each chain's stored head (also DisclosureRelease's, inside its turn). */
-  async sign(plans: AudiencePlan[], state: { partners: PartnerRecord[]; agreements: AgreementRecord[] }): Promise<SignedBundle[]> {
-    const signed: SignedBundle[] = [];
-    const recipientOf = encryptionRecipients(state.partners, state.agreements);
-    for (const plan of plans) {
-      // Decisions only (withheld, or a relay batch on a chain without onward): no bundle, so no chain head to read.
-      if (plan.entries.length === 0) continue;
-      const head = await this.store.bundles.chainHead(this.config.nodeId, plan.audience);
-      for (const { bundle, bytes, hash, restricted } of this.planner.cut(this.config.nodeId, plan, head, this.maxBundleBytes())) {
-        const encryptedTo = recipientOf(plan.audience, restricted);
-        // One read of the live key for both (a rotation may swap it during the await).
-        const { privateKey, fingerprint } = this.keys;
-        signed.push({ bundle, bytes, hash, signature: await signDetached(bytes, privateKey), signer: fingerprint, encryptedTo });
-        // One bundle (tens of ms of canonical JSON at 768 KiB) at a time: a POST waiting on its
-        // transaction, or an HTTP request, gets the thread between bundles, not after the whole pass.
-        await yieldToEventLoop();
-      }
-    }
-    return signed;
-  }
-
-  /**
-   * The configured bundle size, never above what the connected NATS server accepts (with room for
-   * headers): a stored bundle must always be publishable. Throws NATS_UNAVAILABLE before the first
-   * connection, so nothing is cut until the limit is known.
-   */
-  private maxBundleBytes(): number {
-    const serverMax = this.publisher.maxPayload() - HEADER_ROOM;
-    return Math.max(MIN_BUNDLE_BYTES, Math.min(this.config.export.maxBundleBytes, serverMax));
   }
 
   /**
