@@ -114,7 +114,8 @@ async function tableComplete(node: TestNode): Promise<void> {
 async function hit(value: string, from: TestNode = nl): Promise<string> {
   const res = await from.api('POST', '/lookups', { body: { type: 'email', value, partners: [B], purpose: 'investigation' } });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
-  expect(res.body.results[0], JSON.stringify(res.body)).toMatchObject({ result: 'hit' });
+  // disclosable: the hit was recorded here, so POST /disclosures can name it.
+  expect(res.body.results[0], JSON.stringify(res.body)).toMatchObject({ result: 'hit', disclosable: true });
   return res.body.results[0].requestId;
 }
 
