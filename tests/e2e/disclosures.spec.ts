@@ -18,7 +18,7 @@ const A = 'nl-police';
 const B = 'de-bka';
 const C = 'us-hsi';
 
-/** de-bka keeps what partners send and answers lookups, but shares nothing by itself. */
+/** de-bka keeps what partners send and answers lookups, but shares nothing by itself (descriptions may go with an approved release). */
 const NO_SHARE_POLICY = [
   '@id("de.import")',
   'permit (principal, action == Palermo::Action::"import", resource);',
@@ -26,6 +26,9 @@ const NO_SHARE_POLICY = [
   'permit (principal, action == Palermo::Action::"importRaw", resource);',
   '@id("de.lookup")',
   'permit (principal, action == Palermo::Action::"lookup", resource);',
+  // No `share` permit: an approval stands in for it. The free text of what is approved may go along.
+  '@id("de.share-raw")',
+  'permit (principal, action == Palermo::Action::"shareRaw", resource);',
   '',
 ].join('\n');
 
@@ -39,6 +42,11 @@ const VALUES = {
   hostile: 'hostile.target@example.org',
   strict: 'strict.target@example.org',
   imported: 'imported.target@example.org',
+  refused: 'refused.target@example.org',
+  withdrawn: 'withdrawn.target@example.org',
+  race1: 'race.one@example.org',
+  race2: 'race.two@example.org',
+  race3: 'race.three@example.org',
 };
 
 let fed: Federation;
@@ -52,8 +60,9 @@ const ids: Record<string, string> = {};
 beforeAll(async () => {
   const lookupEnv = { PALERMO_LOOKUP_RATE_PER_MINUTE: '200', PALERMO_LOOKUP_TABLE_IDLE_MS: '100' };
   fed = await bootFederation([
-    // nl-police and de-bka agree on up to TLP:AMBER+STRICT (TLP:RED stays above the agreement).
-    { nodeId: A, jurisdiction: 'NL', agreements: [{ partner: B, terms: { lookups: true, maxTlp: 'amber+strict' } }] },
+    // nl-police and de-bka agree on up to TLP:AMBER+STRICT (TLP:RED stays above the agreement). Each side keeps its
+    // own copy of the terms: nl-police's also names prosecution, de-bka's does not.
+    { nodeId: A, jurisdiction: 'NL', agreements: [{ partner: B, terms: { lookups: true, maxTlp: 'amber+strict', purposes: ['investigation', 'prosecution'] } }] },
     { nodeId: B, jurisdiction: 'DE', agreements: [{ partner: A, terms: { lookups: true, maxTlp: 'amber+strict' } }, { partner: C, terms: { lookups: true } }], env: lookupEnv },
     { nodeId: C, jurisdiction: 'US', agreements: [{ partner: B, terms: { lookups: true } }], env: lookupEnv },
   ]);
@@ -74,11 +83,16 @@ beforeAll(async () => {
         own('revoked'),
         own('hostile'),
         own('strict', { tlp: 'amber+strict' }),
+        own('refused'),
+        own('withdrawn'),
+        own('race1'),
+        own('race2'),
+        own('race3'),
       ],
     },
   });
   expect(made.status, JSON.stringify(made.body)).toBe(201);
-  (['denied', 'approved', 'other1', 'other2', 'red', 'revoked', 'hostile', 'strict'] as const).forEach((k, i) => (ids[k] = made.body.items[i].id));
+  (['denied', 'approved', 'other1', 'other2', 'red', 'revoked', 'hostile', 'strict', 'refused', 'withdrawn', 'race1', 'race2', 'race3'] as const).forEach((k, i) => (ids[k] = made.body.items[i].id));
   // us-hsi shares one indicator with de-bka (its default policy shares): de-bka holds it, but is not its origin.
   const theirs = await us.api('POST', '/indicators', { body: { indicators: [own('imported')] } });
   expect(theirs.status, JSON.stringify(theirs.body)).toBe(201);
@@ -103,7 +117,8 @@ async function tableComplete(node: TestNode): Promise<void> {
 async function hit(value: string, from: TestNode = nl): Promise<string> {
   const res = await from.api('POST', '/lookups', { body: { type: 'email', value, partners: [B], purpose: 'investigation' } });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
-  expect(res.body.results[0], JSON.stringify(res.body)).toMatchObject({ result: 'hit' });
+  // disclosable: the hit was recorded here, so POST /disclosures can name it.
+  expect(res.body.results[0], JSON.stringify(res.body)).toMatchObject({ result: 'hit', disclosable: true });
   return res.body.results[0].requestId;
 }
 
@@ -144,12 +159,13 @@ describe('deny', () => {
     const id = await requestAndQueue(requestId);
     const inQueue = (await queue()).find((d: any) => d.id === id);
     expect(inQueue).toMatchObject({ direction: 'in', partner: A, reference: `${B}:${ids.denied}`, legalBasis: 'Art. 126n Sv (production order)', caseReference: 'NL-2026-0042', purpose: 'investigation' });
+    expect(inQueue).not.toHaveProperty('indicatorPk'); // an internal key of de-bka's database
 
     // Only a policy officer decides.
     expect((await de.api('POST', `/disclosures/${id}/deny`, { role: 'analyst', body: { reason: 'x' } })).status).toBe(403);
     const denied = await de.api('POST', `/disclosures/${id}/deny`, { role: 'policy-officer', body: { reason: 'no production order attached' } });
     expect(denied.status, JSON.stringify(denied.body)).toBe(200);
-    expect(denied.body).toMatchObject({ state: 'denied', reason: 'no production order attached', released: null });
+    expect(denied.body).toMatchObject({ state: 'denied', reason: 'no production order attached', released: null, delivery: { state: 'queued', reason: null } });
     const twice = await de.api('POST', `/disclosures/${id}/deny`, { role: 'policy-officer', body: { reason: 'again' } });
     expect(twice.status).toBe(409);
     expect(twice.body.error.code).toBe('DISCLOSURE_ALREADY_DECIDED');
@@ -202,7 +218,7 @@ describe('approve', () => {
     expect(summary.body).toMatchObject({ audience: A, entryCount: 1, upsertCount: 1 });
     // TLP:AMBER to a partner's chain: it travelled encrypted only if the agreement asks; either way, the same bytes.
     const decisions = await de.api('GET', `/bundles/${bundleHash}/decisions`, { role: 'auditor' });
-    expect(decisions.body.items ?? decisions.body).toEqual([expect.objectContaining({ audience: A, originId: ids.approved, action: 'share', reasons: [`disclosure:${id}`] })]);
+    expect(decisions.body.items ?? decisions.body).toEqual([expect.objectContaining({ audience: A, originId: ids.approved, action: 'share', reasons: [`disclosure:${id}`, 'de.share-raw'] })]);
 
     // nl-police holds it with its context, and nothing else of de-bka's.
     const held = await nl.api('GET', `/indicators/${ids.approved}`);
@@ -273,7 +289,7 @@ describe('bad input', () => {
     expect(noHit.body.error.code).toBe('DISCLOSURE_HIT_UNKNOWN');
 
     const requestId = await hit(VALUES.other1);
-    const purpose = await nl.api('POST', '/disclosures', { body: body(requestId, { purpose: 'prosecution' }) });
+    const purpose = await nl.api('POST', '/disclosures', { body: body(requestId, { purpose: 'prevention' }) });
     expect(purpose.status, JSON.stringify(purpose.body)).toBe(422);
     expect(purpose.body.error.code).toBe('DISCLOSURE_PURPOSE_NOT_AGREED');
     const first = await nl.api('POST', '/disclosures', { body: body(requestId) });
@@ -299,6 +315,7 @@ describe('bad input', () => {
     ['a legal basis over 500 characters', { legalBasis: 'x'.repeat(501) }],
     ['a case reference over 200 characters', { caseReference: 'x'.repeat(201) }],
     ['a control character', { caseReference: 'NL\u0007-1' }],
+    ['a C1 control character', { legalBasis: 'Art.\u0085 5' }],
     ['a 200 KB legal basis', { legalBasis: 'x'.repeat(200_000) }],
     ['a number for the case', { caseReference: 42 }],
   ])('POST /disclosures refuses %s with 400', async (_name, patch) => {
@@ -362,5 +379,114 @@ describe('hostile', () => {
     for (const { id } of [stolen, never, twisted]) expect(queued).not.toContain(id);
     expect(await released()).toEqual(before);
     expect(await nlHolds('hostile')).toBe(false);
+  });
+});
+
+/** de-bka's bundles on its chain for nl-police, in seq order. */
+async function chainToNl(): Promise<{ hash: string; seq: number; prev: string | null }[]> {
+  const res = await de.api('GET', `/bundles?direction=out&partner=${A}&limit=500`, { role: 'auditor' });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return (res.body.items as any[]).filter((b) => b.audience === A).sort((a, b) => a.seq - b.seq);
+}
+
+describe('answered refusals and withdrawal', () => {
+  it('a request de-bka refuses (purpose its copy of the agreement does not name) is answered; nl-police can ask again', async () => {
+    const requestId = await hit(VALUES.refused);
+    // nl-police's agreement names prosecution, so its API accepts the request.
+    const asked = await nl.api('POST', '/disclosures', { body: body(requestId, { purpose: 'prosecution', legalBasis: 'Art. 5\r\nStPO' }) });
+    expect(asked.status, JSON.stringify(asked.body)).toBe(201);
+    expect(asked.body.legalBasis).toBe('Art. 5\nStPO'); // CR LF from a Windows client, stored and signed as LF
+    const closed = await eventually('nl-police sees the answered refusal', async () => {
+      const res = await nl.api('GET', `/disclosures/${asked.body.id}`);
+      return res.body.state === 'denied' ? res.body : null;
+    });
+    expect(closed.reason).toMatch(/^DISCLOSURE_PURPOSE_NOT_AGREED: /);
+    expect(closed).toMatchObject({ released: null, imported: null });
+    expect((await de.api('GET', `/audit?action=disclosure.refusal-answered&subjectId=${asked.body.id}`, { role: 'auditor' })).body.items).toHaveLength(1);
+    expect((await queue()).some((d: any) => d.id === asked.body.id)).toBe(false);
+    // The hit is free again: asked with a purpose both copies name, it reaches the officers.
+    const again = await requestAndQueue(requestId);
+    expect((await de.api('POST', `/disclosures/${again}/deny`, { role: 'policy-officer', body: { reason: 'not now' } })).status).toBe(200);
+  });
+
+  it('nl-police withdraws a waiting request; asking again while de-bka still has the first open is answered ALREADY_REQUESTED', async () => {
+    const requestId = await hit(VALUES.withdrawn);
+    const first = await requestAndQueue(requestId);
+    // Only the asking side withdraws, only analysts and admins, only with a reason.
+    expect((await nl.api('POST', `/disclosures/${first}/withdraw`, { role: 'auditor', body: { reason: 'x' } })).status).toBe(403);
+    expect((await de.api('POST', `/disclosures/${first}/withdraw`, { body: { reason: 'x' } })).status).toBe(404);
+    for (const b of [{}, { reason: '' }, { reason: 'x'.repeat(2001) }, { reason: 'ok', extra: 1 }, { reason: 'a\u202eb' }]) {
+      expect((await nl.api('POST', `/disclosures/${first}/withdraw`, { body: b })).status, JSON.stringify(b)).toBe(400);
+    }
+    expect((await nl.api('POST', '/disclosures/not-a-uuid/withdraw', { body: { reason: 'x' } })).status).toBe(400);
+    expect((await nl.api('POST', `/disclosures/${uuidv7()}/withdraw`, { body: { reason: 'x' } })).status).toBe(404);
+    const withdrawn = await nl.api('POST', `/disclosures/${first}/withdraw`, { body: { reason: 'asked under the wrong case' } });
+    expect(withdrawn.status, JSON.stringify(withdrawn.body)).toBe(200);
+    expect(withdrawn.body).toMatchObject({ state: 'withdrawn', reason: 'asked under the wrong case' });
+    const twice = await nl.api('POST', `/disclosures/${first}/withdraw`, { body: { reason: 'again' } });
+    expect(twice.status).toBe(409);
+    expect(twice.body.error.code).toBe('DISCLOSURE_ALREADY_DECIDED');
+    expect((await nl.api('GET', '/disclosures?direction=out&state=withdrawn&limit=1000')).body.items.map((d: any) => d.id)).toContain(first);
+
+    // de-bka was not told: its copy still waits, so a second request about the same hit is refused — and answered.
+    const second = await nl.api('POST', '/disclosures', { body: body(requestId) });
+    expect(second.status, JSON.stringify(second.body)).toBe(201);
+    const answered = await eventually('nl-police sees ALREADY_REQUESTED', async () => {
+      const res = await nl.api('GET', `/disclosures/${second.body.id}`);
+      return res.body.state === 'denied' ? res.body : null;
+    });
+    expect(answered.reason).toMatch(/^DISCLOSURE_ALREADY_REQUESTED: /);
+    // de-bka's officer denies the first one later: nl-police keeps it withdrawn and the decision in its trail.
+    expect((await de.api('POST', `/disclosures/${first}/deny`, { role: 'policy-officer', body: { reason: 'late' } })).status).toBe(200);
+    await eventually('nl-police audited the late decision', async () => (await nl.api('GET', `/audit?action=disclosure.decision-after-withdrawal&subjectId=${first}`, { role: 'auditor' })).body.items.length === 1);
+    expect((await nl.api('GET', `/disclosures/${first}`)).body.state).toBe('withdrawn');
+  });
+});
+
+describe('concurrency', () => {
+  it('two approvals at once, and an approval against a denial: exactly one wins, the other is 409, one bundle', async () => {
+    const [r1, r2] = [await requestAndQueue(await hit(VALUES.race1)), await requestAndQueue(await hit(VALUES.race2))];
+    const before = (await chainToNl()).length;
+    const twice = await Promise.all([1, 2].map((n) => de.api('POST', `/disclosures/${r1}/approve`, { role: 'policy-officer', body: { reason: `officer ${n}` } })));
+    expect(twice.map((r) => r.status).sort(), JSON.stringify(twice.map((r) => r.body))).toEqual([200, 409]);
+    expect(twice.find((r) => r.status === 409)!.body.error.code).toBe('DISCLOSURE_ALREADY_DECIDED');
+    const mixed = await Promise.all([
+      de.api('POST', `/disclosures/${r2}/approve`, { role: 'policy-officer', body: { reason: 'yes' } }),
+      de.api('POST', `/disclosures/${r2}/deny`, { role: 'policy-officer', body: { reason: 'no' } }),
+    ]);
+    expect(mixed.map((r) => r.status).sort(), JSON.stringify(mixed.map((r) => r.body))).toEqual([200, 409]);
+    const r2State = (await de.api('GET', `/disclosures/${r2}`, { role: 'auditor' })).body.state;
+    expect(r2State).toBe(mixed[0]!.status === 200 ? 'approved' : 'denied');
+    // Exactly the winners' bundles were stored: one for r1, and one for r2 when its approval won.
+    expect((await chainToNl()).length - before).toBe(r2State === 'approved' ? 2 : 1);
+  });
+
+  it('a release racing an export pass on the same chain keeps seq/prev contiguous, and an edit of a released indicator follows it', async () => {
+    const r3 = await requestAndQueue(await hit(VALUES.race3));
+    await eventually('nl-police holds race1', async () => nlHolds('race1'));
+    // An edit of race1 (released above) makes a pass write its new version on nl-police's chain — under the standing
+    // approval, not a withdrawal — while the approval of race3 wants the same chain.
+    const [edit, approve] = await Promise.all([
+      de.api('POST', '/indicators', { body: { indicators: [{ type: 'email', value: VALUES.race1, tlp: 'green', confidence: 95, tags: ['ht:recruitment'] }] } }),
+      de.api('POST', `/disclosures/${r3}/approve`, { role: 'policy-officer', body: { reason: 'race three' } }),
+    ]);
+    expect(edit.status, JSON.stringify(edit.body)).toBe(201);
+    expect(approve.status, JSON.stringify(approve.body)).toBe(200);
+    const edited = await eventually('nl-police holds race1 version 2', async () => {
+      const res = await nl.api('GET', `/indicators/${ids.race1}`);
+      return res.status === 200 && (res.body.indicator ?? res.body).version === 2 ? res.body.indicator ?? res.body : null;
+    });
+    expect(edited).toMatchObject({ confidence: 95 });
+    await eventually('nl-police imported race3', async () => (await nl.api('GET', `/disclosures/${r3}`)).body.imported?.state === 'accept');
+    const chain = await chainToNl();
+    chain.forEach((b, i) => {
+      expect(b.seq, JSON.stringify(chain)).toBe(i + 1);
+      expect(b.prev).toBe(i === 0 ? null : chain[i - 1]!.hash);
+    });
+    // nl-police took every bundle of that chain (nothing quarantined for a broken link).
+    await eventually('nl-police received the whole chain', async () => {
+      const got = await nl.api('GET', `/bundles?direction=in&partner=${B}&limit=500`, { role: 'auditor' });
+      return chain.every((b) => got.body.items.some((x: any) => x.hash === b.hash));
+    });
   });
 });

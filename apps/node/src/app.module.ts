@@ -18,7 +18,10 @@ import type { NodeConfig } from './config/node.config';
 import { HttpErrorFilter } from './errors/http-exception.filter';
 import { ExportPlanner } from './export/export.planner';
 import { RelayPlanner } from './export/relay.planner';
+import { DisclosureRelease } from './export/disclosure.release';
 import { ExportService } from './export/export.service';
+import { ExportSigner } from './export/export.signer';
+import { ExportTurns } from './export/export.turns';
 import { OutboundMessages } from './export/outbound.message';
 import { HealthController, LivenessController } from './health/health.controller';
 import { BundleVerifier } from './import/bundle.verifier';
@@ -179,6 +182,9 @@ export class AppModule implements NestModule {
         ExportPlanner,
         RelayPlanner,
         ExportService,
+        ExportTurns,
+        ExportSigner,
+        DisclosureRelease,
         OutboundMessages,
         BundleVerifier,
         ImportDecider,

@@ -108,6 +108,7 @@ export { type DisclosureRepository, type ReceiveOutcome } from './repositories/d
 export type {
   AnsweredHit,
   AskedHit,
+  DecisionSend,
   DisclosureDirection,
   DisclosureFilter,
   DisclosureIndicatorRef,
@@ -115,5 +116,7 @@ export type {
   DisclosureState,
   LookupHitRecord,
   NewDisclosure,
+  PlannedIndicator,
   ReceivedDecision,
+  StandingReleases,
 } from './repositories/disclosure.types';

@@ -1,21 +1,27 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { DISCLOSURE_DECISION_SPEC, DISCLOSURE_REQUEST_SPEC, type DisclosureDecisionFeedback, type DisclosureRequestFeedback } from '@palermo/bundles';
+import { DISCLOSURE_DECISION_SPEC, DISCLOSURE_REQUEST_SPEC, MAX_FEEDBACK_TEXT, type DisclosureDecisionFeedback, type DisclosureRequestFeedback } from '@palermo/bundles';
 import { effectiveAgreementState } from '@palermo/policy';
 import { Store } from '@palermo/store';
 import { FeedbackHandlers, FeedbackRefusal, type ReceivedFeedback } from '../feedback/feedback.handlers';
+import { FeedbackOutbox } from '../feedback/feedback.outbox';
+import { FeedbackSigner } from '../feedback/feedback.signer';
 
 /**
  * Partners' disclosure messages. As responder: a request is kept (state requested, the policy
  * officers' queue) only when it names a lookup this node answered as a hit FOR THAT requester with
- * that reference, under an active agreement that names the purpose. As requester: the partner's
- * decision updates this node's request. Both are idempotent by id; what can never be accepted is
- * refused with a code (the inbox quarantines and audits it).
+ * that reference, under an active agreement that names the purpose; a genuine request refused for
+ * another reason (agreement, purpose, already requested) is answered with a denial naming the code,
+ * so the requester's record closes. As requester: the partner's decision updates this node's
+ * request. Both are idempotent by id; what can never be accepted is refused with a code (the inbox
+ * quarantines and audits it).
  */
 @Injectable()
 export class DisclosureFeedback implements OnModuleInit {
   constructor(
     private readonly store: Store,
     private readonly handlers: FeedbackHandlers,
+    private readonly signer: FeedbackSigner,
+    private readonly outbox: FeedbackOutbox,
   ) {}
 
   onModuleInit(): void {
@@ -28,9 +34,13 @@ export class DisclosureFeedback implements OnModuleInit {
     if (!hit || hit.reference !== m.reference) {
       return new FeedbackRefusal('DISCLOSURE_HIT_UNKNOWN', `this node answered no lookup ${m.lookupRequestId} of ${from} as a hit on ${m.reference}`);
     }
+    // From here on the request is genuine (a hit this node gave that requester, the sender's pinned
+    // key): a refusal is answered with a denial, so the requester's record closes instead of waiting.
     const agreement = await this.store.agreements.activeFor(from);
-    if (!agreement || effectiveAgreementState(agreement, new Date()) !== 'active') return new FeedbackRefusal('DISCLOSURE_AGREEMENT_NOT_ACTIVE', `no active agreement with ${from}`);
-    if (!(agreement.purposes as string[]).includes(m.purpose)) return new FeedbackRefusal('DISCLOSURE_PURPOSE_NOT_AGREED', `the agreement with ${from} does not name the purpose ${m.purpose}`);
+    if (!agreement || effectiveAgreementState(agreement, new Date()) !== 'active') return this.answered(from, m, 'DISCLOSURE_AGREEMENT_NOT_ACTIVE', `no active agreement with ${from}`);
+    if (!(agreement.purposes as string[]).includes(m.purpose)) {
+      return this.answered(from, m, 'DISCLOSURE_PURPOSE_NOT_AGREED', `the agreement with ${from} does not name the purpose ${m.purpose} (it names ${agreement.purposes.join(', ')})`);
+    }
     const outcome = await this.store.disclosures.receive({
       id: m.id,
       partner: from,
@@ -42,7 +52,16 @@ export class DisclosureFeedback implements OnModuleInit {
       indicatorPk: hit.indicator?.pk ?? null,
     });
     if (outcome === 'conflict') return new FeedbackRefusal('DISCLOSURE_ID_TAKEN', `disclosure id ${m.id} is taken by another request`);
-    if (outcome === 'open') return new FeedbackRefusal('DISCLOSURE_ALREADY_REQUESTED', `a disclosure of lookup ${m.lookupRequestId} is already open or approved`);
+    if (outcome === 'open') return this.answered(from, m, 'DISCLOSURE_ALREADY_REQUESTED', `a disclosure of lookup ${m.lookupRequestId} is already open or approved`);
+  }
+
+  /** Refuses a genuine request and tells the requester: a signed denial with the code as its reason (audited, queued with it). */
+  private async answered(from: string, m: DisclosureRequestFeedback, code: string, message: string): Promise<FeedbackRefusal> {
+    const reason = `${code}: ${message}`.slice(0, MAX_FEEDBACK_TEXT);
+    const { row } = await this.signer.seal({ spec: DISCLOSURE_DECISION_SPEC, to: from, disclosureId: m.id, decision: 'denied', reason });
+    await this.store.disclosures.answerRefusal({ disclosureId: m.id, partner: from, code, message, outgoing: row });
+    this.outbox.kick();
+    return new FeedbackRefusal(code, message);
   }
 
   private async decision({ from, message: m }: ReceivedFeedback<DisclosureDecisionFeedback>): Promise<FeedbackRefusal | void> {

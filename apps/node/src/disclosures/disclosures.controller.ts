@@ -56,6 +56,15 @@ export class DisclosuresController {
     return this.disclosures.approve(id, body.reason, by);
   }
 
+  @Post(':id/withdraw')
+  @HttpCode(200)
+  @Roles('analyst', 'admin')
+  @ApiOperation({ summary: 'Withdraw a request this node asked that still waits (requested → withdrawn): the hit may be asked about again; the partner is not told' })
+  @ApiBody({ schema: disclosureDecisionJsonSchema as never })
+  withdraw(@Param('id', idPipe) id: string, @Body(new ZodPipe(disclosureDecisionSchema)) body: DisclosureDecisionBody, @Actor() by: ActorRef) {
+    return this.disclosures.withdraw(id, body.reason, by);
+  }
+
   @Post(':id/deny')
   @HttpCode(200)
   @Roles('policy-officer')

@@ -4,11 +4,18 @@ import { DomainError } from '@palermo/indicators';
 import { effectiveAgreementState } from '@palermo/policy';
 import { Store, type ActorRef, type DisclosureRecord, type Page } from '@palermo/store';
 import { v7 as uuidv7 } from 'uuid';
-import { ExportService } from '../export/export.service';
+import { DisclosureRelease } from '../export/disclosure.release';
 import { FeedbackOutbox } from '../feedback/feedback.outbox';
 import { FeedbackSigner } from '../feedback/feedback.signer';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
 import type { DisclosureListQuery, DisclosureRequestBody } from './disclosures.query';
+
+/** A disclosure as the API shows it: without the internal key of the matched indicator. */
+export type DisclosureView = Omit<DisclosureRecord, 'indicatorPk'>;
+
+function view({ indicatorPk: _internal, ...shown }: DisclosureRecord): DisclosureView {
+  return shown;
+}
 
 /** The rule id of the export decision that records a disclosure's release. */
 export function disclosureRuleId(id: string): string {
@@ -19,21 +26,21 @@ export function disclosureRuleId(id: string): string {
  * Disclosures after a lookup hit, as this node's people see them: an analyst asks the partner that
  * answered a hit to disclose the matched indicator; a policy officer approves or denies what
  * partners asked of this node. An approval releases exactly the matched own indicator in ONE bundle
- * on the requester's chain (ExportService.disclose); a denial releases nothing. Partners' messages
+ * on the requester's chain (DisclosureRelease); a denial releases nothing. Partners' messages
  * are handled by DisclosureFeedback.
  */
 @Injectable()
 export class DisclosuresService {
   constructor(
     private readonly store: Store,
-    private readonly exporter: ExportService,
+    private readonly release: DisclosureRelease,
     private readonly signer: FeedbackSigner,
     private readonly outbox: FeedbackOutbox,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
   /** POST /disclosures: the hit must be one this node was given; one open request per hit. */
-  async request(body: DisclosureRequestBody, actor: ActorRef): Promise<DisclosureRecord> {
+  async request(body: DisclosureRequestBody, actor: ActorRef): Promise<DisclosureView> {
     const hit = await this.store.disclosures.hit('asked', body.lookupHit);
     if (!hit) throw new DomainError('DISCLOSURE_HIT_UNKNOWN', `no lookup hit ${body.lookupHit} on this node: only a partner's hit (POST /lookups, result "hit") can be disclosed`);
     const agreement = await this.store.agreements.activeFor(hit.partner);
@@ -48,63 +55,67 @@ export class DisclosuresService {
     const { row } = await this.signer.seal({ spec: DISCLOSURE_REQUEST_SPEC, to: hit.partner, id, ...fields });
     const record = await this.store.disclosures.request({ id, partner: hit.partner, ...fields, requestedBy: actor }, row);
     this.outbox.kick();
-    return record;
+    return view(record);
   }
 
-  async list(query: DisclosureListQuery): Promise<Page<DisclosureRecord>> {
-    return this.store.disclosures.list(query);
+  async list(query: DisclosureListQuery): Promise<Page<DisclosureView>> {
+    const page = await this.store.disclosures.list(query);
+    return { ...page, items: page.items.map(view) };
   }
 
-  async get(id: string): Promise<DisclosureRecord> {
+  async get(id: string): Promise<DisclosureView> {
     const record = await this.store.disclosures.get(id);
     if (!record) throw new DomainError('DISCLOSURE_NOT_FOUND', `no disclosure ${id}`);
-    return record;
+    return view(record);
   }
 
   /**
    * Approves a partner's open request. The matched indicator must still be here, be this node's own
    * (a hit on an imported one: DISCLOSURE_NOT_ORIGIN — only its origin may release it), not revoked
-   * and not past validUntil; the agreement must still name the purpose. The decision, the bundle and
-   * the decision message commit together.
+   * and not past validUntil (read in the release's export turn, not before waiting for it); the
+   * agreement must still name the purpose. The decision, the bundle and the decision message commit
+   * together, in a transaction that locks the indicator and checks it is still the version, TLP and
+   * unrevoked state that was planned (DISCLOSURE_INDICATOR_CHANGED otherwise).
    */
-  async approve(id: string, reason: string, actor: ActorRef): Promise<DisclosureRecord> {
+  async approve(id: string, reason: string, actor: ActorRef): Promise<DisclosureView> {
     const d = await this.open(id);
-    const candidate = d.indicatorPk ? await this.store.indicators.releaseCandidate(d.indicatorPk) : null;
-    if (!candidate) throw new DomainError('DISCLOSURE_INDICATOR_GONE', 'the matched indicator is no longer held here; deny the request');
-    if (!candidate.own || !candidate.item) {
-      throw new DomainError(
-        'DISCLOSURE_NOT_ORIGIN',
-        `the hit matched an indicator this node imported from ${candidate.originNode}: only its origin may release it. Deny this request and point ${d.partner} to ${candidate.originNode}`,
-        { origin: candidate.originNode },
-      );
-    }
-    if (candidate.revokedAt) throw new DomainError('DISCLOSURE_INDICATOR_REVOKED', `the matched indicator was revoked at ${candidate.revokedAt}; nothing can be released`);
-    if (candidate.validUntil && Date.parse(candidate.validUntil) <= Date.now()) {
-      throw new DomainError('DISCLOSURE_INDICATOR_EXPIRED', `the matched indicator expired at ${candidate.validUntil}; nothing can be released`);
-    }
     const agreement = await this.store.agreements.activeFor(d.partner);
     if (!agreement || !(agreement.purposes as string[]).includes(d.purpose)) {
       throw new DomainError('DISCLOSURE_PURPOSE_NOT_AGREED', `the agreement with ${d.partner} no longer names the purpose ${d.purpose}`);
     }
-    const indicator = { origin: candidate.originNode, id: candidate.originId };
     try {
-      return await this.exporter.disclose({ partner: d.partner, item: candidate.item, ruleId: disclosureRuleId(d.id) }, async (batch, bundleHash) => {
-        const released = { bundleHash, indicator };
+      return await this.release.disclose({ partner: d.partner, indicatorPk: d.indicatorPk, ruleId: disclosureRuleId(d.id) }, async (batch, bundleHash, planned) => {
+        const released = { bundleHash, indicator: { origin: planned.origin, id: planned.item.id } };
         const { row } = await this.signer.seal({ spec: DISCLOSURE_DECISION_SPEC, to: d.partner, disclosureId: d.id, decision: 'approved', reason, released });
-        return this.store.disclosures.approve(d.id, actor, reason, released, batch, row);
+        const expected = { pk: planned.pk, version: planned.item.version, tlp: planned.item.indicator.tlp };
+        return view(await this.store.disclosures.approve(d.id, actor, reason, released, batch, row, expected));
       });
+    } catch (error) {
+      throw raced(error);
     } finally {
       this.outbox.kick();
     }
   }
 
-  /** Denies a partner's open request: only the decision (with the reason) goes back. */
-  async deny(id: string, reason: string, actor: ActorRef): Promise<DisclosureRecord> {
+  /**
+   * Denies a partner's open request: only the decision (with the reason) goes back — when the
+   * partner is still pinned; otherwise the denial is recorded as not sent (no outbox row that
+   * could never leave). An agreement is not needed: the answer carries no indicator.
+   */
+  async deny(id: string, reason: string, actor: ActorRef): Promise<DisclosureView> {
     const d = await this.open(id);
+    if (!(await this.store.partners.get(d.partner))) {
+      return view(await this.store.disclosures.deny(d.id, actor, reason, { notSent: { reason: 'DISCLOSURE_PARTNER_NOT_PINNED' } }));
+    }
     const { row } = await this.signer.seal({ spec: DISCLOSURE_DECISION_SPEC, to: d.partner, disclosureId: d.id, decision: 'denied', reason });
-    const record = await this.store.disclosures.deny(d.id, actor, reason, row);
+    const record = await this.store.disclosures.deny(d.id, actor, reason, { outgoing: row });
     this.outbox.kick();
-    return record;
+    return view(record);
+  }
+
+  /** POST /disclosures/:id/withdraw: this node's analyst gives up on a request that waits; the hit may be asked about again. */
+  async withdraw(id: string, reason: string, actor: ActorRef): Promise<DisclosureView> {
+    return view(await this.store.disclosures.withdraw(id, actor, reason));
   }
 
   /** A partner's request still waiting for a decision. */
@@ -114,4 +125,15 @@ export class DisclosuresService {
     if (d.state !== 'requested') throw new DomainError('DISCLOSURE_ALREADY_DECIDED', `disclosure ${id} was already ${d.state}`);
     return d;
   }
+}
+
+/**
+ * The exporter's own conflicts, raised when a policy or agreement change lands while the release is
+ * prepared, as the disclosure API names them: retryable conflicts (409), not a bad request.
+ */
+function raced(error: unknown): unknown {
+  if (!(error instanceof DomainError)) return error;
+  if (error.code === 'POLICY_CHANGED') return new DomainError('DISCLOSURE_POLICY_CHANGED', `the sharing policy changed while the release was prepared; nothing was released, approve again to decide under the new one (${error.message})`);
+  if (error.code === 'AGREEMENT_NOT_ACTIVE') return new DomainError('DISCLOSURE_AGREEMENT_CHANGED', `the agreement changed while the release was prepared; nothing was released (${error.message})`);
+  return error;
 }

@@ -60,6 +60,11 @@ const STATUS: Record<string, number> = {
   DISCLOSURE_INDICATOR_EXPIRED: 409,
   DISCLOSURE_INDICATOR_GONE: 409,
   DISCLOSURE_RELEASE_FAILED: 500,
+  // Races an approval can lose (review 8): the indicator, the policy or the agreement changed while
+  // the release was prepared; approving again decides anew.
+  DISCLOSURE_INDICATOR_CHANGED: 409,
+  DISCLOSURE_POLICY_CHANGED: 409,
+  DISCLOSURE_AGREEMENT_CHANGED: 409,
 };
 
 /** Maps a stable domain error code to the HTTP status the API answers with. */

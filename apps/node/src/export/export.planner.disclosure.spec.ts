@@ -29,6 +29,10 @@ const agreement: AgreementTerms = {
 const target: ExportAudience = { audience: partner, partner: { nodeId: partner, jurisdiction: 'NL', adequacy: true }, agreement };
 
 const NO_SHARE = '@id("de.lookup")\npermit (principal, action == Palermo::Action::"lookup", resource);\n';
+// No `share` permit, but descriptions may go (a disclosure-only node that keeps no free text back).
+const NO_SHARE_RAW_OK = `${NO_SHARE}@id("de.share-raw")\npermit (principal, action == Palermo::Action::"shareRaw", resource);\n`;
+// deploy/policies/eu-data-minimization.cedar's forbid, on a node that shares nothing by itself.
+const NO_SHARE_EU_RAW = `${NO_SHARE_RAW_OK}@id("eu.descriptions-need-adequacy")\nforbid (principal, action == Palermo::Action::"shareRaw", resource)\nunless { principal is Palermo::Partner && principal.adequacy };\n`;
 const NO_RAW = '@id("de.share")\npermit (principal, action == Palermo::Action::"share", resource);\n';
 const FORBID_LABOUR = `${DEFAULT_POLICY_TEXT}\n@id("de.keep-labour")\nforbid (principal, action in [Palermo::Action::"share", Palermo::Action::"shareRaw"], resource) when { resource.tags.contains("ht:labour") };\n`;
 
@@ -48,11 +52,29 @@ function item(tlp: Tlp = 'green', tags = ['ht:recruitment']): PendingExport {
 }
 
 describe('ExportPlanner.disclosure', () => {
-  it('releases exactly the one indicator with its context when the policy would not share it by itself (default deny)', () => {
+  it('releases exactly the one indicator with its context when the policy would not share it by itself (default deny) but permits descriptions', () => {
+    const p = item();
+    const plan = planner(NO_SHARE_RAW_OK).disclosure(target, p, 'disclosure:x', now);
+    expect(plan.entries).toEqual([{ op: 'upsert', indicator: p.indicator }]);
+    expect(plan.decisions).toEqual([expect.objectContaining({ audience: partner, originId: p.id, version: 2, action: 'share', reasons: ['disclosure:x', 'de.share-raw'], policyVersion: 7, agreementId: agreement.id })]);
+  });
+
+  it('stands in for `share` only: without a shareRaw permit the free text stays at home', () => {
     const p = item();
     const plan = planner(NO_SHARE).disclosure(target, p, 'disclosure:x', now);
-    expect(plan.entries).toEqual([{ op: 'upsert', indicator: p.indicator }]);
-    expect(plan.decisions).toEqual([expect.objectContaining({ audience: partner, originId: p.id, version: 2, action: 'share', reasons: ['disclosure:x'], policyVersion: 7, agreementId: agreement.id })]);
+    expect(plan.entries).toEqual([{ op: 'upsert', indicator: expect.not.objectContaining({ description: expect.anything() }) }]);
+    expect(plan.decisions).toEqual([expect.objectContaining({ action: 'share-stripped', reasons: ['disclosure:x', 'policy.default-deny'] })]);
+  });
+
+  it('keeps a shareRaw forbid (eu.descriptions-need-adequacy) when `share` only default-denies: no description, the forbid named', () => {
+    const p = item();
+    const plan = planner(NO_SHARE_EU_RAW).disclosure({ ...target, partner: { ...target.partner!, adequacy: false } }, p, 'disclosure:x', now);
+    expect(JSON.stringify(plan.entries)).not.toContain('seen in ads');
+    expect(plan.decisions).toEqual([expect.objectContaining({ action: 'share-stripped', reasons: ['disclosure:x', 'eu.descriptions-need-adequacy'] })]);
+    // The same policy lets the free text go to a partner with adequacy.
+    const adequate = planner(NO_SHARE_EU_RAW).disclosure(target, p, 'disclosure:x', now);
+    expect(adequate.decisions[0]).toMatchObject({ action: 'share', reasons: ['disclosure:x', 'de.share-raw'] });
+    expect(adequate.entries[0]).toMatchObject({ indicator: { description: 'seen in ads' } });
   });
 
   it('keeps the permits that would have shared it next to the disclosure rule', () => {
@@ -80,5 +102,56 @@ describe('ExportPlanner.disclosure', () => {
   it('marks an AMBER+STRICT or RED entry restricted, so its bundle travels encrypted', () => {
     const plan = planner(NO_SHARE).disclosure({ ...target, agreement: { ...agreement, maxTlp: 'red' } }, item('amber+strict'), 'disclosure:v', now);
     expect([...plan.restricted]).toEqual([0]);
+  });
+});
+
+// After an approval the partner holds the indicator; its later versions are decided under the same
+// approval while the policy only default-denies them (README "Disclosures after a hit").
+describe('ExportPlanner.decide after an approved release', () => {
+  const NO_SHARE_FORBID_LABOUR = `${NO_SHARE_RAW_OK}@id("de.keep-labour")\nforbid (principal, action in [Palermo::Action::"share", Palermo::Action::"shareRaw"], resource) when { resource.tags.contains("ht:labour") };\n`;
+  const held = (p: PendingExport, version = 1) => new Map([[p.id, new Map([[partner, version]])]]);
+  const standing = (p: PendingExport) => new Map([[p.id, new Map([[partner, 'disclosure:x']])]]);
+  const forPartner = (plans: ReturnType<ExportPlanner['decide']>) => plans.find((plan) => plan.audience === partner)!;
+
+  it('sends a new version instead of withdrawing it', () => {
+    const p = item();
+    const plan = forPartner(planner(NO_SHARE_RAW_OK).decide([target], [p], held(p), now, 'changes', standing(p)));
+    expect(plan.entries).toEqual([{ op: 'upsert', indicator: p.indicator }]);
+    expect(plan.decisions[0]).toMatchObject({ action: 'share', reasons: ['disclosure:x', 'de.share-raw'] });
+  });
+
+  it('without an approval on record, a partner holding an older version gets it withdrawn (as before)', () => {
+    const p = item();
+    const plan = forPartner(planner(NO_SHARE_RAW_OK).decide([target], [p], held(p), now, 'changes'));
+    expect(plan.entries).toEqual([{ op: 'revoke', id: p.id, reason: 'withdrawn by the origin' }]);
+  });
+
+  it('keeps a shareRaw forbid: the new version goes without its description', () => {
+    const p = item();
+    const to = { ...target, partner: { ...target.partner!, adequacy: false } };
+    const plan = forPartner(planner(NO_SHARE_EU_RAW).decide([to], [p], held(p), now, 'changes', standing(p)));
+    expect(plan.decisions[0]).toMatchObject({ action: 'share-stripped', reasons: ['disclosure:x', 'eu.descriptions-need-adequacy'] });
+    expect(JSON.stringify(plan.entries)).not.toContain('seen in ads');
+  });
+
+  it('never outlasts a forbid: a version the policy forbids is withdrawn', () => {
+    const p = item('green', ['ht:labour']);
+    const plan = forPartner(planner(NO_SHARE_FORBID_LABOUR).decide([target], [p], held(p), now, 'changes', standing(p)));
+    expect(plan.entries).toEqual([{ op: 'revoke', id: p.id, reason: 'withdrawn by the origin' }]);
+    expect(plan.decisions[0]!.reasons).toContain('de.keep-labour');
+  });
+
+  it('a backfill of the version the partner already holds sends nothing and withdraws nothing', () => {
+    const p = item();
+    const plan = forPartner(planner(NO_SHARE_RAW_OK).decide([target], [p], held(p, p.version), now, 'backfill', standing(p)));
+    expect(plan.entries).toEqual([]);
+    expect(plan.decisions).toEqual([]);
+  });
+
+  it('stands only while the partner holds it: a withdrawn or never-received release does not come back', () => {
+    const p = item();
+    const plan = forPartner(planner(NO_SHARE_RAW_OK).decide([target], [p], new Map(), now, 'changes', standing(p)));
+    expect(plan.entries).toEqual([]);
+    expect(plan.decisions[0]).toMatchObject({ action: 'withhold' });
   });
 });

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { buildBundle, encodeIntoBundles, type BundleEntry, type EncodedBundle } from '@palermo/bundles';
 import { COMMUNITY_AUDIENCE, DomainError, tlpRank, type WireIndicator } from '@palermo/indicators';
-import { DEFAULT_DENY_REASON, type ExportDecision } from '@palermo/policy';
-import type { ExportDecisionInput, PendingExport } from '@palermo/store';
+import { DEFAULT_DENY_REASON, type CedarPolicyEngine, type ExportDecision, type ExportRequest } from '@palermo/policy';
+import type { ExportDecisionInput, PendingExport, StandingReleases } from '@palermo/store';
 import { PolicyHolder } from '../policy/policy.holder';
 import type { ExportAudience } from './export.audiences';
 
@@ -56,7 +56,14 @@ export class ExportPlanner {
   constructor(private readonly policy: PolicyHolder) {}
 
   /** Decides every pending indicator for every audience, the community chain first. */
-  decide(audiences: readonly ExportAudience[], pending: readonly PendingExport[], shared: SharedAudiences, now: Date, mode: 'changes' | 'backfill' = 'changes'): AudiencePlan[] {
+  decide(
+    audiences: readonly ExportAudience[],
+    pending: readonly PendingExport[],
+    shared: SharedAudiences,
+    now: Date,
+    mode: 'changes' | 'backfill' = 'changes',
+    standing: StandingReleases = new Map(),
+  ): AudiencePlan[] {
     const { engine, version } = this.policy.current();
     // Every partner also reads the community chain: what goes to `all` is not repeated per partner.
     const community = new Set<string>();
@@ -64,10 +71,13 @@ export class ExportPlanner {
       // A partner chain's bundle is encrypted to the partner whenever it holds a restricted entry
       // (and always when the agreement says so); the community chain never is.
       const encrypted = target.partner !== null;
-      const verdicts = engine.decideExport(
-        pending.map(({ indicator }) => ({ indicator, audience: target.audience, partner: target.partner, agreement: target.agreement, encrypted })),
-        now,
-      );
+      const requests = pending.map(({ indicator }) => ({ indicator, audience: target.audience, partner: target.partner, agreement: target.agreement, encrypted }));
+      const verdicts = engine.decideExport(requests, now).map((verdict, i) => {
+        // A partner that holds an approved release keeps getting its versions while the policy only
+        // default-denies them: the approval stands (README "Disclosures after a hit"); forbids still win.
+        const rule = standing.get(pending[i]!.id)?.get(target.audience);
+        return rule && isDefaultDeny(verdict) && shared.get(pending[i]!.id)?.has(target.audience) ? approvedVerdict(engine, requests[i]!, rule, now) : verdict;
+      });
       const plan = emptyPlan(target.audience);
       const record = (p: PendingExport, action: ExportDecisionInput['action'], reasons: string[], entry?: BundleEntry) => {
         plan.decisions.push({ audience: target.audience, originId: p.id, version: p.version, action, reasons, policyVersion: version, agreementId: target.agreement?.id ?? null, bundleHash: null, entryIndex: null });
@@ -107,22 +117,25 @@ export class ExportPlanner {
   /**
    * The plan of a disclosure a policy officer approved: exactly one upsert of `item` on the
    * partner's chain, its decision naming `ruleId` (`disclosure:<id>`). The approval stands in for
-   * the permit the jurisdiction policy did not give (a default deny: the indicator is not shared
-   * automatically), and is the recorded, explicit decision. It lifts no forbid: the baseline
+   * the `share` permit the jurisdiction policy did not give (a default deny: the indicator is not
+   * shared automatically), and is the recorded, explicit decision; the free text then goes only if
+   * `shareRaw`, asked on its own, permits it (a forbid or a default deny there: share-stripped, the
+   * forbid's id in the reasons). It lifts no forbid: the baseline
    * (agreement active with export, type agreed, TLP within the agreement, AMBER+STRICT/RED only
    * encrypted) and the jurisdiction's own forbids still hold (DISCLOSURE_POLICY_FORBIDS with their
    * ids), and a `share-stripped` verdict still leaves the free text at home.
    */
   disclosure(target: ExportAudience, item: PendingExport, ruleId: string, now: Date): AudiencePlan {
     const { engine, version } = this.policy.current();
-    const [verdict] = engine.decideExport([{ indicator: item.indicator, audience: target.audience, partner: target.partner, agreement: target.agreement, encrypted: true }], now);
-    const approvedOverDefault = verdict.action === 'withhold' && verdict.reasons.every((r) => r === DEFAULT_DENY_REASON);
-    if (verdict.action === 'withhold' && !approvedOverDefault) {
+    const request = { indicator: item.indicator, audience: target.audience, partner: target.partner, agreement: target.agreement, encrypted: true };
+    const [gate] = engine.decideExport([request], now);
+    const verdict = isDefaultDeny(gate) ? approvedVerdict(engine, request, ruleId, now) : gate.action === 'withhold' ? gate : { action: gate.action, reasons: [ruleId, ...gate.reasons] };
+    if (verdict.action === 'withhold') {
       throw new DomainError('DISCLOSURE_POLICY_FORBIDS', `the sharing policy forbids releasing this indicator to ${target.audience} (${verdict.reasons.join(', ')}); an approval does not lift a forbid`, { reasons: verdict.reasons });
     }
-    const action = verdict.action === 'share-stripped' ? 'share-stripped' : 'share';
+    const action = verdict.action;
     const plan = emptyPlan(target.audience);
-    plan.decisions.push({ audience: target.audience, originId: item.id, version: item.version, action, reasons: [ruleId, ...verdict.reasons.filter((r) => r !== DEFAULT_DENY_REASON)], policyVersion: version, agreementId: target.agreement?.id ?? null, bundleHash: null, entryIndex: null });
+    plan.decisions.push({ audience: target.audience, originId: item.id, version: item.version, action, reasons: verdict.reasons, policyVersion: version, agreementId: target.agreement?.id ?? null, bundleHash: null, entryIndex: null });
     addEntry(plan, { op: 'upsert', indicator: action === 'share-stripped' ? stripped(item.indicator) : item.indicator }, item);
     return plan;
   }
@@ -150,6 +163,22 @@ export class ExportPlanner {
       yield { ...encoded, restricted };
     }
   }
+}
+
+/** A withhold only because no permit applied: what a policy officer's approval may stand in for. */
+function isDefaultDeny(verdict: ExportDecision): boolean {
+  return verdict.action === 'withhold' && verdict.reasons.every((r) => r === DEFAULT_DENY_REASON);
+}
+
+/**
+ * The verdict under an approval (`ruleId`) where `share` only default-denied: the approval stands in
+ * for `share`, not for `shareRaw` — the gate never evaluates shareRaw when it denies, so the free
+ * text is decided on its own: a permit lets it go, a forbid or a default deny keeps it home
+ * (share-stripped, the forbid's id in the reasons); an evaluation error withholds.
+ */
+function approvedVerdict(engine: CedarPolicyEngine, request: ExportRequest, ruleId: string, now: Date): ExportDecision {
+  const [raw] = engine.decideRawExport([request], now);
+  return raw!.action === 'withhold' ? raw! : { action: raw!.action, reasons: [ruleId, ...raw!.reasons] };
 }
 
 /** A plan with no entries yet. */

@@ -4,6 +4,8 @@ import { DomainError } from '@palermo/indicators';
 import type { Store } from '@palermo/store';
 import type { NodeConfig, NodeKeys } from '../node/node-context';
 import { ExportService } from './export.service';
+import { ExportSigner } from './export.signer';
+import { ExportTurns } from './export.turns';
 import { generateNodeKey, readPrivateKey } from '@palermo/bundles';
 import type { PendingExport, PendingRelay } from '@palermo/store';
 import type { PolicyHolder } from '../policy/policy.holder';
@@ -40,7 +42,7 @@ function setup(rows: { audience: string; seq: number }[], unencryptable: Set<str
     },
   } as unknown as OutboundMessages;
   const config = { nodeId: 'de-bka', export: { maxDelayMs: 10, maxBundleBytes: 1 << 20 }, policy: { adequacy: [] } } as unknown as NodeConfig;
-  const exporter = new ExportService(store, publisher, {} as ExportPlanner, {} as RelayPlanner, outbound, config, {} as NodeKeys);
+  const exporter = new ExportService(store, publisher, {} as ExportPlanner, {} as RelayPlanner, outbound, config, {} as ExportSigner, new ExportTurns());
   return { exporter, published, attempted, hashOf: (audience: string, seq: number) => `${audience}-${seq}`.padEnd(64, '0') };
 }
 
@@ -128,7 +130,8 @@ describe('ExportService relay batches', () => {
     const publisher = { maxPayload: () => 1 << 20 } as unknown as FeedPublisher;
     const relays = { decide: () => [withheld, relayedTo] } as unknown as RelayPlanner;
     const config = { nodeId: 'de-bka', export: { maxDelayMs: 10, maxBundleBytes: 1 << 20 }, policy: { adequacy: [] } } as unknown as NodeConfig;
-    const exporter = new ExportService(store, publisher, new ExportPlanner({} as PolicyHolder), relays, {} as OutboundMessages, config, keys);
+    const planner = new ExportPlanner({} as PolicyHolder);
+    const exporter = new ExportService(store, publisher, planner, relays, {} as OutboundMessages, config, new ExportSigner(store, publisher, planner, config, keys), new ExportTurns());
     running = exporter;
     await exporter.runNow();
 

@@ -1,12 +1,12 @@
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { signDetached } from '@palermo/bundles';
 import { FeedPublisher, STREAM_NOT_PROVISIONED, type FeedPublishInput } from '@palermo/federation';
 import { COMMUNITY_AUDIENCE, DomainError, errorMessage } from '@palermo/indicators';
-import { Store, type AgreementRecord, type OutboundBatch, type PartnerRecord, type PendingExport, type PendingRelay, type SignedBundle } from '@palermo/store';
-import { NODE_CONFIG, NODE_KEYS, type NodeConfig, type NodeKeys } from '../node/node-context';
-import { allowsExport, encryptionRecipients, exportAudiences, revocationOnlyAudiences } from './export.audiences';
+import { Store, type AgreementRecord, type OutboundBatch, type PartnerRecord, type PendingExport, type PendingRelay } from '@palermo/store';
+import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
+import { allowsExport, exportAudiences, revocationOnlyAudiences } from './export.audiences';
 import { ExportHolds, type HeldAudience } from './export.holds';
+import { ExportSigner } from './export.signer';
+import { ExportTurns } from './export.turns';
 import { ExportPlanner, mergePlans, type AudiencePlan } from './export.planner';
 import { RelayPlanner } from './relay.planner';
 import { OutboundMessages, type StoredOutbound } from './outbound.message';
@@ -23,8 +23,6 @@ interface Backfill {
 const BATCH = 20_000;
 const BACKFILL_PAGE = 5_000;
 const SWEEP_MS = 5_000;
-const HEADER_ROOM = 16 * 1024;
-const MIN_BUNDLE_BYTES = 64 * 1024;
 /**
  * The exporter: batches new, changed and revoked own indicators into signed bundles per
  * audience (the community chain, and each partner under an active agreement), as the live policy
@@ -37,8 +35,6 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
   private readonly logger = new Logger('ExportService');
   private timer?: NodeJS.Timeout;
   private sweeper?: NodeJS.Timeout;
-  private running: Promise<void> | null = null;
-  private again = false;
   private stopped = false;
   /** Bumped per partner when its agreement changes; a page read under an older value is abandoned. */
   private readonly epochs = new Map<string, number>();
@@ -53,8 +49,11 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     private readonly relays: RelayPlanner,
     private readonly outbound: OutboundMessages,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
-    @Inject(NODE_KEYS) private readonly keys: NodeKeys,
-  ) {}
+    private readonly signer: ExportSigner,
+    private readonly turns: ExportTurns,
+  ) {
+    this.turns.onPassWanted(() => this.nudge());
+  }
 
   onApplicationBootstrap(): void {
     this.sweeper = setInterval(() => this.nudge(), SWEEP_MS);
@@ -65,7 +64,7 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     this.stopped = true;
     clearInterval(this.sweeper);
     clearTimeout(this.timer);
-    await this.running;
+    await this.turns.stop();
   }
 
   /** Asks for an export within the configured delay (≤ 1 s); many nudges make one batch. */
@@ -79,20 +78,7 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Runs one export pass now (or right after the one in progress). */
   async runNow(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.pass()
-      .catch((err) => this.logger.warn(`export pass failed, will retry: ${(err as Error).message}`))
-      .finally(() => {
-        this.running = null;
-        if (this.again && !this.stopped) {
-          this.again = false;
-          this.nudge();
-        }
-      });
-    return this.running;
+    return this.turns.pass(() => this.pass().catch((err) => this.logger.warn(`export pass failed, will retry: ${(err as Error).message}`)));
   }
 
   /** Chains that wait because their next bundle cannot be sent (GET /health, partner status). */
@@ -147,8 +133,9 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     let audiences = exportAudiences(partners, agreements, this.config.policy.adequacy, now);
     // A backfill page is decided for the community (to skip what rides on it) and for its partner only.
     if (backfill) audiences = audiences.filter((a) => a.audience === COMMUNITY_AUDIENCE || a.audience === backfill.partner);
-    const shared = await this.store.exportDecisions.sharedAudiences(pending.map((p) => p.id));
-    const plans = this.planner.decide(audiences, pending, shared, now, backfill ? 'backfill' : 'changes').filter((plan) => !backfill || plan.audience === backfill.partner);
+    const ids = pending.map((p) => p.id);
+    const [shared, standing] = await Promise.all([this.store.exportDecisions.sharedAudiences(ids), this.store.disclosures.standingReleases(this.config.nodeId, ids)]);
+    const plans = this.planner.decide(audiences, pending, shared, now, backfill ? 'backfill' : 'changes', standing).filter((plan) => !backfill || plan.audience === backfill.partner);
     if (!backfill) {
       for (const partner of revocationOnlyAudiences(partners, agreements, now)) {
         const revocations = this.planner.revocationsFor(partner, pending, shared);
@@ -190,79 +177,8 @@ export class ExportService implements OnApplicationBootstrap, OnApplicationShutd
     marks: { exported: { id: string; version: number }[]; relayed?: { originNode: string; id: string; version: number; revoked: boolean }[]; backfill?: { agreementId: string; from: string | null; pk: string; done: boolean } },
   ): Promise<void> {
     const plans = mergePlans(planned);
-    const signed = await this.sign(plans, state);
+    const signed = await this.signer.sign(plans, state);
     await this.store.bundles.saveOutbound({ bundles: signed, decisions: plans.flatMap((plan) => plan.decisions), ...marks });
-  }
-
-  /**
-   * Releases one own indicator to one partner, as a policy officer approved a disclosure: ONE bundle
-   * on the partner's chain (seq/prev from its head) holding exactly that upsert, decided by the
-   * planner (ExportPlanner.disclosure: the approval never lifts a forbid), signed like every bundle
-   * and encrypted when published as every bundle of that chain is. It runs between export passes,
-   * never during one, so the head it links to is still the head when `commit` stores the batch (with
-   * the approval, in one transaction); the next pass publishes it in chain order.
-   */
-  async disclose<T>(release: { partner: string; item: PendingExport; ruleId: string }, commit: (batch: OutboundBatch, bundleHash: string) => Promise<T>): Promise<T> {
-    return this.exclusive(async () => {
-      const now = new Date();
-      const [partners, agreements] = await Promise.all([this.store.partners.list(), this.store.agreements.allCurrent()]);
-      const target = exportAudiences(partners, agreements, this.config.policy.adequacy, now).find((a) => a.audience === release.partner);
-      if (!target) throw new DomainError('DISCLOSURE_AGREEMENT_NOT_ACTIVE', `no active agreement lets this node export to ${release.partner}: nothing can be released`);
-      const plan = this.planner.disclosure(target, release.item, release.ruleId, now);
-      const signed = await this.sign([plan], { partners, agreements });
-      if (signed.length !== 1) throw new DomainError('DISCLOSURE_RELEASE_FAILED', `the release of ${release.item.id} did not make exactly one bundle`);
-      const result = await commit({ bundles: signed, decisions: plan.decisions, exported: [] }, signed[0]!.hash);
-      this.nudge();
-      return result;
-    });
-  }
-
-  /** Runs `work` while no export pass runs (and none starts): a pass asked for meanwhile runs after it. */
-  private async exclusive<T>(work: () => Promise<T>): Promise<T> {
-    while (this.running) await this.running;
-    const result = work();
-    this.running = result.then(
-      () => undefined,
-      () => undefined,
-    ).finally(() => {
-      this.running = null;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        this.nudge();
-      }
-    });
-    return result;
-  }
-
-  /** Cuts and signs the plans' bundles, chain by chain from each chain's stored head. */
-  private async sign(plans: AudiencePlan[], state: { partners: PartnerRecord[]; agreements: AgreementRecord[] }): Promise<SignedBundle[]> {
-    const signed: SignedBundle[] = [];
-    const recipientOf = encryptionRecipients(state.partners, state.agreements);
-    for (const plan of plans) {
-      // Decisions only (withheld, or a relay batch on a chain without onward): no bundle, so no chain head to read.
-      if (plan.entries.length === 0) continue;
-      const head = await this.store.bundles.chainHead(this.config.nodeId, plan.audience);
-      for (const { bundle, bytes, hash, restricted } of this.planner.cut(this.config.nodeId, plan, head, this.maxBundleBytes())) {
-        const encryptedTo = recipientOf(plan.audience, restricted);
-        // One read of the live key for both (a rotation may swap it during the await).
-        const { privateKey, fingerprint } = this.keys;
-        signed.push({ bundle, bytes, hash, signature: await signDetached(bytes, privateKey), signer: fingerprint, encryptedTo });
-        // One bundle (tens of ms of canonical JSON at 768 KiB) at a time: a POST waiting on its
-        // transaction, or an HTTP request, gets the thread between bundles, not after the whole pass.
-        await yieldToEventLoop();
-      }
-    }
-    return signed;
-  }
-
-  /**
-   * The configured bundle size, never above what the connected NATS server accepts (with room for
-   * headers): a stored bundle must always be publishable. Throws NATS_UNAVAILABLE before the first
-   * connection, so nothing is cut until the limit is known.
-   */
-  private maxBundleBytes(): number {
-    const serverMax = this.publisher.maxPayload() - HEADER_ROOM;
-    return Math.max(MIN_BUNDLE_BYTES, Math.min(this.config.export.maxBundleBytes, serverMax));
   }
 
   /**

@@ -17,6 +17,9 @@ export interface LookupBody {
   purpose: string;
 }
 
+/** One partner's answer; a hit also says whether POST /disclosures can name it (false: the hit could not be recorded). */
+export type LookupResultView = PartnerLookupResult & { disclosable?: boolean };
+
 /**
  * Hit/no-hit lookups from this node's analysts: the value is normalized exactly as indicators are,
  * then each partner is asked in parallel (LookupQuerier); every partner's outcome is audited here as
@@ -37,20 +40,22 @@ export class LookupsService {
    * Asks `partners` (default: every pinned partner whose agreement allows lookups of this type for this
    * purpose). Throws LOOKUP_RATE_LIMITED (HTTP 429, Retry-After) when every partner asked refused for its rate limit.
    */
-  async lookup(body: LookupBody, actor: ActorRef): Promise<{ type: IndicatorType; purpose: string; results: PartnerLookupResult[] }> {
+  async lookup(body: LookupBody, actor: ActorRef): Promise<{ type: IndicatorType; purpose: string; results: LookupResultView[] }> {
     const input = this.input(body);
     const partners = body.partners ? [...new Set(body.partners)] : await this.defaultPartners(body.type, body.purpose);
     if (partners.length === 0) throw new DomainError('LOOKUP_NO_PARTNERS', `no pinned partner's agreement allows ${body.type} lookups for ${body.purpose}; name partners explicitly to ask anyway`);
     const pinned = new Set((await this.store.partners.list()).map((p) => p.nodeId));
-    const results = await Promise.all(
+    const asked = await Promise.all(
       partners.map((partner): Promise<PartnerLookupResult> =>
         partner === this.config.nodeId || !pinned.has(partner)
           ? Promise.resolve({ partner, requestId: '', result: 'refused', reason: 'LOOKUP_PARTNER_UNKNOWN', message: `${partner} is not a pinned partner` })
           : this.querier.ask(partner, input, body.type, body.purpose),
       ),
     );
-    await this.audit(results, body, actor);
-    await this.recordHits(results, body, actor);
+    await this.audit(asked, body, actor);
+    const recorded = await this.recordHits(asked, body, actor);
+    // A hit says whether a disclosure can be asked for it: not when it could not be recorded here.
+    const results: LookupResultView[] = asked.map((r) => (r.result === 'hit' ? { ...r, disclosable: recorded && !!r.reference } : r));
     const limited = results.filter((r) => r.reason === 'LOOKUP_RATE_LIMITED');
     if (limited.length === results.length) {
       const retryAfterSeconds = Math.max(1, ...limited.map((r) => r.retryAfterSeconds ?? 60));
@@ -88,13 +93,18 @@ export class LookupsService {
     return out;
   }
 
-  /** Keeps every hit (partner, requestId, reference — never the value) so a disclosure can be requested for it. */
-  private async recordHits(results: PartnerLookupResult[], body: LookupBody, actor: ActorRef): Promise<void> {
+  /**
+   * Keeps every hit (partner, requestId, reference — never the value) so a disclosure can be requested
+   * for it; false when that failed (the answer is still given, marked not disclosable).
+   */
+  private async recordHits(results: PartnerLookupResult[], body: LookupBody, actor: ActorRef): Promise<boolean> {
     const hits = results.filter((r) => r.result === 'hit' && r.reference);
     try {
       await this.store.disclosures.recordAsked(hits.map((r) => ({ partner: r.partner, requestId: r.requestId, reference: r.reference!, type: body.type, purpose: body.purpose, askedBy: actor })));
+      return true;
     } catch (err) {
       this.logger.warn(`lookup hits not recorded (no disclosure can be requested for them): ${errorMessage(err)}`);
+      return false;
     }
   }
 

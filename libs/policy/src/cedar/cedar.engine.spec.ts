@@ -42,6 +42,17 @@ describe('CedarPolicyEngine decisions', () => {
     expect(silent.decideExport([exportTo()], NOW)).toEqual([{ action: 'share-stripped', reasons: ['x.share', 'policy.default-deny'] }]);
   });
 
+  it('decideRawExport asks shareRaw without the share gate: permit, forbid (named) or default deny', () => {
+    const rawOnly = CedarPolicyEngine.compile('@id("x.raw") permit (principal, action == Palermo::Action::"shareRaw", resource);\n@id("x.no-raw-amber") forbid (principal, action == Palermo::Action::"shareRaw", resource) when { resource.tlp == "amber" };');
+    // The gate default-denies, so decideExport never looks at shareRaw.
+    expect(rawOnly.decideExport([exportTo()], NOW)).toEqual([{ action: 'withhold', reasons: ['policy.default-deny'] }]);
+    expect(rawOnly.decideRawExport([exportTo(), exportTo({ indicator: facts({ tlp: 'amber' }) })], NOW)).toEqual([
+      { action: 'share', reasons: ['x.raw'] },
+      { action: 'share-stripped', reasons: ['x.no-raw-amber'] },
+    ]);
+    expect(CedarPolicyEngine.compile('// nothing\n').decideRawExport([exportTo()], NOW)).toEqual([{ action: 'share-stripped', reasons: ['policy.default-deny'] }]);
+  });
+
   it('a jurisdiction forbid adds to the baseline, listed after it', () => {
     const strict = CedarPolicyEngine.compile(`${permitAll}\n@id("x.no-phones") forbid (principal, action, resource) when { resource.type == "phone" };`);
     expect(strict.decideImport([importFrom({ agreement: agreement({ types: ['email'] }) })], NOW)).toEqual([

@@ -83,6 +83,16 @@ export class CedarPolicyEngine implements ImportPolicy, ExportPolicy {
     return requests.map((r) => this.decide('export', () => exportQuery(r, now), (q) => this.twoStep(q, 'share', 'shareRaw', EXPORT_ACTIONS), 'withhold'));
   }
 
+  /**
+   * `shareRaw` on its own, without the `share` gate, for an explicit decision that stands in for a
+   * `share` the policy did not give (a disclosure): share = it may go with its free text;
+   * share-stripped = a forbid or a default deny on shareRaw (reasons name them); withhold = the
+   * request or an evaluation failed (fail closed).
+   */
+  decideRawExport(requests: readonly ExportRequest[], now: Date = new Date()): ExportDecision[] {
+    return requests.map((r) => this.decide('export-raw', () => exportQuery(r, now), (q) => this.raw(q), 'withhold'));
+  }
+
   /** One decision per request, in order: accept, accept-pseudonymized or reject. */
   decideImport(requests: readonly ImportRequest[], now: Date = new Date()): ImportDecision[] {
     return requests.map((r) => this.decide('import', () => importQuery(r, now), (q) => this.twoStep(q, 'import', 'importRaw', IMPORT_ACTIONS), 'reject'));
@@ -129,6 +139,12 @@ export class CedarPolicyEngine implements ImportPolicy, ExportPolicy {
     if (second.outcome === 'error') return { action: closed, reasons: second.reasons };
     if (second.outcome === 'allow') return { action: whole, reasons: [...new Set([...first.reasons, ...second.reasons])] };
     return { action: reduced, reasons: [...first.reasons, ...second.reasons] };
+  }
+
+  private raw(q: CedarQuery): ExportDecision {
+    const verdict = this.evaluate(q, 'shareRaw');
+    if (verdict.outcome === 'error') return { action: 'withhold', reasons: verdict.reasons };
+    return { action: verdict.outcome === 'allow' ? 'share' : 'share-stripped', reasons: verdict.reasons };
   }
 
   private lookup(q: CedarQuery): LookupDecision {

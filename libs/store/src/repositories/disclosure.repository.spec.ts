@@ -87,16 +87,57 @@ describe.each(BACKENDS)('disclosures (%s)', (backend) => {
     const d = request(nodeId('p'));
     await store.disclosures.receive(d);
     const messageId = uuidv7();
-    const denied = await store.disclosures.deny(d.id, OFFICER, 'no legal basis', outgoing(d.partner, messageId));
+    const denied = await store.disclosures.deny(d.id, OFFICER, 'no legal basis', { outgoing: outgoing(d.partner, messageId) });
     expect(denied).toMatchObject({ state: 'denied', decidedBy: OFFICER, reason: 'no legal basis', released: null });
     expect(await pending()).toContain(messageId);
     const second = uuidv7();
-    await expect(store.disclosures.deny(d.id, OFFICER, 'again', outgoing(d.partner, second))).rejects.toMatchObject({ code: 'DISCLOSURE_ALREADY_DECIDED' });
+    await expect(store.disclosures.deny(d.id, OFFICER, 'again', { outgoing: outgoing(d.partner, second) })).rejects.toMatchObject({ code: 'DISCLOSURE_ALREADY_DECIDED' });
     expect(await pending()).not.toContain(second);
     const mine = request(d.partner, { requestedBy: ANALYST });
     await store.disclosures.request(mine, outgoing(mine.partner, mine.id));
-    await expect(store.disclosures.deny(mine.id, OFFICER, 'x', outgoing(d.partner, uuidv7()))).rejects.toMatchObject({ code: 'DISCLOSURE_NOT_FOUND' });
+    await expect(store.disclosures.deny(mine.id, OFFICER, 'x', { outgoing: outgoing(d.partner, uuidv7()) })).rejects.toMatchObject({ code: 'DISCLOSURE_NOT_FOUND' });
     expect(await audited('disclosure.denied', d.id)).toBe(1);
+  });
+
+  it('records a denial to a partner that can no longer be sent to as not-sent, with no outbox row', async () => {
+    const d = request(nodeId('p'));
+    await store.disclosures.receive(d);
+    const denied = await store.disclosures.deny(d.id, OFFICER, 'no', { notSent: { reason: 'DISCLOSURE_PARTNER_NOT_PINNED' } });
+    expect(denied).toMatchObject({ state: 'denied', delivery: { state: 'not-sent', reason: 'DISCLOSURE_PARTNER_NOT_PINNED' } });
+    expect((await store.feedbackOutbox.pending(1000)).some((r) => r.recipient === d.partner)).toBe(false);
+    const sent = request(nodeId('p'));
+    await store.disclosures.receive(sent);
+    expect(await store.disclosures.deny(sent.id, OFFICER, 'no', { outgoing: outgoing(sent.partner, uuidv7()) })).toMatchObject({ delivery: { state: 'queued', reason: null } });
+    await expect(store.disclosures.deny(request(nodeId('p')).id, OFFICER, 'x', { notSent: { reason: 'not a code' } })).rejects.toMatchObject({ code: 'DISCLOSURE_INVALID' });
+  });
+
+  it('withdraws a waiting request of this node once; the hit may then be asked about again; a late decision leaves it withdrawn', async () => {
+    const d = request(nodeId('p'), { requestedBy: ANALYST });
+    await store.disclosures.request(d, outgoing(d.partner, d.id));
+    const withdrawn = await store.disclosures.withdraw(d.id, ANALYST, 'asked the wrong partner');
+    expect(withdrawn).toMatchObject({ state: 'withdrawn', decidedBy: ANALYST, reason: 'asked the wrong partner' });
+    await expect(store.disclosures.withdraw(d.id, ANALYST, 'again')).rejects.toMatchObject({ code: 'DISCLOSURE_ALREADY_DECIDED' });
+    expect(await audited('disclosure.withdrawn', d.id)).toBe(1);
+    const again = { ...d, id: uuidv7() };
+    expect((await store.disclosures.request(again, outgoing(d.partner, again.id))).state).toBe('requested');
+    // A partner's request is not this node's to withdraw.
+    const theirs = request(nodeId('p'));
+    await store.disclosures.receive(theirs);
+    await expect(store.disclosures.withdraw(theirs.id, ANALYST, 'x')).rejects.toMatchObject({ code: 'DISCLOSURE_NOT_FOUND' });
+    // The partner decided without knowing: kept in the trail, the record stays withdrawn.
+    expect(await store.disclosures.decisionReceived({ disclosureId: d.id, partner: d.partner, decision: 'denied', reason: 'late' })).toBe('stored');
+    expect((await store.disclosures.get(d.id))!.state).toBe('withdrawn');
+    expect(await audited('disclosure.decision-after-withdrawal', d.id)).toBe(1);
+  });
+
+  it('answers a refused request with its denial message and an audit event, in one transaction', async () => {
+    const partner = nodeId('p');
+    const requestId = uuidv7();
+    const m = uuidv7();
+    await store.disclosures.answerRefusal({ disclosureId: requestId, partner, code: 'DISCLOSURE_PURPOSE_NOT_AGREED', message: 'not agreed', outgoing: outgoing(partner, m) });
+    expect(await pending()).toContain(m);
+    expect(await audited('disclosure.refusal-answered', requestId)).toBe(1);
+    expect(await store.disclosures.get(requestId)).toBeNull();
   });
 
   /** A signed-looking batch of one bundle releasing `id` to `partner`. */
@@ -111,15 +152,23 @@ describe.each(BACKENDS)('disclosures (%s)', (backend) => {
     };
   }
 
+  /** A new own indicator, as a release plans it. */
+  async function ownIndicator(tlp: 'green' | 'amber' = 'green') {
+    const value = `${nodeId('x')}@example.org`;
+    const [own] = await store.indicators.upsertOwn(me, [input({ value, tlp })]);
+    const pk = (await store.indicators.ownPage(null, 50_000)).find((p) => p.item.id === own!.id)!.pk;
+    return { id: own!.id, value, planned: { pk, version: 1, tlp } };
+  }
+
   it('approves with its bundle, export decision and decision message in one transaction — or nothing is written', async () => {
     const partner = nodeId('p');
     const d = request(partner);
     await store.disclosures.receive(d);
-    const id = uuidv7();
+    const { id, planned } = await ownIndicator();
     // No agreement in force with the partner: the bundle is refused, so the approval is not recorded either.
     const refused = release(partner, null, id, d.id);
     const m1 = uuidv7();
-    await expect(store.disclosures.approve(d.id, OFFICER, 'ok', { bundleHash: refused.hash, indicator: { origin: me, id } }, refused, outgoing(partner, m1))).rejects.toMatchObject({ code: 'AGREEMENT_NOT_ACTIVE' });
+    await expect(store.disclosures.approve(d.id, OFFICER, 'ok', { bundleHash: refused.hash, indicator: { origin: me, id } }, refused, outgoing(partner, m1), planned)).rejects.toMatchObject({ code: 'AGREEMENT_NOT_ACTIVE' });
     expect((await store.disclosures.get(d.id))!.state).toBe('requested');
     expect(await store.bundles.exists(refused.hash)).toBe(false);
     expect(await pending()).not.toContain(m1);
@@ -127,18 +176,42 @@ describe.each(BACKENDS)('disclosures (%s)', (backend) => {
     const agreement = await activeAgreement(store, partner);
     const batch = release(partner, agreement.id, id, d.id);
     const m2 = uuidv7();
-    const approved = await store.disclosures.approve(d.id, OFFICER, 'approved for case-1', { bundleHash: batch.hash, indicator: { origin: me, id } }, batch, outgoing(partner, m2));
+    const approved = await store.disclosures.approve(d.id, OFFICER, 'approved for case-1', { bundleHash: batch.hash, indicator: { origin: me, id } }, batch, outgoing(partner, m2), planned);
     expect(approved).toMatchObject({ state: 'approved', decidedBy: OFFICER, released: { bundleHash: batch.hash, indicator: { origin: me, id } } });
     expect(await store.bundles.exists(batch.hash)).toBe(true);
     expect((await store.exportDecisions.forBundle(batch.hash)).map((x) => x.reasons)).toEqual([[`disclosure:${d.id}`]]);
     expect(await pending()).toContain(m2);
     expect(await audited('disclosure.approved', d.id)).toBe(1);
+    // The approval stands for that partner and that indicator (ExportPlanner.decide), and for nothing else.
+    expect(await store.disclosures.standingReleases(me, [id, uuidv7()])).toEqual(new Map([[id, new Map([[partner, `disclosure:${d.id}`]])]]));
+    expect(await store.disclosures.standingReleases(nodeId('other'), [id])).toEqual(new Map());
 
     // A second approval (or a denial) is refused, and its bundle is not stored.
     const again = release(partner, agreement.id, id, d.id, 2, batch.hash);
-    await expect(store.disclosures.approve(d.id, OFFICER, 'again', { bundleHash: again.hash, indicator: { origin: me, id } }, again, outgoing(partner, uuidv7()))).rejects.toMatchObject({ code: 'DISCLOSURE_ALREADY_DECIDED' });
+    await expect(store.disclosures.approve(d.id, OFFICER, 'again', { bundleHash: again.hash, indicator: { origin: me, id } }, again, outgoing(partner, uuidv7()), planned)).rejects.toMatchObject({ code: 'DISCLOSURE_ALREADY_DECIDED' });
     expect(await store.bundles.exists(again.hash)).toBe(false);
-    await expect(store.disclosures.deny(d.id, OFFICER, 'late', outgoing(partner, uuidv7()))).rejects.toMatchObject({ code: 'DISCLOSURE_ALREADY_DECIDED' });
+    await expect(store.disclosures.deny(d.id, OFFICER, 'late', { outgoing: outgoing(partner, uuidv7()) })).rejects.toMatchObject({ code: 'DISCLOSURE_ALREADY_DECIDED' });
+  });
+
+  it.each([
+    ['its TLP raised to RED', (x: { id: string; value: string }) => store.indicators.upsertOwn(me, [input({ value: x.value, tlp: 'red' })])],
+    ['revoked', (x: { id: string; value: string }) => store.indicators.revokeOwn(x.id, 'wrong number')],
+  ])('refuses an approval planned on an indicator that was %s before it committed (DISCLOSURE_INDICATOR_CHANGED), writing nothing', async (_name, change) => {
+    const partner = nodeId('p');
+    const d = request(partner);
+    await store.disclosures.receive(d);
+    const own = await ownIndicator('amber');
+    const agreement = await activeAgreement(store, partner);
+    const batch = release(partner, agreement.id, own.id, d.id);
+    // The plan was made from version 1; the analyst's change lands before the approval's transaction.
+    await change(own);
+    const m = uuidv7();
+    await expect(store.disclosures.approve(d.id, OFFICER, 'ok', { bundleHash: batch.hash, indicator: { origin: me, id: own.id } }, batch, outgoing(partner, m), own.planned)).rejects.toMatchObject({
+      code: 'DISCLOSURE_INDICATOR_CHANGED',
+    });
+    expect((await store.disclosures.get(d.id))!.state).toBe('requested');
+    expect(await store.bundles.exists(batch.hash)).toBe(false);
+    expect(await pending()).not.toContain(m);
   });
 
   it("applies the partner's decision to this node's request, and shows what the import made of the released indicator", async () => {

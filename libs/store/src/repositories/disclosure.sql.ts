@@ -26,7 +26,8 @@ export const INSERT_DISCLOSURE_SQL = `
 const COLUMNS = `x.id::text as id, x.seq::text as seq, x.direction, x.partner, x.lookup_request_id::text as lookup_request_id,
   x.reference, x.purpose, x.legal_basis, x.case_reference, x.state, x.indicator_pk::text as indicator_pk,
   x.requested_by_token::text as requested_by_token, x.requested_by_name, x.decided_by_token::text as decided_by_token,
-  x.decided_by_name, x.decided_at, x.reason, x.released_bundle_hash, x.released_origin, x.released_id, x.created_at,
+  x.decided_by_name, x.decided_at, x.reason, x.released_bundle_hash, x.released_origin, x.released_id,
+  x.decision_delivery, x.decision_delivery_reason, x.created_at,
   x.updated_at, imp.action as import_action, imp.reasons as import_reasons, imp.version as import_version,
   (select b.received_at from bundle b where b.hash = x.released_bundle_hash and b.direction = 'in') as bundle_received_at`;
 const IMPORT_JOIN = `left join lateral (
@@ -42,9 +43,28 @@ export const LIST_SQL = `select ${COLUMNS} from disclosure x ${IMPORT_JOIN}
 
 export const DECIDE_SQL = `
   update disclosure set state = ?, decided_by_token = ?::uuid, decided_by_name = ?, decided_at = now(), reason = ?,
-    released_bundle_hash = ?, released_origin = ?, released_id = ?, updated_at = now()
+    released_bundle_hash = ?, released_origin = ?, released_id = ?, decision_delivery = ?, decision_delivery_reason = ?,
+    updated_at = now()
   where id = ?::uuid and direction = ? and state = 'requested' and (?::text is null or partner = ?::text)
   returning id`;
+
+// The requester gives up on a request that waits; the partner is not told (the wire has no withdrawal).
+export const WITHDRAW_SQL = `
+  update disclosure set state = 'withdrawn', decided_by_token = ?::uuid, decided_by_name = ?, decided_at = now(), reason = ?,
+    updated_at = now()
+  where id = ?::uuid and direction = 'out' and state = 'requested'
+  returning id`;
+
+// Approved releases of own indicators: while the partner holds one, its later versions follow
+// under the same approval as long as the policy only default-denies them (README "Disclosures after a hit").
+export const STANDING_SQL = `
+  select released_id, partner, id::text as id from disclosure
+  where direction = 'in' and state = 'approved' and released_origin = ? and released_id = any(?::text[])
+  order by seq`;
+
+// The released indicator, locked against edits and revocations until the approval commits.
+export const LOCK_INDICATOR_SQL = `
+  select version, tlp, revoked_at is not null as revoked from indicator where pk = ?::bigint and own for share`;
 
 export interface HitRow {
   side: LookupHitRecord['side'];
@@ -82,6 +102,8 @@ export interface DisclosureRow {
   released_bundle_hash: string | null;
   released_origin: string | null;
   released_id: string | null;
+  decision_delivery: 'queued' | 'not-sent' | null;
+  decision_delivery_reason: string | null;
   created_at: Date | string;
   updated_at: Date | string;
   import_action: 'accept' | 'accept-pseudonymized' | 'reject' | null;
@@ -117,6 +139,7 @@ export function toDisclosure(r: DisclosureRow): DisclosureRecord {
     caseReference: r.case_reference,
     state: r.state,
     indicatorPk: r.indicator_pk,
+    delivery: r.decision_delivery ? { state: r.decision_delivery, reason: r.decision_delivery_reason } : null,
     requestedBy: r.requested_by_token ? { tokenId: r.requested_by_token, name: r.requested_by_name ?? '' } : null,
     decidedBy: r.decided_by_token ? { tokenId: r.decided_by_token, name: r.decided_by_name ?? '' } : null,
     decidedAt: toIsoOrNull(r.decided_at),

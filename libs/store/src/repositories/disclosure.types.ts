@@ -1,4 +1,5 @@
 import type { ActorRef } from '../governance.types';
+import type { OutgoingFeedback } from './feedback-outbox.repository';
 
 /** An indicator named by its origin and the id its origin minted. */
 export interface DisclosureIndicatorRef {
@@ -46,22 +47,29 @@ export interface AnsweredHit {
 }
 
 export type DisclosureDirection = 'in' | 'out';
-export type DisclosureState = 'requested' | 'approved' | 'denied';
+/** withdrawn: 'out' only — this node's analyst gave up on a request that waited. */
+export type DisclosureState = 'requested' | 'approved' | 'denied' | 'withdrawn';
 
-/** A disclosure request: 'out' = this node asked `partner`; 'in' = `partner` asked this node. */
-export interface DisclosureRecord {
+/** What a disclosure request says, on both sides. */
+export interface DisclosureRequestFields {
   /** uuid v7 minted by the requester. */
   id: string;
-  direction: DisclosureDirection;
   partner: string;
   lookupRequestId: string;
   reference: string;
   purpose: string;
   legalBasis: string;
   caseReference: string;
+}
+
+/** A disclosure request: 'out' = this node asked `partner`; 'in' = `partner` asked this node. */
+export interface DisclosureRecord extends DisclosureRequestFields {
+  direction: DisclosureDirection;
   state: DisclosureState;
-  /** 'in': the matched own indicator's pk (null once purged); 'out': null. */
+  /** 'in': the matched own indicator's pk (null once purged); 'out': null. Internal: not in the API. */
   indicatorPk: string | null;
+  /** 'in' and decided: whether the decision message was queued to the partner, or not sent (with the code why); null otherwise. */
+  delivery: { state: 'queued' | 'not-sent'; reason: string | null } | null;
   /** 'out': the analyst who asked; 'in': null. */
   requestedBy: ActorRef | null;
   /** 'in': the policy officer who decided; 'out': null (the partner's officer decided). */
@@ -82,19 +90,18 @@ export interface DisclosureRecord {
 }
 
 /** A disclosure request to record (either direction). */
-export interface NewDisclosure {
-  id: string;
-  partner: string;
-  lookupRequestId: string;
-  reference: string;
-  purpose: string;
-  legalBasis: string;
-  caseReference: string;
+export interface NewDisclosure extends DisclosureRequestFields {
   /** 'in': the matched indicator's pk. */
   indicatorPk?: string | null;
   /** 'out': who asked. */
   requestedBy?: ActorRef | null;
 }
+
+/** Approved releases of own indicators: per indicator id, per partner, the rule id of the approval (`disclosure:<id>`). */
+export type StandingReleases = Map<string, Map<string, string>>;
+
+/** How a policy officer's decision travels: queued to the partner, or not sent (the partner is not pinned any more). */
+export type DecisionSend = { outgoing: OutgoingFeedback } | { notSent: { reason: string } };
 
 /** The filter of GET /disclosures. */
 export interface DisclosureFilter {
@@ -102,6 +109,13 @@ export interface DisclosureFilter {
   state?: DisclosureState;
   cursor?: string;
   limit: number;
+}
+
+/** The own indicator an approval releases, as it was planned: the approval commits only while it is still so. */
+export interface PlannedIndicator {
+  pk: string;
+  version: number;
+  tlp: string;
 }
 
 /** A decision received from the partner a disclosure was asked of. */
