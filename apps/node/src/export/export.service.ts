@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { FeedPublisher, STREAM_NOT_PROVISIONED, type FeedPublishInput } from '@palermo/federation';
 import { COMMUNITY_AUDIENCE, DomainError, errorMessage } from '@palermo/indicators';
-import { Store, type AgreementRecord, type OutboundBatch, type PartnerRecord, type PendingExport, type PendingRelay } from '@palermo/store';
+import { Store, type AgreementRecord, type PartnerRecord, type PendingExport, type PendingRelay } from '@palermo/store';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
 import { allowsExport, exportAudiences, revocationOnlyAudiences } from './export.audiences';
 import { ExportHolds, type HeldAudience } from './export.holds';
