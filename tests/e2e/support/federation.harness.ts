@@ -90,7 +90,7 @@ export class TestNode {
       headers['content-type'] = 'application/json';
       body = opts.rawBody ?? JSON.stringify(opts.body);
     }
-    const res = await fetch(`${this.url}/api/v1${path}`, { method, headers, body });
+    const res = await fetchOnce(`${this.url}/api/v1${path}`, { method, headers, body });
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -226,5 +226,21 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * fetch, with one retry of a GET whose pooled keep-alive socket the node had closed meanwhile:
+ * a test that blocks its event loop (spawnSync of the CLI) for longer than the server's keep-alive
+ * timeout gets the stale socket back from the pool ("other side closed"). Only GETs: a repeated
+ * POST could act twice.
+ */
+async function fetchOnce(url: string, init: { method: string; headers: Record<string, string>; body?: string }): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    if (init.method !== 'GET' || code !== 'UND_ERR_SOCKET') throw err;
+    return fetch(url, init);
   }
 }
