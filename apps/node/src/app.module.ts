@@ -111,8 +111,8 @@ import { DisputesController } from './disputes/disputes.controller';
 import { DisputesService } from './disputes/disputes.service';
 import { IndicatorFeedbackController } from './disputes/indicator-feedback.controller';
 import { IndicatorFeedbackService } from './disputes/indicator-feedback.service';
-import { FeedbackPeers } from './sightings/feedback.peers';
-import { FeedbackSender } from './sightings/feedback.sender';
+import { FeedbackPeers } from './feedback/feedback.peers';
+import { FeedbackSender } from './feedback/feedback.sender';
 import { SightingFeedbackHandler } from './sightings/sighting.feedback';
 
 /** Where the store lives: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */

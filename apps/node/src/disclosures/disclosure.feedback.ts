@@ -3,8 +3,7 @@ import { DISCLOSURE_DECISION_SPEC, DISCLOSURE_REQUEST_SPEC, MAX_FEEDBACK_TEXT, t
 import { effectiveAgreementState } from '@palermo/policy';
 import { Store } from '@palermo/store';
 import { FeedbackHandlers, FeedbackRefusal, type ReceivedFeedback } from '../feedback/feedback.handlers';
-import { FeedbackOutbox } from '../feedback/feedback.outbox';
-import { FeedbackSigner } from '../feedback/feedback.signer';
+import { FeedbackSender } from '../feedback/feedback.sender';
 
 /**
  * Partners' disclosure messages. As responder: a request is kept (state requested, the policy
@@ -20,8 +19,7 @@ export class DisclosureFeedback implements OnModuleInit {
   constructor(
     private readonly store: Store,
     private readonly handlers: FeedbackHandlers,
-    private readonly signer: FeedbackSigner,
-    private readonly outbox: FeedbackOutbox,
+    private readonly sender: FeedbackSender,
   ) {}
 
   onModuleInit(): void {
@@ -58,9 +56,9 @@ export class DisclosureFeedback implements OnModuleInit {
   /** Refuses a genuine request and tells the requester: a signed denial with the code as its reason (audited, queued with it). */
   private async answered(from: string, m: DisclosureRequestFeedback, code: string, message: string): Promise<FeedbackRefusal> {
     const reason = `${code}: ${message}`.slice(0, MAX_FEEDBACK_TEXT);
-    const { row } = await this.signer.seal({ spec: DISCLOSURE_DECISION_SPEC, to: from, disclosureId: m.id, decision: 'denied', reason });
-    await this.store.disclosures.answerRefusal({ disclosureId: m.id, partner: from, code, message, outgoing: row });
-    this.outbox.kick();
+    await this.sender.send(from, (to) => ({ spec: DISCLOSURE_DECISION_SPEC, to, disclosureId: m.id, decision: 'denied', reason }), (row) =>
+      this.store.disclosures.answerRefusal({ disclosureId: m.id, partner: from, code, message, outgoing: row }),
+    );
     return new FeedbackRefusal(code, message);
   }
 

@@ -3,6 +3,8 @@ import { DomainError } from '@palermo/indicators';
 import type { DisclosureRecord, Store } from '@palermo/store';
 import type { DisclosureRelease } from '../export/disclosure.release';
 import type { FeedbackOutbox } from '../feedback/feedback.outbox';
+import type { FeedbackPeers } from '../feedback/feedback.peers';
+import { FeedbackSender } from '../feedback/feedback.sender';
 import type { FeedbackSigner } from '../feedback/feedback.signer';
 import type { NodeConfig } from '../node/node-context';
 import { statusForCode } from '../errors/error-status';
@@ -32,7 +34,8 @@ function service(opts: { pinned?: boolean; release?: Partial<DisclosureRelease> 
   } as unknown as Store;
   const seal = vi.fn(async () => ({ message: {}, row: { recipient: 'nl-police' } }));
   const kick = vi.fn();
-  const svc = new DisclosuresService(store, (opts.release ?? {}) as DisclosureRelease, { seal } as unknown as FeedbackSigner, { kick } as unknown as FeedbackOutbox, { nodeId: 'de-bka' } as NodeConfig);
+  const sender = new FeedbackSender({} as FeedbackPeers, { seal } as unknown as FeedbackSigner, { kick } as unknown as FeedbackOutbox);
+  const svc = new DisclosuresService(store, (opts.release ?? {}) as DisclosureRelease, sender, { nodeId: 'de-bka' } as NodeConfig);
   return { svc, deny, seal, kick };
 }
 

@@ -5,8 +5,7 @@ import { effectiveAgreementState } from '@palermo/policy';
 import { Store, type ActorRef, type DisclosureRecord, type Page } from '@palermo/store';
 import { v7 as uuidv7 } from 'uuid';
 import { DisclosureRelease } from '../export/disclosure.release';
-import { FeedbackOutbox } from '../feedback/feedback.outbox';
-import { FeedbackSigner } from '../feedback/feedback.signer';
+import { FeedbackSender } from '../feedback/feedback.sender';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
 import type { DisclosureListQuery, DisclosureRequestBody } from './disclosures.query';
 
@@ -34,8 +33,7 @@ export class DisclosuresService {
   constructor(
     private readonly store: Store,
     private readonly release: DisclosureRelease,
-    private readonly signer: FeedbackSigner,
-    private readonly outbox: FeedbackOutbox,
+    private readonly sender: FeedbackSender,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
@@ -52,9 +50,9 @@ export class DisclosuresService {
     }
     const id = uuidv7();
     const fields = { lookupRequestId: hit.requestId, reference: hit.reference, purpose: body.purpose, legalBasis: body.legalBasis, caseReference: body.caseReference };
-    const { row } = await this.signer.seal({ spec: DISCLOSURE_REQUEST_SPEC, to: hit.partner, id, ...fields });
-    const record = await this.store.disclosures.request({ id, partner: hit.partner, ...fields, requestedBy: actor }, row);
-    this.outbox.kick();
+    const record = await this.sender.send(hit.partner, (to) => ({ spec: DISCLOSURE_REQUEST_SPEC, to, id, ...fields }), (row) =>
+      this.store.disclosures.request({ id, partner: hit.partner, ...fields, requestedBy: actor }, row),
+    );
     return view(record);
   }
 
@@ -86,14 +84,14 @@ export class DisclosuresService {
     try {
       return await this.release.disclose({ partner: d.partner, indicatorPk: d.indicatorPk, ruleId: disclosureRuleId(d.id) }, async (batch, bundleHash, planned) => {
         const released = { bundleHash, indicator: { origin: planned.origin, id: planned.item.id } };
-        const { row } = await this.signer.seal({ spec: DISCLOSURE_DECISION_SPEC, to: d.partner, disclosureId: d.id, decision: 'approved', reason, released });
+        const { row } = await this.sender.seal({ spec: DISCLOSURE_DECISION_SPEC, to: d.partner, disclosureId: d.id, decision: 'approved', reason, released });
         const expected = { pk: planned.pk, version: planned.item.version, tlp: planned.item.indicator.tlp };
         return view(await this.store.disclosures.approve(d.id, actor, reason, released, batch, row, expected));
       });
     } catch (error) {
       throw raced(error);
     } finally {
-      this.outbox.kick();
+      this.sender.kick();
     }
   }
 
@@ -107,9 +105,9 @@ export class DisclosuresService {
     if (!(await this.store.partners.get(d.partner))) {
       return view(await this.store.disclosures.deny(d.id, actor, reason, { notSent: { reason: 'DISCLOSURE_PARTNER_NOT_PINNED' } }));
     }
-    const { row } = await this.signer.seal({ spec: DISCLOSURE_DECISION_SPEC, to: d.partner, disclosureId: d.id, decision: 'denied', reason });
-    const record = await this.store.disclosures.deny(d.id, actor, reason, { outgoing: row });
-    this.outbox.kick();
+    const record = await this.sender.send(d.partner, (to) => ({ spec: DISCLOSURE_DECISION_SPEC, to, disclosureId: d.id, decision: 'denied', reason }), (row) =>
+      this.store.disclosures.deny(d.id, actor, reason, { outgoing: row }),
+    );
     return view(record);
   }
 

@@ -2,8 +2,8 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DISPUTE_RESOLUTION_SPEC, DISPUTE_SPEC, type DisputeFeedback, type DisputeResolutionFeedback } from '@palermo/bundles';
 import { Store } from '@palermo/store';
 import { FeedbackHandlers, FeedbackRefusal, type ReceivedFeedback } from '../feedback/feedback.handlers';
-import { FeedbackPeers } from '../sightings/feedback.peers';
-import { FEEDBACK_CODES } from '../sightings/feedback.rules';
+import { FeedbackPeers } from '../feedback/feedback.peers';
+import { FEEDBACK_CODES } from '../feedback/feedback.rules';
 
 /**
  * Disputes arriving over NATS: a partner's dispute of one of our indicators (stored 'in', open), and

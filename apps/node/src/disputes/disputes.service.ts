@@ -5,7 +5,7 @@ import type { ActorRef } from '@palermo/policy';
 import { Store } from '@palermo/store';
 import { v7 as uuidv7 } from 'uuid';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
-import { FeedbackSender } from '../sightings/feedback.sender';
+import { FeedbackSender } from '../feedback/feedback.sender';
 import type { DisputeBody, DisputeListQuery, ResolveBody } from './disputes.query';
 
 /** Said with every resolution: the origin corrects an indicator through the usual endpoints. */

@@ -2,8 +2,8 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { SIGHTING_SPEC, type SightingFeedback } from '@palermo/bundles';
 import { Store } from '@palermo/store';
 import { FeedbackHandlers, FeedbackRefusal, type ReceivedFeedback } from '../feedback/feedback.handlers';
-import { FeedbackPeers } from './feedback.peers';
-import { FEEDBACK_CODES } from './feedback.rules';
+import { FeedbackPeers } from '../feedback/feedback.peers';
+import { FEEDBACK_CODES } from '../feedback/feedback.rules';
 
 /**
  * The origin's side of "seen here too": a partner's signed sighting of one of our indicators is

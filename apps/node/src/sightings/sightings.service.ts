@@ -5,7 +5,7 @@ import type { ActorRef } from '@palermo/policy';
 import { Store, type NewSighting, type SightingReport } from '@palermo/store';
 import { v7 as uuidv7 } from 'uuid';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
-import { FeedbackSender } from './feedback.sender';
+import { FeedbackSender } from '../feedback/feedback.sender';
 import type { SightingBody, SightingListQuery } from './sightings.query';
 
 // Clocks of analysts' machines and of the node differ a little; more than this is a typo.

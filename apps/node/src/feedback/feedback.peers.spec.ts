@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SIGHTING_SPEC, type SightingFeedback } from '@palermo/bundles';
 import type { Store } from '@palermo/store';
-import type { ReceivedFeedback } from '../feedback/feedback.handlers';
+import type { ReceivedFeedback } from './feedback.handlers';
 import type { NodeConfig } from '../node/node-context';
 import { FeedbackPeers } from './feedback.peers';
 

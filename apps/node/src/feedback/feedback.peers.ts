@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { COMMUNITY_AUDIENCE } from '@palermo/indicators';
 import { Store, type IndicatorRecord } from '@palermo/store';
 import type { FeedbackMessage } from '@palermo/bundles';
-import { FeedbackRefusal, type FeedbackHandler } from '../feedback/feedback.handlers';
+import { FeedbackRefusal, type FeedbackHandler } from './feedback.handlers';
 import { NODE_CONFIG, type NodeConfig } from '../node/node-context';
 import { refusalOfFeedback, routeAnswer, routeToOrigin, routeToPartner, type OriginRoute, type PartnerRoute } from './feedback.rules';
 

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { FeedbackMessage } from '@palermo/bundles';
 import type { IndicatorRecord, OutgoingFeedback } from '@palermo/store';
-import { FeedbackOutbox } from '../feedback/feedback.outbox';
-import { FeedbackSigner } from '../feedback/feedback.signer';
+import { FeedbackOutbox } from './feedback.outbox';
+import { FeedbackSigner } from './feedback.signer';
 import { FeedbackPeers } from './feedback.peers';
 import type { OriginRoute, PartnerRoute } from './feedback.rules';
 
@@ -13,7 +13,7 @@ export type FeedbackSend = { outgoing: OutgoingFeedback } | { notSent: { to: str
 export type FeedbackFields = (to: string) => Parameters<FeedbackSigner['seal']>[0];
 
 /**
- * How a sighting, a dispute and a resolution leave this node, the same way each: route it (the
+ * How a sighting, a dispute, a resolution and a disclosure request or decision leave this node, the same way each: route it (the
  * rules in feedback.rules.ts), sign the message first when it travels, let the caller's repository
  * write the record and the outbox row in one transaction, then kick the outbox. A record that cannot
  * travel is written with the reason instead.
@@ -34,6 +34,16 @@ export class FeedbackSender {
   /** Whether the answer to a partner's dispute can travel. */
   routeAnswer(partner: string): Promise<PartnerRoute> {
     return this.peers.routeAnswer(partner);
+  }
+
+  /** Signs a message without writing it (for a record whose message fields are known only inside its own transaction); kick() after commit. */
+  seal(fields: Parameters<FeedbackSigner['seal']>[0]): ReturnType<FeedbackSigner['seal']> {
+    return this.signer.seal(fields);
+  }
+
+  /** Publishes what is pending now (after the transaction that wrote a sealed row committed). */
+  kick(): void {
+    this.outbox.kick();
   }
 
   /** Seals `fields(to)`, calls `write` with its outbox row and the sealed message, and kicks the outbox after `write` committed. */
