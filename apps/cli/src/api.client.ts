@@ -1,3 +1,5 @@
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { DomainError } from '@palermo/indicators';
 import { UsageError, nodeConfig, type NodeDirOptions } from './node-env';
 
@@ -23,13 +25,18 @@ export class ApiClient {
     return new ApiClient(api.replace(/\/+$/, ''), token);
   }
 
-  /** A raw GET of /api/v1 + path (for streamed answers); the caller reads status and body. */
-  async fetch(path: string): Promise<Response> {
-    try {
-      return await fetch(`${this.baseUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${this.token}` } });
-    } catch (err) {
-      throw new DomainError('NODE_UNREACHABLE', `cannot reach ${this.baseUrl} (${(err as Error).message}); is the node running?`);
-    }
+  /**
+   * A raw GET of /api/v1 + path for a streamed answer; the caller reads status, headers and body.
+   * node:http rather than fetch: fetch's body stream re-copies the socket's buffered chunks on
+   * every read, so a bundle of 100 MB arriving in many small writes cost minutes of CPU in the CLI.
+   */
+  download(path: string): Promise<IncomingMessage> {
+    const url = new URL(`${this.baseUrl}/api/v1${path}`);
+    const get = url.protocol === 'https:' ? httpsGet : httpGet;
+    return new Promise((resolve, reject) => {
+      const req = get(url, { headers: { authorization: `Bearer ${this.token}` } }, resolve);
+      req.once('error', (err) => reject(new DomainError('NODE_UNREACHABLE', `cannot reach ${this.baseUrl} (${err.message}); is the node running?`)));
+    });
   }
 
   /** Calls the API; a non-2xx answer becomes a DomainError with the node's code and message. */

@@ -1,8 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Command } from 'commander';
 import { DomainError } from '@palermo/indicators';
 import { ApiClient, type ApiOptions } from '../api.client';
@@ -36,19 +35,20 @@ export async function exportStix(client: ApiClient, opts: { since?: string; coll
   const params = new URLSearchParams();
   if (opts.since) params.set('since', opts.since);
   if (opts.collection) params.set('collection', opts.collection);
-  const res = await client.fetch(`/stix/bundle${params.size > 0 ? `?${params}` : ''}`);
-  if (!res.ok || !res.body) {
-    const text = await res.text();
+  const res = await client.download(`/stix/bundle${params.size > 0 ? `?${params}` : ''}`);
+  const status = res.statusCode ?? 0;
+  if (status < 200 || status >= 300) {
+    const text = await readText(res);
     let error: { code?: string; message?: string } = {};
     try {
       error = (JSON.parse(text) as { error?: typeof error }).error ?? {};
     } catch {
       // not JSON: report the text
     }
-    throw new DomainError(error.code ?? `HTTP_${res.status}`, error.message ?? text.slice(0, 500));
+    throw new DomainError(error.code ?? `HTTP_${status}`, error.message ?? text.slice(0, 500));
   }
-  const source = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
-  const withheld = Number(res.headers.get(PSEUDONYM_ONLY_HEADER) ?? 0);
+  const source = res;
+  const withheld = Number(res.headers[PSEUDONYM_ONLY_HEADER] ?? 0);
   if (!opts.out) {
     await pipeline(source, process.stdout, { end: false });
     return withheld;
@@ -64,4 +64,19 @@ export async function exportStix(client: ApiClient, opts: { since?: string; coll
     throw err;
   }
   return withheld;
+}
+
+/** An error answer's text, at most 64 KiB of it (an error is small; a hostile node could send more). */
+async function readText(body: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+    if (size > 64 * 1024) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8').slice(0, 64 * 1024);
 }
